@@ -1,0 +1,97 @@
+/**
+ * One configuration setting: an environment variable, a command-line flag, a default and a parser.
+ * Every setting is declared once in settings.ts; help text, parsing and validation all come from there.
+ */
+export interface Setting<T> {
+  readonly env: string;
+  readonly flag: string;
+  readonly description: string;
+  /** Shown in --help; undefined means "unset". */
+  readonly defaultText: string;
+  readonly defaultValue: T;
+  /** Returns the parsed value, or throws an Error whose message says what is wrong. */
+  parse(raw: string): T;
+  /** Boolean flags may be given without a value (`--h2c`). */
+  readonly isBoolean?: boolean;
+}
+
+export function integer(env: string, flag: string, def: number, description: string, min = 0, max = Number.MAX_SAFE_INTEGER): Setting<number> {
+  return {
+    env, flag, description, defaultText: String(def), defaultValue: def,
+    parse(raw) {
+      if (!/^-?\d+$/.test(raw.trim())) throw new Error(`expected an integer, got "${raw}"`);
+      const n = Number(raw);
+      if (n < min || n > max) throw new Error(`expected ${min}..${max}, got ${n}`);
+      return n;
+    },
+  };
+}
+
+export function port(env: string, flag: string, def: number, description: string): Setting<number> {
+  // 0 asks the OS for a free port (used by tests).
+  return integer(env, flag, def, description, 0, 65535);
+}
+
+export function seconds(env: string, flag: string, def: number, description: string): Setting<number> {
+  return {
+    env, flag, description, defaultText: `${def}`, defaultValue: def,
+    parse(raw) {
+      const n = Number(raw);
+      if (raw.trim() === '' || !Number.isFinite(n) || n < 0) throw new Error(`expected a non-negative number of seconds, got "${raw}"`);
+      return n;
+    },
+  };
+}
+
+export function text(env: string, flag: string, def: string, description: string, pattern?: RegExp): Setting<string> {
+  return {
+    env, flag, description, defaultText: def === '' ? 'unset' : def, defaultValue: def,
+    parse(raw) {
+      if (pattern && raw !== '' && !pattern.test(raw)) throw new Error(`"${raw}" does not match ${pattern}`);
+      return raw;
+    },
+  };
+}
+
+export function optional(env: string, flag: string, description: string, pattern?: RegExp): Setting<string | undefined> {
+  return {
+    env, flag, description, defaultText: 'unset', defaultValue: undefined,
+    parse(raw) {
+      if (raw === '') return undefined;
+      if (pattern && !pattern.test(raw)) throw new Error(`"${raw}" does not match ${pattern}`);
+      return raw;
+    },
+  };
+}
+
+export function choice<const C extends string>(env: string, flag: string, def: C, choices: readonly C[], description: string): Setting<C> {
+  return {
+    env, flag, description, defaultText: def, defaultValue: def,
+    parse(raw) {
+      const v = raw.trim() as C;
+      if (!choices.includes(v)) throw new Error(`expected one of ${choices.join(', ')}, got "${raw}"`);
+      return v;
+    },
+  };
+}
+
+export function boolean(env: string, flag: string, def: boolean, description: string): Setting<boolean> {
+  return {
+    env, flag, description, defaultText: String(def), defaultValue: def, isBoolean: true,
+    parse(raw) {
+      const v = raw.trim().toLowerCase();
+      if (['true', '1', 'yes', 'on'].includes(v)) return true;
+      if (['false', '0', 'no', 'off'].includes(v)) return false;
+      throw new Error(`expected true or false, got "${raw}"`);
+    },
+  };
+}
+
+export function list(env: string, flag: string, description: string): Setting<readonly string[]> {
+  return {
+    env, flag, description, defaultText: 'unset', defaultValue: [],
+    parse(raw) {
+      return raw.split(',').map((s) => s.trim()).filter((s) => s !== '');
+    },
+  };
+}

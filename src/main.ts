@@ -1,0 +1,117 @@
+import { Agent } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import type { Logger } from 'pino';
+import { AdminServer, sendJson, sendText } from './admin/admin-server.ts';
+import { routesView } from './admin/routes-view.ts';
+import type { Config } from './config/settings.ts';
+import { ActiveRequests } from './proxy/active-requests.ts';
+import { Balancer } from './proxy/balance/balancer.ts';
+import type { ProxyDeps } from './proxy/http1-handler.ts';
+import { createHttpServer } from './proxy/http-server.ts';
+import { InFlight } from './proxy/in-flight.ts';
+import { noopObserver } from './proxy/request-record.ts';
+import { RouteState } from './proxy/route-state.ts';
+import { Reconciler } from './reconciler.ts';
+import { RouteTable } from './routing/route-table.ts';
+import { FileSource } from './sources/file/file-source.ts';
+import type { Source } from './sources/object-set.ts';
+
+export interface Rauta {
+  readonly httpPort: number;
+  readonly adminPort: number;
+  readonly routes: RouteState;
+  readonly reconciler: Reconciler;
+  /** Graceful: readiness off, stop accepting, let in-flight requests finish within the grace period. */
+  shutdown(): Promise<void>;
+}
+
+function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+function createSource(config: Config, logger: Logger): Source {
+  if (config.config !== undefined) return new FileSource({ path: config.config, logger });
+  throw new Error('Kubernetes mode is not available in this build: pass --config FILE (standalone mode)');
+}
+
+/** Wires sources → translation → route table → proxy → telemetry. No logic of its own. */
+export async function startRauta(config: Config, logger: Logger): Promise<Rauta> {
+  const routes = new RouteState(RouteTable.empty());
+  const balancer = new Balancer();
+  routes.onSwap((t) => balancer.useTable(t));
+  const reconciler = new Reconciler(routes, { ingressClass: config.ingressClass, controllerName: config.controllerName }, logger);
+  const active = new ActiveRequests();
+  let draining = false;
+
+  const agent = new Agent({
+    keepAlive: true,
+    maxSockets: Number.POSITIVE_INFINITY,
+    maxFreeSockets: 1024,
+    timeout: config.upstreamIdleTimeoutSeconds * 1000,
+    scheduling: 'lifo',
+  });
+  const deps: ProxyDeps = {
+    routes,
+    balancer,
+    observer: noopObserver,
+    agent,
+    inFlight: new InFlight(),
+    active,
+    connectTimeoutMs: config.upstreamConnectTimeoutSeconds * 1000,
+    responseTimeoutMs: config.upstreamResponseTimeoutSeconds * 1000,
+    draining: () => draining,
+  };
+
+  const source = createSource(config, logger);
+  const admin = new AdminServer(logger);
+  admin.get('/healthz', (_req, res) => sendText(res, 200, 'ok\n'));
+  admin.get('/readyz', (_req, res) => {
+    if (draining) return sendText(res, 503, 'shutting down\n');
+    return routes.applied ? sendText(res, 200, 'ready\n') : sendText(res, 503, 'waiting for the first complete configuration\n');
+  });
+  admin.get('/routes', (_req, res) => {
+    const cur = reconciler.current;
+    sendJson(res, 200, routesView(routes.table, { fingerprint: cur?.fingerprint ?? '', appliedAt: cur?.appliedAt }));
+  });
+
+  const http = createHttpServer(deps, {
+    maxHeaderSize: config.maxHeaderSize,
+    headersTimeoutMs: config.clientHeaderTimeoutSeconds * 1000,
+    keepAliveTimeoutMs: config.clientIdleTimeoutSeconds * 1000,
+  });
+
+  const adminPort = await listen(admin.server, config.adminPort, config.adminBindAddress);
+  await source.start((objects) => reconciler.apply(objects));
+  const httpPort = await listen(http, config.httpPort, config.bindAddress);
+  logger.info({ http: `${config.bindAddress}:${httpPort}`, admin: `${config.adminBindAddress}:${adminPort}`, mode: config.config ? 'standalone' : 'kubernetes' }, 'rauta listening');
+
+  let shutdownPromise: Promise<void> | undefined;
+  const shutdown = () => {
+    shutdownPromise ??= (async () => {
+      draining = true;
+      logger.info({ in_flight: active.size, grace_s: config.shutdownGraceSeconds }, 'shutting down: no new connections, draining');
+      http.close();
+      http.closeIdleConnections();
+      const idleTicker = setInterval(() => http.closeIdleConnections(), 100);
+      const drained = await active.waitIdle(config.shutdownGraceSeconds * 1000);
+      clearInterval(idleTicker);
+      if (!drained) logger.warn({ in_flight: active.size }, 'grace period over; closing remaining connections');
+      http.closeAllConnections();
+      await source.stop();
+      agent.destroy();
+      admin.server.close();
+      admin.server.closeAllConnections();
+      logger.info('stopped');
+    })();
+    return shutdownPromise;
+  };
+
+  return { httpPort, adminPort, routes, reconciler, shutdown };
+}

@@ -1,0 +1,60 @@
+/**
+ * Every response RAUTA makes itself has a stable code, an HTTP status and a cause on one side of the
+ * proxy (the client, the upstream or RAUTA itself). The codes appear in events, logs and error bodies;
+ * treat them as API.
+ */
+export type ErrorSide = 'downstream' | 'upstream' | 'internal';
+
+export interface ErrorKind {
+  readonly code: string;
+  readonly status: number;
+  readonly side: ErrorSide;
+  /** Safe to try another endpoint: nothing reached the backend that it could have acted on. */
+  readonly retryable: boolean;
+  readonly outcome: 'failure' | 'timeout';
+  readonly title: string;
+}
+
+const kind = (code: string, status: number, side: ErrorSide, retryable: boolean, title: string, outcome: 'failure' | 'timeout' = 'failure'): ErrorKind =>
+  Object.freeze({ code, status, side, retryable, outcome, title });
+
+export const ErrorKinds = {
+  badRequest: kind('RAUTA_ERR_BAD_REQUEST', 400, 'downstream', false, 'Bad Request'),
+  requestTimeout: kind('RAUTA_ERR_CLIENT_TIMEOUT', 408, 'downstream', false, 'Request Timeout', 'timeout'),
+  headersTooLarge: kind('RAUTA_ERR_HEADERS_TOO_LARGE', 431, 'downstream', false, 'Request Header Fields Too Large'),
+  clientAborted: kind('RAUTA_ERR_CLIENT_ABORTED', 499, 'downstream', false, 'Client Closed Request'),
+  noRoute: kind('RAUTA_ERR_NO_ROUTE', 404, 'internal', false, 'Not Found'),
+  backendUnavailable: kind('RAUTA_ERR_BACKEND_INVALID', 503, 'internal', false, 'Service Unavailable'),
+  noEndpoints: kind('RAUTA_ERR_NO_ENDPOINTS', 503, 'internal', false, 'Service Unavailable'),
+  shuttingDown: kind('RAUTA_ERR_SHUTTING_DOWN', 503, 'internal', false, 'Service Unavailable'),
+  upstreamConnect: kind('RAUTA_ERR_UPSTREAM_CONNECT', 502, 'upstream', true, 'Bad Gateway'),
+  upstreamConnectTimeout: kind('RAUTA_ERR_UPSTREAM_CONNECT_TIMEOUT', 504, 'upstream', true, 'Gateway Timeout', 'timeout'),
+  upstreamReset: kind('RAUTA_ERR_UPSTREAM_RESET', 502, 'upstream', false, 'Bad Gateway'),
+  upstreamTimeout: kind('RAUTA_ERR_UPSTREAM_TIMEOUT', 504, 'upstream', false, 'Gateway Timeout', 'timeout'),
+  upstreamProtocol: kind('RAUTA_ERR_UPSTREAM_PROTOCOL', 502, 'upstream', false, 'Bad Gateway'),
+  internal: kind('RAUTA_ERR_INTERNAL', 500, 'internal', false, 'Internal Server Error'),
+} as const;
+
+export class ProxyError extends Error {
+  readonly kind: ErrorKind;
+  constructor(kind: ErrorKind, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.kind = kind;
+    this.name = 'ProxyError';
+  }
+  get code(): string {
+    return this.kind.code;
+  }
+}
+
+/** Classifies a socket-level failure of an upstream attempt. */
+export function upstreamFailure(err: unknown, connected: boolean): ProxyError {
+  if (err instanceof ProxyError) return err;
+  const code = (err as NodeJS.ErrnoException | undefined)?.code ?? '';
+  const message = (err as Error | undefined)?.message ?? String(err);
+  if (!connected || code === 'ECONNREFUSED' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH' || code === 'EADDRNOTAVAIL') {
+    return new ProxyError(ErrorKinds.upstreamConnect, `connect failed: ${message}`, { cause: err });
+  }
+  if (code.startsWith('HPE_')) return new ProxyError(ErrorKinds.upstreamProtocol, `invalid response: ${message}`, { cause: err });
+  return new ProxyError(ErrorKinds.upstreamReset, `connection reset: ${message}`, { cause: err });
+}

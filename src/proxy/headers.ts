@@ -1,0 +1,82 @@
+/**
+ * Header handling for HTTP/1.1 forwarding (RFC 9110 §7.6.1): hop-by-hop headers, and any header the
+ * `Connection` header names, stop at the proxy. Works on the flat `rawHeaders` list to keep case and
+ * repeated headers (Set-Cookie) intact without building objects.
+ */
+const HOP_BY_HOP = new Set([
+  'connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade',
+  'proxy-authenticate', 'proxy-authorization', 'http2-settings',
+]);
+
+/** Headers RAUTA sets itself on the way to the backend. */
+const REPLACED_UPSTREAM = new Set(['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port', 'x-request-id', 'traceparent', 'tracestate']);
+
+function connectionTokens(raw: readonly string[]): Set<string> | undefined {
+  let tokens: Set<string> | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    if (raw[i].length === 10 && raw[i].toLowerCase() === 'connection') {
+      for (const t of raw[i + 1].split(',')) {
+        const name = t.trim().toLowerCase();
+        if (name !== '') (tokens ??= new Set()).add(name);
+      }
+    }
+  }
+  return tokens;
+}
+
+export interface ForwardedInfo {
+  readonly clientIp: string;
+  readonly proto: 'http' | 'https';
+  readonly host: string;
+  readonly port: number;
+  readonly requestId: string;
+  /** The incoming X-Forwarded-For, to append to. */
+  readonly priorForwardedFor: string | undefined;
+}
+
+/** Builds the flat header list for the upstream request. `extra` carries e.g. `traceparent`. */
+export function upstreamRequestHeaders(raw: readonly string[], fwd: ForwardedInfo, extra: readonly string[] | undefined): string[] {
+  const named = connectionTokens(raw);
+  const out: string[] = [];
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i];
+    const lower = name.toLowerCase();
+    if (HOP_BY_HOP.has(lower) || REPLACED_UPSTREAM.has(lower) || named?.has(lower)) {
+      // Trace context is forwarded as received unless the observer supplies its own.
+      if ((lower === 'traceparent' || lower === 'tracestate') && extra === undefined) out.push(name, raw[i + 1]);
+      continue;
+    }
+    out.push(name, raw[i + 1]);
+  }
+  out.push(
+    'x-forwarded-for', fwd.priorForwardedFor ? `${fwd.priorForwardedFor}, ${fwd.clientIp}` : fwd.clientIp,
+    'x-forwarded-proto', fwd.proto,
+    'x-forwarded-host', fwd.host,
+    'x-forwarded-port', String(fwd.port),
+    'x-request-id', fwd.requestId,
+  );
+  if (extra) for (const h of extra) out.push(h);
+  return out;
+}
+
+/** Filters a backend's response headers for the client; reports whether `Server` was present. */
+export function downstreamResponseHeaders(raw: readonly string[], requestId: string): string[] {
+  const named = connectionTokens(raw);
+  const out: string[] = [];
+  let hasServer = false;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i];
+    const lower = name.toLowerCase();
+    if (HOP_BY_HOP.has(lower) || named?.has(lower) || lower === 'x-request-id') continue;
+    if (lower === 'server') hasServer = true;
+    out.push(name, raw[i + 1]);
+  }
+  if (!hasServer) out.push('server', 'rauta');
+  out.push('x-request-id', requestId);
+  return out;
+}
+
+/** A client-supplied request id is kept only if it is short and printable (it lands in logs and events). */
+export function acceptableRequestId(id: string | undefined): id is string {
+  return id !== undefined && id.length > 0 && id.length <= 128 && /^[\x21-\x7e]+$/.test(id);
+}

@@ -1,0 +1,65 @@
+import { type Server, createServer } from 'node:http';
+import type { Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { ErrorKinds, type ErrorKind, ProxyError } from './errors.ts';
+import { type ProxyDeps, createHttp1Handler } from './http1-handler.ts';
+import { newRecord } from './request-record.ts';
+
+export interface HttpServerOptions {
+  readonly maxHeaderSize: number;
+  readonly headersTimeoutMs: number;
+  readonly keepAliveTimeoutMs: number;
+}
+
+/** Maps a parser error to the status RAUTA answers with. Unknown ones are 400s: the request was malformed. */
+function parserErrorKind(code: string | undefined): ErrorKind | undefined {
+  if (code === 'HPE_HEADER_OVERFLOW') return ErrorKinds.headersTooLarge;
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT' || code === 'HPE_HEADERS_TIMEOUT') return ErrorKinds.requestTimeout;
+  if (code === 'ECONNRESET' || code === 'EPIPE') return undefined;
+  return ErrorKinds.badRequest;
+}
+
+/**
+ * The plain-HTTP listener. Node's strict parser stays on (never `insecureHTTPParser`): requests with
+ * both Content-Length and Transfer-Encoding, duplicate or invalid Content-Length, or a transfer coding
+ * other than chunked are answered 400 here and never reach a backend.
+ */
+export function createHttpServer(deps: ProxyDeps, opts: HttpServerOptions, scheme: 'http' | 'https' = 'http'): Server {
+  const server = createServer({
+    maxHeaderSize: opts.maxHeaderSize,
+    headersTimeout: opts.headersTimeoutMs,
+    keepAliveTimeout: opts.keepAliveTimeoutMs,
+    // Bodies may legitimately take long (large uploads); idle upstreams are bounded by the upstream timeouts.
+    requestTimeout: 0,
+    requireHostHeader: true,
+    joinDuplicateHeaders: false,
+    insecureHTTPParser: false,
+    noDelay: true,
+  }, createHttp1Handler(deps, scheme));
+
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
+    const kind = parserErrorKind(err.code);
+    if (kind === undefined || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const rec = newRecord(Date.now(), performance.now());
+    rec.requestId = crypto.randomUUID();
+    rec.clientIp = (socket.remoteAddress ?? '').replace(/^::ffff:/, '');
+    rec.method = 'UNKNOWN';
+    rec.scheme = scheme;
+    rec.error = new ProxyError(kind, `malformed request: ${err.code ?? err.message}`, { cause: err });
+    rec.statusCode = kind.status;
+    const body = `${kind.status} ${kind.title} (${kind.code}, request id ${rec.requestId})\n`;
+    socket.end(
+      `HTTP/1.1 ${kind.status} ${kind.title}\r\nServer: rauta\r\nDate: ${new Date().toUTCString()}\r\n` +
+      `Content-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+      `X-Request-Id: ${rec.requestId}\r\nConnection: close\r\n\r\n${body}`,
+    );
+    rec.bytesOut = Buffer.byteLength(body);
+    rec.durationMs = performance.now() - rec.startedHr;
+    deps.observer.start(rec, {});
+    deps.observer.finish(rec);
+  });
+  return server;
+}

@@ -1,0 +1,178 @@
+import { randomUUID } from 'node:crypto';
+import type { Agent, IncomingMessage, ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import type { ActiveRequests } from './active-requests.ts';
+import type { Balancer } from './balance/balancer.ts';
+import type { PickInput } from './balance/selector.ts';
+import { ErrorKinds, ProxyError } from './errors.ts';
+import { forwardAttempt } from './forward.ts';
+import { acceptableRequestId, upstreamRequestHeaders } from './headers.ts';
+import type { InFlight } from './in-flight.ts';
+import { type RequestObserver, type RequestRecord, newRecord } from './request-record.ts';
+import type { RouteState } from './route-state.ts';
+
+export interface ProxyDeps {
+  readonly routes: RouteState;
+  readonly balancer: Balancer;
+  readonly observer: RequestObserver;
+  readonly agent: Agent;
+  readonly inFlight: InFlight;
+  readonly active: ActiveRequests;
+  readonly connectTimeoutMs: number;
+  readonly responseTimeoutMs: number;
+  /** True while shutting down: responses then carry `Connection: close`. */
+  draining(): boolean;
+}
+
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
+
+export function clientAddress(req: IncomingMessage): string {
+  const ip = req.socket.remoteAddress ?? '';
+  return ip.startsWith('::ffff:') ? ip.slice(7) : ip;
+}
+
+/** Fills the accept phase of a record from an HTTP/1.x request. */
+export function acceptRecord(req: IncomingMessage, scheme: 'http' | 'https'): RequestRecord {
+  const rec = newRecord(Date.now(), performance.now());
+  const url = req.url ?? '/';
+  const q = url.indexOf('?');
+  const incomingId = req.headers['x-request-id'];
+  rec.requestId = acceptableRequestId(typeof incomingId === 'string' ? incomingId : undefined) ? (incomingId as string) : randomUUID();
+  rec.method = req.method ?? 'GET';
+  rec.scheme = scheme;
+  rec.host = req.headers.host ?? '';
+  rec.path = q === -1 ? url : url.slice(0, q);
+  rec.query = q === -1 ? '' : url.slice(q + 1);
+  rec.protocol = req.httpVersion === '1.0' ? 'HTTP/1.0' : req.httpVersion === '2.0' ? 'HTTP/2' : 'HTTP/1.1';
+  rec.clientIp = clientAddress(req);
+  rec.userAgent = req.headers['user-agent'] ?? '';
+  return rec;
+}
+
+/** Writes a small plain-text error RAUTA makes itself, with the request id so users can report it. */
+export function sendError(res: ServerResponse, rec: RequestRecord, error: ProxyError): void {
+  rec.error = error;
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const body = `${error.kind.status} ${error.kind.title}: ${error.message} (${error.kind.code}, request id ${rec.requestId})\n`;
+  res.writeHead(error.kind.status, {
+    'content-type': 'text/plain; charset=utf-8',
+    'content-length': Buffer.byteLength(body),
+    'cache-control': 'no-store',
+    server: 'rauta',
+    'x-request-id': rec.requestId,
+  });
+  res.end(body);
+  rec.bytesOut += Buffer.byteLength(body);
+}
+
+/**
+ * The HTTP/1.1 request pipeline: accept → match → pick → forward (with retries) → finish.
+ * The finish phase runs exactly once for every request, whatever happened.
+ */
+export function createHttp1Handler(deps: ProxyDeps, scheme: 'http' | 'https') {
+  return (req: IncomingMessage, res: ServerResponse): void => {
+    const rec = acceptRecord(req, scheme);
+    deps.active.inc();
+    deps.observer.start(rec, req.headers);
+    res.once('close', () => {
+      deps.active.dec();
+      rec.statusCode = res.statusCode;
+      if (!res.writableFinished && rec.error === undefined) {
+        rec.error = new ProxyError(ErrorKinds.clientAborted, 'client closed the connection before the response completed');
+      }
+      rec.durationMs = performance.now() - rec.startedHr;
+      deps.observer.finish(rec);
+    });
+    if (deps.draining()) res.setHeader('connection', 'close');
+    void handle(deps, req, res, rec, scheme);
+  };
+}
+
+async function handle(deps: ProxyDeps, req: IncomingMessage, res: ServerResponse, rec: RequestRecord, scheme: 'http' | 'https'): Promise<void> {
+  // Node's parser already rejects these; this is a second lock on the smuggling door.
+  if (req.headers['transfer-encoding'] !== undefined && req.headers['content-length'] !== undefined) {
+    req.resume();
+    res.setHeader('connection', 'close');
+    return sendError(res, rec, new ProxyError(ErrorKinds.badRequest, 'both Content-Length and Transfer-Encoding'));
+  }
+  const table = deps.routes.table;
+  const route = table.match(rec.host, rec.path);
+  rec.route = route;
+  if (route === undefined) {
+    req.resume();
+    return sendError(res, rec, new ProxyError(ErrorKinds.noRoute, `no route for host "${rec.host}" path "${rec.path}"`));
+  }
+  if (route.backend.unavailable) {
+    req.resume();
+    return sendError(res, rec, new ProxyError(ErrorKinds.backendUnavailable, route.backend.unavailable.message));
+  }
+
+  const contentLength = req.headers['content-length'];
+  const hasBody = req.headers['transfer-encoding'] !== undefined || (contentLength !== undefined && contentLength !== '0');
+  if (hasBody) req.on('data', (chunk: Buffer) => { rec.bytesIn += chunk.length; });
+
+  const input: PickInput = { clientIp: rec.clientIp, path: rec.path, headers: req.headers };
+  const maxAttempts = 1 + route.policy.retries;
+  let tried: Set<string> | undefined;
+  let lastError: ProxyError | undefined;
+  let upstreamMs = 0;
+
+  while (rec.attempts < maxAttempts) {
+    const endpoint = deps.balancer.pick(route, input, tried);
+    if (endpoint === undefined) break;
+    rec.attempts++;
+    rec.endpoint = endpoint;
+    const headers = upstreamRequestHeaders(req.rawHeaders, {
+      clientIp: rec.clientIp,
+      proto: scheme,
+      host: rec.host,
+      port: req.socket.localPort ?? 0,
+      requestId: rec.requestId,
+      priorForwardedFor: headerString(req.headers['x-forwarded-for']),
+    }, deps.observer.upstreamHeaders(rec, rec.attempts, endpoint));
+
+    const started = performance.now();
+    deps.inFlight.inc(endpoint.key);
+    const result = await forwardAttempt({
+      endpoint, req, res, headers, agent: deps.agent, hasBody, requestId: rec.requestId,
+      connectTimeoutMs: deps.connectTimeoutMs, responseTimeoutMs: deps.responseTimeoutMs,
+      onBytesOut: (n) => { rec.bytesOut += n; },
+    });
+    deps.inFlight.dec(endpoint.key);
+    upstreamMs += performance.now() - started;
+    rec.upstreamDurationMs = upstreamMs;
+    deps.observer.attemptFinished(rec, endpoint, result.error, result.statusCode);
+
+    if (result.error === undefined) return;
+    lastError = result.error;
+    if (result.error.kind === ErrorKinds.clientAborted) {
+      rec.error = result.error;
+      return;
+    }
+    if (!retryable(rec.method, hasBody, result)) break;
+    (tried ??= new Set()).add(endpoint.key);
+  }
+  if (lastError === undefined) {
+    req.resume();
+    return sendError(res, rec, new ProxyError(ErrorKinds.noEndpoints, `service ${route.backend.namespace}/${route.backend.service} has no ready endpoints`));
+  }
+  sendError(res, rec, lastError);
+}
+
+/**
+ * Retry only when the backend cannot have acted on the request: the connection never came up, or it was
+ * reset before any response byte for an idempotent request whose body (if any) was not sent.
+ */
+function retryable(method: string, hasBody: boolean, r: { error: ProxyError | undefined; responded: boolean; bodySent: boolean }): boolean {
+  if (r.responded || r.error === undefined) return false;
+  if (r.error.kind.retryable) return true;
+  return r.error.kind === ErrorKinds.upstreamReset && IDEMPOTENT.has(method) && !hasBody && !r.bodySent;
+}
+
+function headerString(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v.join(', ') : v;
+}
+

@@ -1,0 +1,97 @@
+/**
+ * The route table's vocabulary: the only contract between the control plane (sources, translation) and
+ * the data plane (proxy). Everything here is plain, serializable data so a table could be shipped to
+ * worker processes.
+ */
+export type PathType = 'Exact' | 'Prefix' | 'ImplementationSpecific';
+
+export interface Endpoint {
+  /** `ip:port`: the identity used by health state and Maglev. */
+  readonly key: string;
+  readonly ip: string;
+  readonly port: number;
+  /** conditions.ready (missing = ready): only ready endpoints get new requests. */
+  readonly ready: boolean;
+  readonly serving: boolean;
+  readonly terminating: boolean;
+  readonly pod?: string;
+  readonly podUid?: string;
+  readonly node?: string;
+  readonly zone?: string;
+  /** Relative weight for hashing policies; 1 unless a hint says otherwise. */
+  readonly weight: number;
+}
+
+export type LoadBalance = 'round-robin' | 'least-request' | 'maglev';
+export type HashBy =
+  | { readonly kind: 'client-ip' }
+  | { readonly kind: 'path' }
+  | { readonly kind: 'header'; readonly name: string }
+  | { readonly kind: 'cookie'; readonly name: string };
+export type BackendProtocol = 'http1' | 'h2c' | 'grpc';
+
+export interface HealthCheck {
+  readonly path: string;
+  readonly intervalMs: number;
+  readonly timeoutMs: number;
+  readonly healthyThreshold: number;
+  readonly unhealthyThreshold: number;
+}
+
+/** Per-route behaviour, from the Ingress's `rauta.io/*` annotations. */
+export interface RoutePolicy {
+  readonly loadBalance: LoadBalance;
+  readonly hashBy?: HashBy;
+  readonly retries: number;
+  readonly protocol: BackendProtocol;
+  readonly healthCheck?: HealthCheck;
+  readonly sslRedirect: boolean;
+  readonly hsts?: string;
+}
+
+export interface Backend {
+  /** `namespace/service:port`. */
+  readonly id: string;
+  readonly namespace: string;
+  readonly service: string;
+  /** The Ingress's service port reference: a number or a port name. */
+  readonly servicePort: string;
+  readonly endpoints: readonly Endpoint[];
+  /** Set when the backend cannot serve at all (unknown service, bad port…); requests get 503. */
+  readonly unavailable?: { readonly reason: string; readonly message: string };
+}
+
+export interface IngressRef { readonly namespace: string; readonly name: string }
+
+export interface Route {
+  readonly ingress: IngressRef;
+  /** Lower-case host, `*.example.com` for a wildcard, '' for rules without host. */
+  readonly host: string;
+  readonly path: string;
+  readonly pathType: PathType;
+  readonly backend: Backend;
+  readonly policy: RoutePolicy;
+  /** True when an Ingress `spec.tls` entry covers this host. */
+  readonly tls: boolean;
+}
+
+export type Severity = 'error' | 'warning';
+
+/** Why (part of) an Ingress is not served as written. Shown in /routes, logs, metrics and Events. */
+export interface Diagnostic {
+  readonly namespace: string;
+  readonly ingress: string;
+  readonly severity: Severity;
+  /** CamelCase, stable, like a Kubernetes Event reason: ServiceNotFound, PathConflict… */
+  readonly reason: string;
+  readonly message: string;
+  readonly field?: string;
+}
+
+export interface TlsCertificate {
+  /** `namespace/secret`. */
+  readonly id: string;
+  readonly hosts: readonly string[];
+  readonly cert: string;
+  readonly key: string;
+}

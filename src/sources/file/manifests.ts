@@ -1,0 +1,145 @@
+import { parseAllDocuments } from 'yaml';
+import type { EndpointSlice, Ingress, IngressClass, ObjectSet, Secret, Service, SourceProblem } from '../object-set.ts';
+
+/** The file as a whole cannot be used (YAML syntax error…): the last good routes keep serving. */
+export class ManifestError extends Error {
+  readonly code = 'RAUTA_ERR_MANIFEST';
+}
+
+const KINDS: Record<string, readonly string[]> = {
+  Ingress: ['networking.k8s.io/v1'],
+  IngressClass: ['networking.k8s.io/v1'],
+  Service: ['v1'],
+  EndpointSlice: ['discovery.k8s.io/v1'],
+  Secret: ['v1'],
+};
+
+const NAME_RE = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
+
+interface Mutable {
+  ingresses: Ingress[];
+  ingressClasses: IngressClass[];
+  services: Service[];
+  endpointSlices: EndpointSlice[];
+  secrets: Secret[];
+  problems: SourceProblem[];
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/**
+ * Parses multi-document YAML holding the objects a cluster would hold. YAML syntax errors reject the
+ * whole file (we cannot know what the user meant); a document of the wrong shape costs only itself and
+ * becomes a SourceProblem naming the file, the document index and the field.
+ */
+export function parseManifests(files: readonly { name: string; text: string }[]): ObjectSet {
+  const out: Mutable = { ingresses: [], ingressClasses: [], services: [], endpointSlices: [], secrets: [], problems: [] };
+  for (const file of files) {
+    const docs = parseAllDocuments(file.text);
+    if (!Array.isArray(docs)) continue; // an empty stream
+    docs.forEach((doc, index) => {
+      if (doc.errors.length > 0) {
+        const e = doc.errors[0];
+        const line = e.linePos?.[0];
+        throw new ManifestError(`${file.name} document ${index}${line ? ` line ${line.line}:${line.col}` : ''}: ${e.message.split('\n')[0]}`);
+      }
+      const value: unknown = doc.toJS({ maxAliasCount: 100 });
+      if (value === null || value === undefined) return; // `---` with nothing after it
+      addDocument(out, value, `${file.name}#${index}`);
+    });
+  }
+  return Object.freeze(out);
+}
+
+function addDocument(out: Mutable, value: unknown, origin: string): void {
+  const problem = (kind: string, message: string, field?: string, meta?: Record<string, unknown>): void => {
+    out.problems.push({
+      kind,
+      origin,
+      field,
+      message,
+      name: typeof meta?.name === 'string' ? meta.name : undefined,
+      namespace: typeof meta?.namespace === 'string' ? meta.namespace : undefined,
+    });
+  };
+
+  if (!isObject(value)) return problem('Unknown', 'document is not a mapping');
+  if (value.kind === 'List' && Array.isArray(value.items)) {
+    value.items.forEach((item, i) => addDocument(out, item, `${origin}.items[${i}]`));
+    return;
+  }
+  const kind = typeof value.kind === 'string' ? value.kind : '';
+  const meta = isObject(value.metadata) ? value.metadata : undefined;
+  const apiVersions = KINDS[kind];
+  if (!apiVersions) return problem(kind || 'Unknown', `kind "${kind}" is not one RAUTA reads (${Object.keys(KINDS).join(', ')})`, 'kind', meta);
+  if (!apiVersions.includes(String(value.apiVersion))) {
+    return problem(kind, `apiVersion "${String(value.apiVersion)}" is not ${apiVersions.join(' or ')}`, 'apiVersion', meta);
+  }
+  if (!meta) return problem(kind, 'metadata is missing', 'metadata');
+  if (typeof meta.name !== 'string' || !NAME_RE.test(meta.name)) return problem(kind, `metadata.name "${String(meta.name)}" is not a valid name`, 'metadata.name', meta);
+  if (meta.namespace !== undefined && (typeof meta.namespace !== 'string' || !NAME_RE.test(meta.namespace))) {
+    return problem(kind, `metadata.namespace "${String(meta.namespace)}" is not a valid namespace`, 'metadata.namespace', meta);
+  }
+  for (const key of ['labels', 'annotations'] as const) {
+    const m = meta[key];
+    if (m !== undefined && (!isObject(m) || Object.values(m).some((v) => typeof v !== 'string'))) {
+      return problem(kind, `metadata.${key} must map strings to strings`, `metadata.${key}`, meta);
+    }
+  }
+  const spec = value.spec;
+  if (spec !== undefined && !isObject(spec)) return problem(kind, 'spec must be a mapping', 'spec', meta);
+
+  // Standalone files have no API server to fill these in.
+  const metadata = { ...meta, namespace: (meta.namespace as string | undefined) ?? 'default', creationTimestamp: (meta.creationTimestamp as string | undefined) ?? '' };
+  const obj = { ...value, metadata };
+  switch (kind) {
+    case 'Ingress': {
+      const rules = isObject(spec) ? spec.rules : undefined;
+      if (rules !== undefined && !Array.isArray(rules)) return problem(kind, 'spec.rules must be a list', 'spec.rules', meta);
+      for (const [i, rule] of (rules ?? []).entries()) {
+        if (!isObject(rule)) return problem(kind, 'rule must be a mapping', `spec.rules[${i}]`, meta);
+        const http = rule.http;
+        if (http !== undefined && (!isObject(http) || !Array.isArray(http.paths) || !http.paths.every(isObject))) {
+          return problem(kind, 'http.paths must be a list of mappings', `spec.rules[${i}].http.paths`, meta);
+        }
+      }
+      const tls = isObject(spec) ? spec.tls : undefined;
+      if (tls !== undefined && (!Array.isArray(tls) || !tls.every(isObject))) return problem(kind, 'spec.tls must be a list of mappings', 'spec.tls', meta);
+      out.ingresses.push(obj as unknown as Ingress);
+      return;
+    }
+    case 'IngressClass':
+      out.ingressClasses.push(obj as unknown as IngressClass);
+      return;
+    case 'Service': {
+      const ports = isObject(spec) ? spec.ports : undefined;
+      if (ports !== undefined && (!Array.isArray(ports) || !ports.every((p) => isObject(p) && Number.isInteger(p.port)))) {
+        return problem(kind, 'spec.ports must be a list of {port: integer}', 'spec.ports', meta);
+      }
+      out.services.push(obj as unknown as Service);
+      return;
+    }
+    case 'EndpointSlice': {
+      const endpoints = value.endpoints;
+      if (endpoints !== undefined && (!Array.isArray(endpoints) || !endpoints.every((e) => isObject(e) && Array.isArray(e.addresses)))) {
+        return problem(kind, 'endpoints must be a list of {addresses: [...]}', 'endpoints', meta);
+      }
+      const ports = value.ports;
+      if (ports !== undefined && (!Array.isArray(ports) || !ports.every((p) => isObject(p) && (p.port === undefined || Number.isInteger(p.port))))) {
+        return problem(kind, 'ports must be a list of {name, port: integer}', 'ports', meta);
+      }
+      out.endpointSlices.push(obj as unknown as EndpointSlice);
+      return;
+    }
+    case 'Secret': {
+      // Files may use stringData as kubectl does; Secrets are stored base64 like the API returns them.
+      const data: Record<string, string> = {};
+      if (isObject(value.data)) for (const [k, v] of Object.entries(value.data)) if (typeof v === 'string') data[k] = v;
+      if (isObject(value.stringData)) for (const [k, v] of Object.entries(value.stringData)) if (typeof v === 'string') data[k] = Buffer.from(v).toString('base64');
+      out.secrets.push({ ...(obj as unknown as Secret), data });
+      return;
+    }
+  }
+}

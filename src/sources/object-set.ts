@@ -1,0 +1,114 @@
+/**
+ * The Kubernetes objects RAUTA reads, trimmed to the fields it uses. Both sources (the API server and the
+ * standalone YAML file) produce an ObjectSet; translation never knows which one did.
+ */
+export interface ObjectMeta {
+  name: string;
+  namespace?: string;
+  uid?: string;
+  resourceVersion?: string;
+  generation?: number;
+  creationTimestamp?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+}
+
+export interface ServiceBackendPort { number?: number; name?: string }
+export interface IngressBackend {
+  service?: { name: string; port?: ServiceBackendPort };
+  resource?: { apiGroup?: string; kind: string; name: string };
+}
+export interface HTTPIngressPath { path?: string; pathType?: string; backend: IngressBackend }
+export interface IngressRule { host?: string; http?: { paths: HTTPIngressPath[] } }
+export interface IngressTLS { hosts?: string[]; secretName?: string }
+export interface LoadBalancerIngress { ip?: string; hostname?: string }
+
+export interface Ingress {
+  apiVersion?: string;
+  kind?: 'Ingress';
+  metadata: ObjectMeta;
+  spec?: {
+    ingressClassName?: string;
+    defaultBackend?: IngressBackend;
+    tls?: IngressTLS[];
+    rules?: IngressRule[];
+  };
+  status?: { loadBalancer?: { ingress?: LoadBalancerIngress[] } };
+}
+
+export interface IngressClass {
+  apiVersion?: string;
+  kind?: 'IngressClass';
+  metadata: ObjectMeta;
+  spec?: { controller?: string };
+}
+
+export interface ServicePort { name?: string; port: number; targetPort?: number | string; protocol?: string; appProtocol?: string }
+export interface Service {
+  apiVersion?: string;
+  kind?: 'Service';
+  metadata: ObjectMeta;
+  spec?: { type?: string; ports?: ServicePort[]; externalName?: string; clusterIP?: string };
+  status?: { loadBalancer?: { ingress?: LoadBalancerIngress[] } };
+}
+
+export interface EndpointConditions { ready?: boolean; serving?: boolean; terminating?: boolean }
+export interface SliceEndpoint {
+  addresses: string[];
+  conditions?: EndpointConditions;
+  nodeName?: string;
+  zone?: string;
+  targetRef?: { kind?: string; name?: string; namespace?: string; uid?: string };
+  hints?: { forZones?: { name: string }[] };
+}
+export interface EndpointPort { name?: string; port?: number; protocol?: string; appProtocol?: string }
+export interface EndpointSlice {
+  apiVersion?: string;
+  kind?: 'EndpointSlice';
+  metadata: ObjectMeta;
+  addressType?: string;
+  endpoints?: SliceEndpoint[];
+  ports?: EndpointPort[];
+}
+
+export interface Secret {
+  apiVersion?: string;
+  kind?: 'Secret';
+  metadata: ObjectMeta;
+  type?: string;
+  data?: Record<string, string>;
+}
+
+/** An object a source could not accept (bad YAML document, missing name…), reported next to the routes. */
+export interface SourceProblem {
+  kind: string;
+  namespace?: string;
+  name?: string;
+  /** Where it came from, e.g. `examples/demo.yaml#3`. */
+  origin?: string;
+  field?: string;
+  message: string;
+}
+
+export interface ObjectSet {
+  readonly ingresses: readonly Ingress[];
+  readonly ingressClasses: readonly IngressClass[];
+  readonly services: readonly Service[];
+  readonly endpointSlices: readonly EndpointSlice[];
+  readonly secrets: readonly Secret[];
+  readonly problems: readonly SourceProblem[];
+}
+
+export const emptyObjectSet: ObjectSet = Object.freeze({
+  ingresses: [], ingressClasses: [], services: [], endpointSlices: [], secrets: [], problems: [],
+});
+
+/** A source pushes whole snapshots; it never patches routes itself. */
+export interface Source {
+  start(onSnapshot: (objects: ObjectSet) => void): Promise<void>;
+  stop(): Promise<void>;
+  /** True once the source has delivered one complete snapshot. */
+  readonly synced: boolean;
+}
+
+export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';

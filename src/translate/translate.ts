@@ -1,0 +1,184 @@
+import { createHash } from 'node:crypto';
+import { RouteTable } from '../routing/route-table.ts';
+import type { Diagnostic, PathType, Route, RoutePolicy, TlsCertificate } from '../routing/types.ts';
+import { normalizePrefix } from '../routing/path-index.ts';
+import type { Ingress, IngressBackend, ObjectSet, Secret } from '../sources/object-set.ts';
+import { parsePolicy } from './annotations.ts';
+import { BackendResolver } from './backends.ts';
+import { type ClassOptions, classFilter } from './classes.ts';
+import { readTlsSecret } from './tls.ts';
+
+export type TranslateOptions = ClassOptions;
+
+export interface Translation {
+  readonly table: RouteTable;
+  /** Equal fingerprints mean equal tables: unchanged snapshots are not swapped in. */
+  readonly fingerprint: string;
+}
+
+const HOST_RE = /^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const PATH_TYPES: readonly string[] = ['Exact', 'Prefix', 'ImplementationSpecific'];
+
+const ns = (ing: Ingress) => ing.metadata.namespace ?? 'default';
+
+/** Oldest first (creationTimestamp, then namespace/name): the older Ingress wins a conflict. */
+function byAge(a: Ingress, b: Ingress): number {
+  const ta = a.metadata.creationTimestamp ?? '';
+  const tb = b.metadata.creationTimestamp ?? '';
+  if (ta !== tb) return ta < tb ? -1 : 1;
+  const ka = `${ns(a)}/${a.metadata.name}`;
+  const kb = `${ns(b)}/${b.metadata.name}`;
+  return ka < kb ? -1 : ka > kb ? 1 : 0;
+}
+
+/**
+ * ObjectSet → RouteTable. Pure and deterministic: the same objects always give the same table and the
+ * same diagnostics, in the same order. One bad Ingress (or one bad path of it) costs only its own routes.
+ */
+export function translate(objects: ObjectSet, opts: TranslateOptions): Translation {
+  const diagnostics: Diagnostic[] = [];
+  const isOurs = classFilter(objects.ingressClasses, opts);
+  const ingresses = objects.ingresses.filter(isOurs).sort(byAge);
+  const resolver = new BackendResolver(objects.services, objects.endpointSlices);
+  const secrets = new Map<string, Secret>();
+  for (const s of objects.secrets) secrets.set(`${s.metadata.namespace ?? 'default'}/${s.metadata.name}`, s);
+
+  for (const p of objects.problems) {
+    diagnostics.push({
+      namespace: p.namespace ?? 'default',
+      ingress: p.kind === 'Ingress' ? (p.name ?? '') : '',
+      severity: 'error',
+      reason: 'InvalidObject',
+      message: `${p.origin ? `${p.origin}: ` : ''}${p.kind}${p.name ? ` ${p.name}` : ''}: ${p.message}`,
+      field: p.field,
+    });
+  }
+
+  const routes: Route[] = [];
+  const taken = new Map<string, string>();
+  const certificates: TlsCertificate[] = [];
+  const tlsHosts = new Set<string>();
+  let defaultRoute: Route | undefined;
+
+  for (const ing of ingresses) {
+    const namespace = ns(ing);
+    const name = ing.metadata.name;
+    const ingressRef = Object.freeze({ namespace, name });
+    const report = (severity: Diagnostic['severity'], reason: string, message: string, field?: string) =>
+      diagnostics.push({ namespace, ingress: name, severity, reason, message, field });
+
+    const { policy, problems } = parsePolicy(ing.metadata.annotations);
+    for (const p of problems) report('warning', 'InvalidAnnotation', `${p.annotation}: ${p.message}`, `metadata.annotations["${p.annotation}"]`);
+
+    const backendFor = (ref: IngressBackend, field: string) => {
+      if (ref.resource !== undefined) {
+        report('error', 'UnsupportedBackend', `resource backends (${ref.resource.kind} ${ref.resource.name}) are not supported`, field);
+        return undefined;
+      }
+      const svc = ref.service;
+      if (!svc?.name || !svc.port || (svc.port.number === undefined) === (svc.port.name === undefined)) {
+        report('error', 'InvalidBackend', 'backend needs service.name and exactly one of service.port.number or service.port.name', field);
+        return undefined;
+      }
+      const backend = resolver.resolve(namespace, ref);
+      if (backend.unavailable) report('error', backend.unavailable.reason, `${backend.unavailable.message}; requests get 503`, field);
+      return backend;
+    };
+
+    const dflt = ing.spec?.defaultBackend;
+    if (dflt) {
+      const backend = backendFor(dflt, 'spec.defaultBackend');
+      if (backend) {
+        if (defaultRoute) {
+          report('warning', 'DefaultBackendConflict', `spec.defaultBackend ignored: ${defaultRoute.ingress.namespace}/${defaultRoute.ingress.name} is older and already sets one`, 'spec.defaultBackend');
+        } else {
+          defaultRoute = Object.freeze({ ingress: ingressRef, host: '', path: '/', pathType: 'Prefix', backend, policy, tls: false });
+        }
+      }
+    }
+
+    const ingressTlsHosts = collectTls(ing, namespace, secrets, certificates, report);
+    for (const h of ingressTlsHosts) tlsHosts.add(h);
+
+    (ing.spec?.rules ?? []).forEach((rule, r) => {
+      const host = (rule.host ?? '').toLowerCase();
+      if (host !== '' && (!HOST_RE.test(host) || host !== rule.host)) {
+        report('error', 'InvalidHost', `host "${rule.host}" is not a lower-case DNS name or *.wildcard; rule skipped`, `spec.rules[${r}].host`);
+        return;
+      }
+      (rule.http?.paths ?? []).forEach((p, i) => {
+        const field = `spec.rules[${r}].http.paths[${i}]`;
+        const pathType = p.pathType ?? '';
+        if (!PATH_TYPES.includes(pathType)) {
+          report('error', 'InvalidPathType', `pathType "${pathType}" is not Exact, Prefix or ImplementationSpecific; path skipped`, `${field}.pathType`);
+          return;
+        }
+        const path = p.path ?? '/';
+        if (!path.startsWith('/')) {
+          report('error', 'InvalidPath', `path "${path}" must start with /; path skipped`, `${field}.path`);
+          return;
+        }
+        const backend = backendFor(p.backend ?? {}, `${field}.backend`);
+        if (!backend) return;
+        const key = `${host}\u0000${pathType === 'Exact' ? 'E' : 'P'}\u0000${pathType === 'Exact' ? path : normalizePrefix(path)}`;
+        const owner = taken.get(key);
+        if (owner !== undefined) {
+          report('error', 'PathConflict', `${host || '*'} ${path} (${pathType}) is already served by ${owner}, which is older; path skipped`, field);
+          return;
+        }
+        taken.set(key, `${namespace}/${name}`);
+        routes.push(Object.freeze({ ingress: ingressRef, host, path, pathType: pathType as PathType, backend, policy: policy as RoutePolicy, tls: false }));
+      });
+    });
+  }
+
+  const finalRoutes = routes.map((r) => (r.host !== '' && coveredByTls(r.host, tlsHosts) ? Object.freeze({ ...r, tls: true }) : r));
+  const served = ingresses.map((i) => `${ns(i)}/${i.metadata.name}`);
+  const table = new RouteTable({
+    routes: finalRoutes,
+    defaultRoute,
+    backends: resolver.all(),
+    diagnostics,
+    certificates,
+    ingresses: served,
+  });
+  return { table, fingerprint: fingerprintOf(table) };
+}
+
+function collectTls(
+  ing: Ingress,
+  namespace: string,
+  secrets: Map<string, Secret>,
+  certificates: TlsCertificate[],
+  report: (severity: Diagnostic['severity'], reason: string, message: string, field?: string) => void,
+): string[] {
+  const hosts: string[] = [];
+  (ing.spec?.tls ?? []).forEach((tls, t) => {
+    const listed = (tls.hosts ?? []).map((h) => h.toLowerCase());
+    const covered = listed.length > 0 ? listed : (ing.spec?.rules ?? []).map((r) => (r.host ?? '').toLowerCase()).filter((h) => h !== '');
+    hosts.push(...covered);
+    if (!tls.secretName) return; // TLS with the default certificate
+    const id = `${namespace}/${tls.secretName}`;
+    if (certificates.some((c) => c.id === id)) return;
+    const result = readTlsSecret(secrets.get(id), id);
+    if (!result.ok) {
+      report('error', result.reason, `${result.message}; these hosts get the default certificate`, `spec.tls[${t}].secretName`);
+      return;
+    }
+    certificates.push(Object.freeze({ id, hosts: Object.freeze(covered), cert: result.cert, key: result.key }));
+  });
+  return hosts;
+}
+
+function coveredByTls(host: string, tlsHosts: Set<string>): boolean {
+  if (tlsHosts.has(host)) return true;
+  const dot = host.indexOf('.');
+  return dot !== -1 && tlsHosts.has(`*${host.slice(dot)}`);
+}
+
+function fingerprintOf(table: RouteTable): string {
+  const h = createHash('sha256');
+  h.update(JSON.stringify([table.routes, table.defaultRoute ?? null, table.backends, table.diagnostics, table.ingresses]));
+  for (const c of table.certificates) h.update(c.id).update(c.cert).update(c.key);
+  return h.digest('hex').slice(0, 16);
+}
