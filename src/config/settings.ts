@@ -23,9 +23,19 @@ export const settings = {
   clientIdleTimeoutSeconds: seconds('RAUTA_CLIENT_IDLE_TIMEOUT_SECONDS', '--client-idle-timeout-seconds', 60, 'Idle keep-alive time for client connections'),
   upstreamConnectTimeoutSeconds: seconds('RAUTA_UPSTREAM_CONNECT_TIMEOUT_SECONDS', '--upstream-connect-timeout-seconds', 5, 'Time to connect to a backend pod'),
   upstreamResponseTimeoutSeconds: seconds('RAUTA_UPSTREAM_RESPONSE_TIMEOUT_SECONDS', '--upstream-response-timeout-seconds', 60, 'Time a backend has to start its response, and the longest pause inside one'),
-  upstreamIdleTimeoutSeconds: seconds('RAUTA_UPSTREAM_IDLE_TIMEOUT_SECONDS', '--upstream-idle-timeout-seconds', 30, 'Idle keep-alive time for pooled backend connections'),
+  upstreamIdleTimeoutSeconds: seconds('RAUTA_UPSTREAM_IDLE_TIMEOUT_SECONDS', '--upstream-idle-timeout-seconds', 4, 'Idle keep-alive time for pooled backend connections (below the 5 s Node.js servers use)'),
   configDebounceMs: integer('RAUTA_CONFIG_DEBOUNCE_MS', '--config-debounce-ms', 100, 'Hold-off after a change before the route table is rebuilt', 0, 60_000),
   configMaxDebounceMs: integer('RAUTA_CONFIG_MAX_DEBOUNCE_MS', '--config-max-debounce-ms', 1000, 'Longest a rebuild waits while changes keep coming', 0, 600_000),
+
+  // ── Kubernetes mode: informers, status, leader election ──
+
+  // ── Telemetry: request events, NATS, OTLP traces, metrics, logs ──
+
+  // ── Load balancing, health checks, retries ──
+
+  // ── TLS, HTTP/2, WebSocket, gRPC ──
+
+  // ── Admin API and web UI ──
 } as const;
 
 export type Settings = typeof settings;
