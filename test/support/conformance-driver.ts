@@ -1,0 +1,19 @@
+import type { Obj } from './manifests.ts';
+
+/**
+ * How the ingress-controller conformance scenarios drive a RAUTA instance. The same scenarios run in
+ * standalone mode (objects written to a manifest file) and in Kubernetes mode (objects stored in the
+ * fake API server and read by the real informers).
+ */
+export interface ConformanceDriver {
+  /** Port of RAUTA's plain HTTP listener. */
+  readonly httpPort: number;
+  /**
+   * Makes exactly these objects the state RAUTA reads (replacing what an earlier apply set), and
+   * resolves once RAUTA serves a route table built from them.
+   */
+  apply(objects: readonly Obj[]): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export type DriverFactory = () => Promise<ConformanceDriver>;
