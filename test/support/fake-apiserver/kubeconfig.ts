@@ -1,0 +1,16 @@
+import { writeFile } from 'node:fs/promises';
+import { stringify } from 'yaml';
+
+/** Writes a kubeconfig pointing at `server` (plain HTTP, a bearer token the fake server ignores). */
+export async function writeKubeconfig(path: string, server: string, namespace = 'default'): Promise<string> {
+  const doc = {
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [{ name: 'fake', cluster: { server } }],
+    users: [{ name: 'fake', user: { token: 'fake-token' } }],
+    contexts: [{ name: 'fake', context: { cluster: 'fake', user: 'fake', namespace } }],
+    'current-context': 'fake',
+  };
+  await writeFile(path, stringify(doc));
+  return path;
+}
