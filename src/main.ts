@@ -9,6 +9,7 @@ import { ActiveRequests } from './proxy/active-requests.ts';
 import { Balancer } from './proxy/balance/balancer.ts';
 import type { ProxyDeps } from './proxy/http1-handler.ts';
 import { createHttpServer } from './proxy/http-server.ts';
+import { type KubernetesMode, kubernetesMode } from './kubernetes-mode.ts';
 import { InFlight } from './proxy/in-flight.ts';
 import { noopObserver } from './proxy/request-record.ts';
 import { RouteState } from './proxy/route-state.ts';
@@ -36,9 +37,9 @@ function listen(server: Server, port: number, host: string): Promise<number> {
   });
 }
 
-function createSource(config: Config, logger: Logger): Source {
-  if (config.config !== undefined) return new FileSource({ path: config.config, logger });
-  throw new Error('Kubernetes mode is not available in this build: pass --config FILE (standalone mode)');
+function createSource(config: Config, logger: Logger, kube: KubernetesMode | undefined): Source {
+  if (kube !== undefined) return kube.source;
+  return new FileSource({ path: config.config ?? '', logger });
 }
 
 /** Wires sources → translation → route table → proxy → telemetry. No logic of its own. */
@@ -46,7 +47,8 @@ export async function startRauta(config: Config, logger: Logger): Promise<Rauta>
   const routes = new RouteState(RouteTable.empty());
   const balancer = new Balancer();
   routes.onSwap((t) => balancer.useTable(t));
-  const reconciler = new Reconciler(routes, { ingressClass: config.ingressClass, controllerName: config.controllerName }, logger);
+  const kube = config.config === undefined ? kubernetesMode(config, logger) : undefined;
+  const reconciler = new Reconciler(routes, { ingressClass: config.ingressClass, controllerName: config.controllerName }, logger, kube?.status.hooks);
   const active = new ActiveRequests();
   let draining = false;
 
@@ -69,7 +71,7 @@ export async function startRauta(config: Config, logger: Logger): Promise<Rauta>
     draining: () => draining,
   };
 
-  const source = createSource(config, logger);
+  const source = createSource(config, logger, kube);
   const admin = new AdminServer(logger);
   admin.get('/healthz', (_req, res) => sendText(res, 200, 'ok\n'));
   admin.get('/readyz', (_req, res) => {
@@ -88,7 +90,9 @@ export async function startRauta(config: Config, logger: Logger): Promise<Rauta>
   });
 
   const adminPort = await listen(admin.server, config.adminPort, config.adminBindAddress);
-  await source.start((objects) => reconciler.apply(objects));
+  kube?.status.start();
+  // A snapshot that leaves the table unchanged can still matter for status (publish Service, overwritten status).
+  await source.start((objects) => reconciler.apply(objects) ?? kube?.status.observe(objects));
   const httpPort = await listen(http, config.httpPort, config.bindAddress);
   logger.info({ http: `${config.bindAddress}:${httpPort}`, admin: `${config.adminBindAddress}:${adminPort}`, mode: config.config ? 'standalone' : 'kubernetes' }, 'rauta listening');
 
@@ -104,6 +108,7 @@ export async function startRauta(config: Config, logger: Logger): Promise<Rauta>
       clearInterval(idleTicker);
       if (!drained) logger.warn({ in_flight: active.size }, 'grace period over; closing remaining connections');
       http.closeAllConnections();
+      await kube?.status.stop();
       await source.stop();
       agent.destroy();
       admin.server.close();
