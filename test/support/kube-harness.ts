@@ -47,7 +47,7 @@ export async function waitFor<T>(probe: () => T | undefined | false | Promise<T 
 /** Starts RAUTA in-process in Kubernetes mode against the fake API server. Resolves once it has synced. */
 export async function startKubeRauta(api: FakeApiServer, env: Record<string, string> = {}): Promise<RunningKubeRauta> {
   const dir = await mkdtemp(join(tmpdir(), 'rauta-kube-'));
-  const kubeconfig = await writeKubeconfig(join(dir, 'kubeconfig'), api.url);
+  const kubeconfig = await writeKubeconfig(join(dir, 'kubeconfig'), api.url, { token: env.POD_NAME ?? 'rauta' });
   const { config } = loadConfig([], kubeEnv(kubeconfig, env));
   const logger = pino({ level: process.env.RAUTA_TEST_LOG ?? 'silent' });
   const rauta = await startRauta(config, logger);

@@ -62,7 +62,6 @@ export interface WatchOptions {
 /**
  * A `?watch=true` stream: newline-delimited JSON events over a chunked 200 response. Replays history after
  * `resourceVersion` (or sends the current objects as ADDED when none is given), then follows live changes.
- * Returns a function that stops the stream.
  */
 export function watchCollection(store: Store, q: CollectionQuery, res: ServerResponse, opts: WatchOptions, onEnd: () => void): void {
   const match = matcher(q);
@@ -82,7 +81,9 @@ export function watchCollection(store: Store, q: CollectionQuery, res: ServerRes
   }
   res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
   res.flushHeaders();
-  const send = (type: string, object: unknown) => res.write(`${JSON.stringify({ type, object })}\n`);
+  const send = (type: string, object: unknown) => {
+    if (!res.writableEnded && !res.destroyed) res.write(`${JSON.stringify({ type, object })}\n`);
+  };
   const deliver = (e: StoreEvent) => {
     if (e.typeKey !== `${q.type.group}/${q.type.version}/${q.type.plural}`) return;
     const now = match(e.object);

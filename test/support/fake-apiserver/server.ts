@@ -21,6 +21,8 @@ export interface RequestLog {
   readonly query: string;
   readonly contentType: string | undefined;
   readonly status: number;
+  /** The bearer token: tests give each client its own, to tell who wrote what. */
+  readonly user: string;
 }
 
 interface Target {
@@ -141,7 +143,8 @@ export class FakeApiServer {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://x');
     res.on('finish', () => {
-      this.requests.push({ method: req.method ?? '', path: url.pathname, query: url.search, contentType: req.headers['content-type'], status: res.statusCode });
+      const user = (req.headers.authorization ?? '').replace(/^Bearer\s+/i, '');
+      this.requests.push({ method: req.method ?? '', path: url.pathname, query: url.search, contentType: req.headers['content-type'], status: res.statusCode, user });
       if (this.requests.length > 5000) this.requests.splice(0, 2500);
     });
     const body = await readBody(req);
