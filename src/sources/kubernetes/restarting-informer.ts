@@ -47,7 +47,8 @@ export class RestartingInformer {
     };
     this.informer = new ListWatch(kind.path(namespace), new Watch(kc), listFn, false, undefined, kind.fieldSelector, {
       // ListWatch's own reconnect delay (after a watch ends cleanly) grows to 30 s; keep it within our cap.
-      delayFn: (ms: number) => new Promise<void>((r) => setTimeout(r, Math.min(ms, backoff.maxMs))),
+      // Unref'd: a reconnect pending when RAUTA stops must not keep the process alive.
+      delayFn: (ms: number) => new Promise<void>((r) => setTimeout(r, Math.min(ms, backoff.maxMs)).unref()),
     });
     const changed = () => {
       this.failures = 0;
