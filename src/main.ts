@@ -6,10 +6,10 @@ import { AdminServer, sendJson, sendText } from './admin/admin-server.ts';
 import { routesView } from './admin/routes-view.ts';
 import type { Config } from './config/settings.ts';
 import { ActiveRequests } from './proxy/active-requests.ts';
-import { Balancer } from './proxy/balance/balancer.ts';
 import type { ProxyDeps } from './proxy/http1-handler.ts';
 import { createHttpServer } from './proxy/http-server.ts';
 import { InFlight } from './proxy/in-flight.ts';
+import { startLoadBalancing } from './proxy/load-balancing.ts';
 import { noopObserver } from './proxy/request-record.ts';
 import { RouteState } from './proxy/route-state.ts';
 import { Reconciler } from './reconciler.ts';
@@ -44,8 +44,8 @@ function createSource(config: Config, logger: Logger): Source {
 /** Wires sources → translation → route table → proxy → telemetry. No logic of its own. */
 export async function startRauta(config: Config, logger: Logger): Promise<Rauta> {
   const routes = new RouteState(RouteTable.empty());
-  const balancer = new Balancer();
-  routes.onSwap((t) => balancer.useTable(t));
+  const inFlight = new InFlight();
+  const balancing = startLoadBalancing(config, { routes, inFlight, logger });
   const reconciler = new Reconciler(routes, { ingressClass: config.ingressClass, controllerName: config.controllerName }, logger);
   const active = new ActiveRequests();
   let draining = false;
@@ -59,10 +59,12 @@ export async function startRauta(config: Config, logger: Logger): Promise<Rauta>
   });
   const deps: ProxyDeps = {
     routes,
-    balancer,
+    balancer: balancing.balancer,
+    health: balancing.health,
+    retryBudgetMs: balancing.retryBudgetMs,
     observer: noopObserver,
     agent,
-    inFlight: new InFlight(),
+    inFlight,
     active,
     connectTimeoutMs: config.upstreamConnectTimeoutSeconds * 1000,
     responseTimeoutMs: config.upstreamResponseTimeoutSeconds * 1000,
@@ -76,6 +78,7 @@ export async function startRauta(config: Config, logger: Logger): Promise<Rauta>
     if (draining) return sendText(res, 503, 'shutting down\n');
     return routes.applied ? sendText(res, 200, 'ready\n') : sendText(res, 503, 'waiting for the first complete configuration\n');
   });
+  balancing.registerAdmin(admin);
   admin.get('/routes', (_req, res) => {
     const cur = reconciler.current;
     sendJson(res, 200, routesView(routes.table, { fingerprint: cur?.fingerprint ?? '', appliedAt: cur?.appliedAt }));
@@ -105,6 +108,7 @@ export async function startRauta(config: Config, logger: Logger): Promise<Rauta>
       if (!drained) logger.warn({ in_flight: active.size }, 'grace period over; closing remaining connections');
       http.closeAllConnections();
       await source.stop();
+      balancing.stop();
       agent.destroy();
       admin.server.close();
       admin.server.closeAllConnections();
