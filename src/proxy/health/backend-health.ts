@@ -107,6 +107,11 @@ export class BackendHealth implements HealthView, AttemptOutcomeSink {
     for (const key of this.lastState.keys()) if (!keys.has(key)) this.lastState.delete(key);
   }
 
+  /** Ends ejections whose time is over. Timers call it; tests with a fake clock call it themselves. */
+  sweep(): void {
+    this.passive.sweep();
+  }
+
   stop(): void {
     this.active.stop();
     this.passive.stop();
