@@ -1,4 +1,4 @@
-import { type IncomingMessage, type RequestListener, type Server, type ServerResponse, createServer, request } from 'node:http';
+import { type IncomingMessage, type RequestListener, type Server, createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { echoHandler } from '../../src/demo/echo-server.ts';
 
@@ -19,10 +19,8 @@ export class Pods {
   port = 0;
   private readonly servers = new Map<string, Server>();
   private readonly handlerFor: HandlerFor;
-  private readonly service: string;
 
   private constructor(service: string, specs: readonly PodSpec[], handlerFor: HandlerFor | undefined) {
-    this.service = service;
     this.specs = specs;
     this.handlerFor = handlerFor ?? ((s) => echoHandler({ namespace: 'default', ingress: service, service, pod: s.pod }));
   }
@@ -136,5 +134,3 @@ export async function eventually(check: () => Promise<boolean>, timeoutMs: numbe
     await sleep(25);
   }
 }
-
-export type { ServerResponse };
