@@ -36,6 +36,8 @@ export type ProbeChange = (key: string, reason: string) => void;
  */
 export class ActiveProber {
   private readonly probes = new Map<string, Probe>();
+  /** Unhealthy probes per endpoint key: the request path reads this, so it is O(1). */
+  private readonly unhealthy = new Map<string, number>();
   private readonly limiter: Limiter;
   private readonly random: () => number;
   private readonly changed: ProbeChange;
@@ -48,8 +50,7 @@ export class ActiveProber {
 
   /** Unhealthy when any probe of this endpoint (several routes may check it differently) says so. */
   isUnhealthy(key: string): boolean {
-    for (const p of this.probes.values()) if (p.unhealthy && p.target.endpoint.key === key) return true;
-    return false;
+    return this.unhealthy.has(key);
   }
 
   /** Makes `targets` (by id) the probed set: new ones start, missing ones stop, kept ones keep state. */
@@ -57,6 +58,7 @@ export class ActiveProber {
     for (const [id, probe] of this.probes) {
       if (targets.has(id)) continue;
       this.stopProbe(probe);
+      this.setUnhealthy(probe, false);
       this.probes.delete(id);
     }
     for (const [id, target] of targets) {
@@ -74,6 +76,16 @@ export class ActiveProber {
   stop(): void {
     for (const p of this.probes.values()) this.stopProbe(p);
     this.probes.clear();
+    this.unhealthy.clear();
+  }
+
+  private setUnhealthy(p: Probe, unhealthy: boolean): void {
+    if (p.unhealthy === unhealthy) return;
+    p.unhealthy = unhealthy;
+    const key = p.target.endpoint.key;
+    const n = (this.unhealthy.get(key) ?? 0) + (unhealthy ? 1 : -1);
+    if (n > 0) this.unhealthy.set(key, n);
+    else this.unhealthy.delete(key);
   }
 
   private stopProbe(p: Probe): void {
@@ -97,11 +109,11 @@ export class ActiveProber {
     if (result.ok) {
       p.failures = 0;
       p.successes++;
-      if (p.unhealthy && p.successes >= check.healthyThreshold) p.unhealthy = false;
+      if (p.unhealthy && p.successes >= check.healthyThreshold) this.setUnhealthy(p, false);
     } else {
       p.successes = 0;
       p.failures++;
-      if (!p.unhealthy && p.failures >= check.unhealthyThreshold) p.unhealthy = true;
+      if (!p.unhealthy && p.failures >= check.unhealthyThreshold) this.setUnhealthy(p, true);
     }
     if (this.isUnhealthy(key) !== wasUnhealthy) {
       this.changed(key, result.ok

@@ -104,7 +104,11 @@ export class BackendHealth implements HealthView, AttemptOutcomeSink {
     this.active.update(targets);
     const keys = new Set(membership.keys());
     this.passive.retain(keys);
-    for (const key of this.lastState.keys()) if (!keys.has(key)) this.lastState.delete(key);
+    for (const key of [...this.lastState.keys()]) {
+      if (!keys.has(key)) this.lastState.delete(key);
+      // A route that stopped asking for health checks releases its endpoints: say so.
+      else this.changed(key, 'health check configuration changed');
+    }
   }
 
   /** Ends ejections whose time is over. Timers call it; tests with a fake clock call it themselves. */
