@@ -46,7 +46,7 @@ describe('health - passive ejection with real pods', () => {
         { ip: '127.0.8.3', pod: 'three-2' },
       ]),
       endpointSlice('four', four.port, four.endpoints),
-    ]), { RAUTA_EJECTION_BASE_SECONDS: '0.6', RAUTA_PASSIVE_FAILURE_THRESHOLD: '3' });
+    ]), { RAUTA_EJECTION_BASE_SECONDS: '1.5', RAUTA_PASSIVE_FAILURE_THRESHOLD: '3' });
   });
   after(async () => {
     await rauta?.stop();
@@ -81,7 +81,7 @@ describe('health - passive ejection with real pods', () => {
     assert.ok(until !== null && Date.parse(until) > Date.now(), `ejected_until ${until}`);
 
     await three.startPod('three-1');
-    await eventually(async () => healthOf(await backend(rauta, 'default/three:80'))['three-1'] === 'healthy', 3000, 'three-1 to return');
+    await eventually(async () => healthOf(await backend(rauta, 'default/three:80'))['three-1'] === 'healthy', 6000, 'three-1 to return');
     const back = tally(await load(30, 1, () => hit(rauta.httpPort, '/', { host: 'three.test' })));
     assert.equal(back.get('three-1'), 10, 'the returned pod takes its share again');
   });
