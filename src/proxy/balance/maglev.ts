@@ -31,9 +31,10 @@ export class MaglevTable {
   readonly size: number;
   /** Sorted by key, deduplicated: the index space of `entries`. */
   readonly endpoints: readonly Endpoint[];
-  private readonly entries: Uint32Array;
+  /** Endpoint index per slot; 16-bit while there are fewer than 65,535 endpoints (half the memory). */
+  private readonly entries: Uint16Array | Uint32Array;
 
-  private constructor(size: number, endpoints: readonly Endpoint[], entries: Uint32Array) {
+  private constructor(size: number, endpoints: readonly Endpoint[], entries: Uint16Array | Uint32Array) {
     this.size = size;
     this.endpoints = endpoints;
     this.entries = entries;
@@ -43,8 +44,10 @@ export class MaglevTable {
     if (!isPrime(size) || size < 3) throw new MaglevTableSizeError(size);
     const endpoints = canonical(input);
     const n = endpoints.length;
-    const entries = new Uint32Array(n === 0 ? 0 : size);
-    if (n === 0) return new MaglevTable(size, endpoints, entries);
+    if (n === 0) return new MaglevTable(size, endpoints, new Uint16Array(0));
+    const wide = n >= 0xffff;
+    const entries = wide ? new Uint32Array(size) : new Uint16Array(size);
+    const FREE = wide ? 0xffffffff : 0xffff;
 
     const m = BigInt(size);
     const next = new Float64Array(n); // the slot each endpoint tries next (its permutation cursor)
@@ -59,7 +62,6 @@ export class MaglevTable {
       weight[i] = endpoints[i].weight;
       if (weight[i] > maxWeight) maxWeight = weight[i];
     }
-    const FREE = 0xffffffff;
     entries.fill(FREE);
     let filled = 0;
     for (let round = 1; filled < size; round++) {
