@@ -67,3 +67,42 @@ describe('kubernetes - routes by the Ingresses in the API server', () => {
     assert.equal((await get(rauta.httpPort, '/', { host: 'web.test' })).status, 503);
   });
 });
+
+describe('kubernetes - RAUTA_WATCH_NAMESPACE, TLS-only Secrets, and start-up during an outage', () => {
+  let api: FakeApiServer;
+  let rauta: RunningKubeRauta;
+  before(async () => {
+    api = await FakeApiServer.start();
+    for (const ns of ['team-a', 'team-b']) {
+      for (const o of [
+        ingress('app', { namespace: ns, rules: [{ host: `${ns}.test`, paths: [{ path: '/', service: 'app' }] }] }),
+        service('app', { namespace: ns }),
+        endpointSlice('app', 8080, [{ ip: '127.0.0.10' }], { namespace: ns }),
+        { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'opaque', namespace: ns }, type: 'Opaque', data: { password: 'c2VjcmV0' } },
+      ]) api.put(o);
+    }
+    api.put(ingressClass());
+    api.failFor(1000, 500); // RAUTA starts while the API server is failing
+    rauta = await startKubeRauta(api, { RAUTA_WATCH_NAMESPACE: 'team-a' });
+  });
+  after(async () => {
+    await rauta.stop();
+    await api.close();
+  });
+
+  it('waited for the API server, then served only the watched namespace', async () => {
+    assert.ok(api.requests.some((r) => r.status === 500), 'start-up hit the outage');
+    assert.deepEqual(rauta.routes.table.ingresses, ['team-a/app']);
+    assert.equal((await get(rauta.httpPort, '/', { host: 'team-b.test' })).status, 404);
+    const paths = new Set(api.requests.filter((r) => r.status === 200 && r.method === 'GET').map((r) => r.path));
+    assert.ok(paths.has('/apis/networking.k8s.io/v1/namespaces/team-a/ingresses'));
+    assert.ok(paths.has('/apis/networking.k8s.io/v1/ingressclasses'), 'IngressClasses are cluster-scoped');
+    assert.ok(![...paths].some((p) => p.includes('team-b')), 'nothing of team-b is read');
+  });
+
+  it('asks only for TLS Secrets, in lists and in watches', () => {
+    const secretCalls = api.requests.filter((r) => r.path.endsWith('/secrets'));
+    assert.ok(secretCalls.length >= 2);
+    for (const r of secretCalls) assert.match(decodeURIComponent(r.query), /fieldSelector=type=kubernetes\.io\/tls/);
+  });
+});
