@@ -11,6 +11,21 @@ export interface Backoff {
 
 export const DEFAULT_BACKOFF: Backoff = { initialMs: 250, maxMs: 4000 };
 
+/** A list that has not answered by then is abandoned and retried (client-node sets no timeout of its own). */
+const LIST_TIMEOUT_MS = 60_000;
+
+export class ListTimeoutError extends Error {
+  readonly code = 'RAUTA_ERR_KUBE_LIST_TIMEOUT';
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new ListTimeoutError(`${what}: no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
 /**
  * A client-node informer (list + watch) that keeps itself alive. client-node's ListWatch stops for good
  * on any error (a reset socket, a 5xx, a failed list) and only reports it; this wrapper restarts it with
@@ -38,7 +53,7 @@ export class RestartingInformer {
     this.backoff = backoff;
     this.logger = logger.child({ informer: kind.name, namespace: namespace ?? '*' });
     const listFn = async () => {
-      const list = await kind.list(namespace);
+      const list = await withTimeout(kind.list(namespace), LIST_TIMEOUT_MS, `list ${kind.name}`);
       this.listed = true;
       this.failures = 0;
       // ListWatch fills its cache right after this promise resolves; the debounced rebuild runs later.
