@@ -1,11 +1,12 @@
 /**
  * Kubernetes mode: time from a change at the API server (the fake one, over real HTTP) to RAUTA serving
  * it, through the real client-node watch, the debounce, translation and the table swap. Measured from
- * the write until the first request that sees the new route (polled every millisecond over loopback).
+ * the write until the first request that sees the new route (polled every millisecond over one kept-alive
+ * loopback connection).
  *
  *   ./node_modules/.bin/node bench/kube-latency.ts
  */
-import { request } from 'node:http';
+import { Agent, request } from 'node:http';
 import { type EchoServer, startEcho } from '../src/demo/echo-server.ts';
 import { FakeApiServer } from '../test/support/fake-apiserver/server.ts';
 import { startKubeRauta } from '../test/support/kube-harness.ts';
@@ -19,9 +20,12 @@ export interface KubeLatencyResult {
   readonly endpointSlice: LatencyStats;
 }
 
+/** One kept-alive connection: polling with fresh connections would exhaust ephemeral ports (TIME_WAIT) and skew the tail. */
+const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+
 function probe(port: number, host: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path: '/', headers: { host }, agent: false }, (res) => {
+    const req = request({ host: '127.0.0.1', port, path: '/', headers: { host }, agent }, (res) => {
       let body = '';
       res.on('data', (c: Buffer) => (body += c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
@@ -46,7 +50,7 @@ function stats(xs: number[]): LatencyStats {
 }
 
 export async function kubeLatency(opts: { samples?: number; debounceMs?: number; maxDebounceMs?: number } = {}): Promise<KubeLatencyResult> {
-  const samples = opts.samples ?? 100;
+  const samples = opts.samples ?? 200;
   const debounceMs = opts.debounceMs ?? 100;
   const maxDebounceMs = opts.maxDebounceMs ?? 1000;
   const api = await FakeApiServer.start();
@@ -78,6 +82,7 @@ export async function kubeLatency(opts: { samples?: number; debounceMs?: number;
     await rauta.stop();
     await api.close();
     for (const p of pods) await p.close();
+    agent.destroy();
   }
   return { debounceMs, maxDebounceMs, ingress: stats(ing), endpointSlice: stats(eps) };
 }
