@@ -188,10 +188,9 @@ describe('fake API server - speaks the Kubernetes REST protocol', () => {
       const file = join(dir, 'ing.yaml');
       const rules = (host: string) => [{ host, paths: [{ path: '/', service: 'web' }] }];
       await writeFile(file, toYaml([ingress('applied', { namespace: 'shop', rules: rules('a.test') })]));
-      // --validate=false: the fake server has no OpenAPI documents to validate against.
-      assert.match((await run(KUBECTL, ['--kubeconfig', kubeconfig, 'apply', '--validate=false', '-f', file])).stdout, /created/);
+      assert.match((await run(KUBECTL, ['--kubeconfig', kubeconfig, 'apply', '-f', file])).stdout, /created/);
       await writeFile(file, toYaml([ingress('applied', { namespace: 'shop', rules: rules('b.test') })]));
-      assert.match((await run(KUBECTL, ['--kubeconfig', kubeconfig, 'apply', '--validate=false', '-f', file])).stdout, /configured/);
+      assert.match((await run(KUBECTL, ['--kubeconfig', kubeconfig, 'apply', '-f', file])).stdout, /configured/);
       const host = (await run(KUBECTL, ['--kubeconfig', kubeconfig, 'get', 'ingress', 'applied', '-n', 'shop', '-o', 'jsonpath={.spec.rules[0].host}'])).stdout;
       assert.equal(host, 'b.test');
       await run(KUBECTL, ['--kubeconfig', kubeconfig, 'delete', 'ingress', 'applied', '-n', 'shop']);

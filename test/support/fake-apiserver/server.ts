@@ -4,6 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import { listCollection, watchCollection } from './collection.ts';
 import { apiGroup, apiGroupList, apiResourceList, apiVersions } from './discovery.ts';
 import { ApiError, statusObject } from './errors.ts';
+import { openApiGroupVersion, openApiIndex } from './openapi.ts';
 import { type Json, PatchError, jsonPatch, mergePatch } from './patch.ts';
 import { type ResourceType, findByKind, findType } from './resources.ts';
 import { SelectorError } from './selectors.ts';
@@ -214,6 +215,8 @@ export class FakeApiServer {
     if (path === '/api') return apiVersions(`127.0.0.1:${this.port}`);
     if (path === '/apis') return apiGroupList();
     if (path === '/api/v1') return apiResourceList('', 'v1');
+    if (path === '/openapi/v3') return openApiIndex();
+    if (path.startsWith('/openapi/v3/')) return openApiGroupVersion(path.slice('/openapi/v3/'.length));
     const m = /^\/apis\/([^/]+)(?:\/([^/]+))?$/.exec(path);
     if (!m) return undefined;
     return m[2] === undefined ? apiGroup(m[1]) : apiResourceList(m[1], m[2]);
