@@ -76,6 +76,16 @@ describe('deploy - manifests validate against the Kubernetes OpenAPI schemas', (
     }
   }
 
+  const readmeBlocks = [...read('deploy/README.md').matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]);
+  it('deploy/README.md has the namespace-narrowing manifests', () => assert.ok(readmeBlocks.length >= 1));
+  for (const [b, block] of readmeBlocks.entries()) {
+    for (const [i, doc] of parseAllDocuments(block).map((d) => d.toJS() as KubeObject).entries()) {
+      it(`README block ${b} #${i} ${doc.kind} ${doc.metadata?.name}: schema-valid, no unknown fields`, async () => {
+        assert.deepEqual(await validateKubeObject(doc), []);
+      });
+    }
+  }
+
   it('the strict validator catches a typo and a wrong type (so the checks above can fail)', async () => {
     const bad = structuredClone(deployment);
     const c = bad.spec!.template.spec!.containers[0] as unknown as { securityContext: Record<string, unknown>; ports: Record<string, unknown>[] };
