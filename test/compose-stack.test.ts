@@ -263,3 +263,19 @@ describe('compose - URPO on the host instead of Jaeger', () => {
     assert.deepEqual(o.extra_hosts, ['host.docker.internal:host-gateway']);
   });
 });
+
+describe('compose - the README commands match the stack', () => {
+  const readme = read('README.md');
+  it('shows docker compose up, the curl, nats sub and the trace viewer URL, on ports the stack publishes', () => {
+    for (const text of ['docker compose up', "curl -H 'Host: demo.local' localhost:8080/", 'nats sub rauta.requests', 'http://localhost:16686']) {
+      assert.ok(readme.includes(text), text);
+    }
+    const published = (name: string) => (services[name].ports ?? []).map((p) => Number(p.split(':').at(-2)));
+    assert.ok(published('rauta').includes(8080));
+    assert.ok(published('nats').includes(4222), 'nats sub on the host reaches localhost:4222');
+    assert.ok(published('jaeger').includes(16686));
+    assert.ok(published('prometheus').includes(9090));
+    const hosts = parseManifests([{ name: 'demo.yaml', text: read('integrations/compose/manifests/demo.yaml') }]).ingresses.flatMap((i) => (i.spec?.rules ?? []).map((r) => r.host));
+    assert.deepEqual(hosts, ['demo.local']);
+  });
+});
