@@ -10,12 +10,12 @@ import { Balancer } from './proxy/balance/balancer.ts';
 import type { ProxyDeps } from './proxy/http1-handler.ts';
 import { createHttpServer } from './proxy/http-server.ts';
 import { InFlight } from './proxy/in-flight.ts';
-import { noopObserver } from './proxy/request-record.ts';
 import { RouteState } from './proxy/route-state.ts';
 import { Reconciler } from './reconciler.ts';
 import { RouteTable } from './routing/route-table.ts';
 import { FileSource } from './sources/file/file-source.ts';
 import type { Source } from './sources/object-set.ts';
+import { startTelemetry } from './telemetry/telemetry.ts';
 
 export interface Rauta {
   readonly httpPort: number;
@@ -46,7 +46,9 @@ export async function startRauta(config: Config, logger: Logger): Promise<Rauta>
   const routes = new RouteState(RouteTable.empty());
   const balancer = new Balancer();
   routes.onSwap((t) => balancer.useTable(t));
-  const reconciler = new Reconciler(routes, { ingressClass: config.ingressClass, controllerName: config.controllerName }, logger);
+  const admin = new AdminServer(logger);
+  const telemetry = startTelemetry(config, logger, admin);
+  const reconciler = new Reconciler(routes, { ingressClass: config.ingressClass, controllerName: config.controllerName }, logger, telemetry.reconcilerHooks);
   const active = new ActiveRequests();
   let draining = false;
 
@@ -60,7 +62,7 @@ export async function startRauta(config: Config, logger: Logger): Promise<Rauta>
   const deps: ProxyDeps = {
     routes,
     balancer,
-    observer: noopObserver,
+    observer: telemetry.observer,
     agent,
     inFlight: new InFlight(),
     active,
@@ -70,7 +72,6 @@ export async function startRauta(config: Config, logger: Logger): Promise<Rauta>
   };
 
   const source = createSource(config, logger);
-  const admin = new AdminServer(logger);
   admin.get('/healthz', (_req, res) => sendText(res, 200, 'ok\n'));
   admin.get('/readyz', (_req, res) => {
     if (draining) return sendText(res, 503, 'shutting down\n');
@@ -86,6 +87,7 @@ export async function startRauta(config: Config, logger: Logger): Promise<Rauta>
     headersTimeoutMs: config.clientHeaderTimeoutSeconds * 1000,
     keepAliveTimeoutMs: config.clientIdleTimeoutSeconds * 1000,
   });
+  telemetry.trackConnections(http);
 
   const adminPort = await listen(admin.server, config.adminPort, config.adminBindAddress);
   await source.start((objects) => reconciler.apply(objects));
@@ -106,6 +108,7 @@ export async function startRauta(config: Config, logger: Logger): Promise<Rauta>
       http.closeAllConnections();
       await source.stop();
       agent.destroy();
+      await telemetry.stop();
       admin.server.close();
       admin.server.closeAllConnections();
       logger.info('stopped');
