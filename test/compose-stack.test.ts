@@ -258,8 +258,10 @@ describe('compose - URPO on the host instead of Jaeger', () => {
     const o = override.services.rauta;
     const url = new URL(o.environment!.OTEL_EXPORTER_OTLP_ENDPOINT);
     assert.equal(url.hostname, 'host.docker.internal');
-    assert.ok(['4317', '4318'].includes(url.port));
-    assert.equal(o.environment!.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL, url.port === '4318' ? 'http/protobuf' : 'grpc');
+    assert.equal(url.port, '4318', 'URPO\'s OTLP/HTTP port (RAUTA exports OTLP over HTTP only)');
+    assert.equal(o.environment!.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL, 'http/protobuf');
+    // RAUTA accepts these values (its settings validate the protocol).
+    loadConfig([], { ...rautaEnv, ...o.environment });
     assert.deepEqual(o.extra_hosts, ['host.docker.internal:host-gateway']);
   });
 });

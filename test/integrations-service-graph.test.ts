@@ -6,6 +6,7 @@ import { toAhti } from '../integrations/ahti/ahti-mapping.ts';
 import { type GraphView, ServiceGraph } from '../integrations/ahti/graph.ts';
 import { type RunningServiceGraph, startServiceGraph } from '../integrations/ahti/service-graph.ts';
 import { getJson } from './support/client.ts';
+import { assertValidEvent } from './support/event-schema.ts';
 import { type PrivateNats, startPrivateNats } from './support/private-nats.ts';
 import { sampleRequestEvent } from './support/sample-request-event.ts';
 
@@ -18,6 +19,9 @@ const edge = (g: GraphView, from: string, to: string) => {
 describe('integrations - service graph from request events', () => {
   it('builds client → ingress → service → pod with counts, error rates and percentiles', () => {
     const g = new ServiceGraph();
+    for (const sample of [sampleRequestEvent(), sampleRequestEvent({ ingress: null, service: null, pod: null, status: 404 }), sampleRequestEvent({ pod: null, status: 503, errorCode: 'RAUTA_ERR_NO_ENDPOINTS' })]) {
+      assertValidEvent('request', sample);
+    }
     for (let i = 1; i <= 100; i++) g.add(sampleRequestEvent({ pod: 'web-a', durationMs: i, upstreamMs: i / 2 }));
     for (let i = 0; i < 4; i++) g.add(sampleRequestEvent({ pod: 'web-b', status: 502, errorCode: 'RAUTA_ERR_UPSTREAM_RESET' }));
     g.add(sampleRequestEvent({ ingress: null, service: null, pod: null, status: 404 }));
@@ -74,7 +78,10 @@ describe('integrations - service graph consumer on a real nats-server', () => {
       ...Array.from({ length: 10 }, () => sampleRequestEvent({ namespace: 'shop', ingress: 'front', service: 'cart', pod: 'cart-1', clientIp: '198.51.100.7', status: 500 })),
       ...Array.from({ length: 5 }, () => sampleRequestEvent({ namespace: 'shop', ingress: 'front', service: 'search', pod: 'search-0', clientIp: '198.51.100.8' })),
     ];
-    for (const e of events) pub.publish('rauta.requests', JSON.stringify(e));
+    for (const e of events) {
+      assertValidEvent('request', e);
+      pub.publish('rauta.requests', JSON.stringify(e));
+    }
     pub.publish('rauta.requests', 'not json');
     pub.publish('rauta.backends', JSON.stringify(sampleRequestEvent()));
     await pub.flush();

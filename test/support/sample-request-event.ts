@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { RequestEvent } from '../../integrations/ahti/request-event.ts';
+import type { RequestEvent } from '../../src/telemetry/request-event.ts';
 
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 
@@ -29,8 +29,8 @@ export interface SampleOptions {
 }
 
 /**
- * A request event shaped exactly like issue 4's contract (schemas/request-event.v1.json): snake_case
- * envelope, context with entities and correlation keys, data with route and backend.
+ * A request event shaped exactly like the contract (schemas/request-event.v1.json; optional fields are
+ * omitted, never null). The tests validate every sample against the schema.
  */
 export function sampleRequestEvent(o: SampleOptions = {}): RequestEvent {
   const now = Date.now();
@@ -59,22 +59,29 @@ export function sampleRequestEvent(o: SampleOptions = {}): RequestEvent {
       trace_id: traceId,
       span_id: randomBytes(8).toString('hex'),
       entities: [
-        ...(ingress ? [{ kind: 'ingress', id: `${ns}/${ingress}`, name: ingress }] : []),
-        ...(service ? [{ kind: 'service', id: `${ns}/${service}`, name: service }] : []),
-        ...(pod ? [{ kind: 'pod', id: `${ns}/${pod}`, name: pod }] : []),
+        ...(ingress ? [{ kind: 'ingress' as const, id: `${ns}/${ingress}`, name: ingress }] : []),
+        ...(service ? [{ kind: 'service' as const, id: `${ns}/${service}`, name: service }] : []),
+        ...(pod ? [{ kind: 'pod' as const, id: `${ns}/${pod}`, name: pod }] : []),
       ],
       correlation_keys: [`request_id:${requestId}`, `trace_id:${traceId}`, ...(pod ? [`pod_ip:${podIp}`] : [])],
     },
     data: {
       request_id: requestId,
       method: 'GET',
+      scheme: 'http',
+      host: 'web.test',
+      path: '/',
+      protocol: 'HTTP/1.1',
       status_code: status,
       duration_ms: o.durationMs ?? 12.5,
-      upstream_duration_ms: pod ? (o.upstreamMs ?? 10) : null,
+      ...(pod ? { upstream_duration_ms: o.upstreamMs ?? 10 } : {}),
+      bytes_in: 0,
+      bytes_out: 42,
       client_ip: o.clientIp ?? '192.0.2.10',
-      route: ingress ? { ingress, host: 'web.test', path: '/', path_type: 'Prefix' } : null,
-      backend: service ? { service, service_port: '80', pod: pod ?? null, pod_ip: pod ? podIp : null, pod_port: pod ? 8080 : null, node: pod ? 'node-b' : null, zone: null } : null,
-      ...{ scheme: 'http', host: 'web.test', path: '/', protocol: 'HTTP/1.1', bytes_in: 0, bytes_out: 42, user_agent: 'test', attempts: 1 },
+      user_agent: 'test',
+      ...(ingress ? { route: { ingress, host: 'web.test', path: '/', path_type: 'Prefix' } } : {}),
+      ...(service ? { backend: { service, service_port: '80', ...(pod ? { pod, pod_ip: podIp, pod_port: 8080, node: 'node-b' } : {}) } } : {}),
+      attempts: pod ? 1 : 0,
     },
   };
 }
