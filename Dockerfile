@@ -17,7 +17,7 @@ COPY package.json package-lock.json ./
 # so its dangling `node_modules/.bin/node` shim is removed and npm scripts use the image's node.
 RUN npm ci --ignore-scripts --no-audit --no-fund && rm -f node_modules/.bin/node
 COPY . .
-RUN mkdir -p schemas && npm run build
+RUN npm run build
 
 # ── deps: production dependencies only ──
 FROM ${NODE_IMAGE} AS deps

@@ -114,6 +114,16 @@ describe('deploy - Dockerfile', () => {
       [defaults.httpPort, defaults.httpsPort, defaults.adminPort].sort());
   });
 
+  it('ships what dist/ reads at run time: package.json (the version) and the event schemas', () => {
+    const copies = ops(runtime, 'COPY');
+    assert.ok(copies.some((c) => /--from=\S+ \/app\/schemas \.\/schemas$/.test(c)), 'schemas/ next to dist/');
+    assert.ok(copies.some((c) => /--from=\S+ \/app\/package\.json \.\/package\.json$/.test(c)));
+    // src/telemetry/schemas.ts resolves ../../schemas from dist/telemetry: /app/schemas in the image.
+    assert.match(read('src/telemetry/schemas.ts'), /\.\.\/\.\.\/schemas\//);
+    assert.ok(existsSync(new URL('schemas/request-event.v1.json', root)));
+    assert.ok(!ignored('schemas/request-event.v1.json', ignore));
+  });
+
   it('copies from the build context only what exists and what .dockerignore lets through', () => {
     for (const s of stages) for (const c of ops(s, 'COPY')) {
       if (c.includes('--from=')) continue;
