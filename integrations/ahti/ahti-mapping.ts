@@ -2,8 +2,8 @@ import type { GraphView, NodeKind } from './graph.ts';
 
 /**
  * The service graph as AHTI ingests it: entities and the relationships between them. Entity ids use the
- * same `namespace/name` form as the `context.entities[].id` of RAUTA's events, so AHTI can join what
- * RAUTA reports with what it learns from the Kubernetes API and from TAPIO.
+ * `namespace/name` form of the `ingress:`, `service:` and `pod:` correlation keys in RAUTA's events, so
+ * AHTI can join what RAUTA reports with what it learns from the Kubernetes API and from TAPIO.
  */
 export interface AhtiEntity {
   readonly type: string;
