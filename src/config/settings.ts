@@ -1,4 +1,4 @@
-import { boolean, choice, integer, optional, port, seconds, text } from './setting.ts';
+import { boolean, choice, integer, optional, port, prime, seconds, text } from './setting.ts';
 
 const hostOrIp = /^[A-Za-z0-9.:_\-[\]]+$/;
 
@@ -55,6 +55,13 @@ export const settings = {
   accessLog: boolean('RAUTA_ACCESS_LOG', '--access-log', false, 'One JSON access-log line per request on stdout (asynchronous)'),
 
   // ── Load balancing, health checks, retries ──
+  maglevTableSize: prime('RAUTA_MAGLEV_TABLE_SIZE', '--maglev-table-size', 65_537, 'Maglev lookup table size (a prime, ≥ 100 × the endpoints of the largest Service)', 3, 16_777_259),
+  passiveFailureThreshold: integer('RAUTA_PASSIVE_FAILURE_THRESHOLD', '--passive-failure-threshold', 5, 'Consecutive connect failures, resets or 5xx that eject an endpoint (0 turns passive ejection off)', 0, 1000),
+  ejectionBaseSeconds: seconds('RAUTA_EJECTION_BASE_SECONDS', '--ejection-base-seconds', 30, 'First ejection time; it grows by this much with each repeated ejection'),
+  maxEjectionSeconds: seconds('RAUTA_MAX_EJECTION_SECONDS', '--max-ejection-seconds', 300, 'Longest single ejection'),
+  maxEjectionPercent: integer('RAUTA_MAX_EJECTION_PERCENT', '--max-ejection-percent', 50, "Most of a Service's endpoints ejected at once, in percent (one may always be)", 0, 100),
+  healthCheckConcurrency: integer('RAUTA_HEALTH_CHECK_CONCURRENCY', '--health-check-concurrency', 32, 'Active health probes in flight at once', 1, 10_000),
+  retryBudgetSeconds: seconds('RAUTA_RETRY_BUDGET_SECONDS', '--retry-budget-seconds', 10, 'No retry starts once a request has spent this long on upstream attempts'),
 
   // ── TLS, HTTP/2, WebSocket, gRPC ──
 
