@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Debouncer } from '../src/sources/kubernetes/debounce.ts';
+import { loadKubeConfig } from '../src/sources/kubernetes/kubeconfig.ts';
 import { toIngress } from '../src/sources/kubernetes/normalize.ts';
 import { emptyObjectSet, type Ingress } from '../src/sources/object-set.ts';
 import { statusChanges } from '../src/status/ingress-status.ts';
@@ -58,5 +59,27 @@ describe('kubernetes - which Ingress statuses to write', () => {
     const served = new Set(['default/new', 'default/done', 'default/stale']);
     const changes = statusChanges(objects, served, ours);
     assert.deepEqual(changes.map((c) => `${c.name}:${c.addresses.map((a) => a.ip).join(',')}`), ['new:10.0.0.1', 'stale:10.0.0.1', 'was-ours:']);
+  });
+});
+
+describe('kubernetes - choosing the cluster configuration', () => {
+  it('refuses to start outside a pod without a kubeconfig, saying what to pass', () => {
+    assert.throws(() => loadKubeConfig(undefined, {}), (err: Error & { code?: string }) => err.code === 'RAUTA_ERR_NO_CLUSTER' && /--kubeconfig/.test(err.message));
+  });
+
+  it('uses the in-cluster service account inside a pod', () => {
+    // client-node reads the service address from process.env itself; this file runs in its own process.
+    const saved = { host: process.env.KUBERNETES_SERVICE_HOST, port: process.env.KUBERNETES_SERVICE_PORT };
+    process.env.KUBERNETES_SERVICE_HOST = '10.96.0.1';
+    process.env.KUBERNETES_SERVICE_PORT = '443';
+    try {
+      const kc = loadKubeConfig(undefined);
+      assert.equal(kc.getCurrentCluster()?.server, 'https://10.96.0.1:443');
+    } finally {
+      if (saved.host === undefined) delete process.env.KUBERNETES_SERVICE_HOST;
+      else process.env.KUBERNETES_SERVICE_HOST = saved.host;
+      if (saved.port === undefined) delete process.env.KUBERNETES_SERVICE_PORT;
+      else process.env.KUBERNETES_SERVICE_PORT = saved.port;
+    }
   });
 });
