@@ -73,6 +73,9 @@ describe('kubernetes - two replicas share one Lease; only the leader writes', ()
     const tookMs = Date.now() - killedAt;
     // The Lease may be taken LEASE_SECONDS after the follower last saw it renewed, plus one retry period.
     assert.ok(tookMs < LEASE_SECONDS * 1000 + 1500, `took over after ${tookMs} ms`);
+    const spec = api.get('coordination.k8s.io/v1', 'Lease', 'default', 'rauta-leader')?.spec as { leaseDurationSeconds?: number; leaseTransitions?: number };
+    assert.equal(spec.leaseDurationSeconds, LEASE_SECONDS);
+    assert.equal(spec.leaseTransitions, 1, 'one hand-over: replica-a to replica-b');
     const from = api.requests.length;
     api.put(ingress('three', { rules: [{ host: 'three.test', paths: [{ path: '/', service: 'web' }] }] }));
     await waitFor(() => hasStatus(api.get(ING, 'Ingress', 'default', 'three')), 5000, 'status of three by replica-b');
