@@ -11,7 +11,9 @@ import { type RunningKubeRauta, kubeEnv, startKubeRauta, waitFor } from './suppo
 import { endpointSlice, ingress, ingressClass, service } from './support/manifests.ts';
 
 const ING = 'networking.k8s.io/v1';
-const LEASE_SECONDS = 2;
+// Longer than the other tests' 2 s: a loaded CI machine must not stall the leader past its renew deadline.
+const LEASE_SECONDS = 3;
+const TIMINGS = { RAUTA_LEASE_DURATION_SECONDS: String(LEASE_SECONDS), RAUTA_LEASE_RENEW_DEADLINE_SECONDS: '2.5', RAUTA_LEASE_RETRY_PERIOD_SECONDS: '0.25' };
 const holder = (api: FakeApiServer) => (api.get('coordination.k8s.io/v1', 'Lease', 'default', 'rauta-leader')?.spec as { holderIdentity?: string } | undefined)?.holderIdentity;
 const hasStatus = (o: KubeObject | undefined) => ((o?.status as { loadBalancer?: { ingress?: unknown[] } } | undefined)?.loadBalancer?.ingress?.length ?? 0) > 0;
 /** Writes only the leader may make: Ingress status and Events. */
@@ -37,12 +39,12 @@ describe('kubernetes - two replicas share one Lease; only the leader writes', ()
     const kubeconfig = await writeKubeconfig(join(dir, 'kubeconfig'), api.url, { token: 'replica-a' });
     child = spawn(process.execPath, ['src/cli.ts'], {
       cwd: join(import.meta.dirname, '..'),
-      env: { ...process.env, ...kubeEnv(kubeconfig, { POD_NAME: 'replica-a', RAUTA_PUBLISH_STATUS_ADDRESS: '10.1.1.1', RAUTA_LOG_LEVEL: 'warn' }) },
+      env: { ...process.env, ...kubeEnv(kubeconfig, { ...TIMINGS, POD_NAME: 'replica-a', RAUTA_PUBLISH_STATUS_ADDRESS: '10.1.1.1', RAUTA_LOG_LEVEL: 'warn' }) },
       stdio: 'ignore',
     });
     await waitFor(() => holder(api) === 'replica-a', 15_000, 'replica-a to lead');
-    await waitFor(() => hasStatus(api.get(ING, 'Ingress', 'default', 'one')), 5000, 'status written by replica-a');
-    follower = await startKubeRauta(api, { POD_NAME: 'replica-b', RAUTA_PUBLISH_STATUS_ADDRESS: '10.1.1.1' });
+    await waitFor(() => hasStatus(api.get(ING, 'Ingress', 'default', 'one')), 10_000, 'status written by replica-a');
+    follower = await startKubeRauta(api, { ...TIMINGS, POD_NAME: 'replica-b', RAUTA_PUBLISH_STATUS_ADDRESS: '10.1.1.1' });
   });
   after(async () => {
     child?.kill('SIGKILL');
@@ -55,9 +57,9 @@ describe('kubernetes - two replicas share one Lease; only the leader writes', ()
     const from = api.requests.length;
     api.put(ingress('two', { rules: [{ host: 'two.test', paths: [{ path: '/', service: 'web' }] }] }));
     api.put(ingress('bad', { rules: [{ host: 'bad.test', paths: [{ path: '/', service: 'nope' }] }] }));
-    await follower.waitForTable((t) => t.ingresses.includes('default/two'), 5000, 'follower routes two');
-    await waitFor(() => hasStatus(api.get(ING, 'Ingress', 'default', 'two')), 5000, 'status of two');
-    await waitFor(() => api.list('events.k8s.io/v1', 'Event').length === 1, 5000, 'the Event for bad');
+    await follower.waitForTable((t) => t.ingresses.includes('default/two'), 10_000, 'follower routes two');
+    await waitFor(() => hasStatus(api.get(ING, 'Ingress', 'default', 'two')), 10_000, 'status of two');
+    await waitFor(() => api.list('events.k8s.io/v1', 'Event').length === 1, 10_000, 'the Event for bad');
     await new Promise((r) => setTimeout(r, 500));
     const writes = leaderWrites(api, from);
     assert.ok(writes.length >= 2);
@@ -78,7 +80,7 @@ describe('kubernetes - two replicas share one Lease; only the leader writes', ()
     assert.equal(spec.leaseTransitions, 1, 'one hand-over: replica-a to replica-b');
     const from = api.requests.length;
     api.put(ingress('three', { rules: [{ host: 'three.test', paths: [{ path: '/', service: 'web' }] }] }));
-    await waitFor(() => hasStatus(api.get(ING, 'Ingress', 'default', 'three')), 5000, 'status of three by replica-b');
+    await waitFor(() => hasStatus(api.get(ING, 'Ingress', 'default', 'three')), 10_000, 'status of three by replica-b');
     assert.deepEqual([...new Set(leaderWrites(api, from).map((w) => w.user))], ['replica-b']);
     assert.equal(api.list('events.k8s.io/v1', 'Event').length, 1, 'the new leader does not repeat the Event');
   });
@@ -89,7 +91,7 @@ describe('kubernetes - two replicas share one Lease; only the leader writes', ()
     await new Promise((r) => setTimeout(r, 600)); // a couple of retry periods
     const from = api.requests.length;
     api.put(ingress('four', { rules: [{ host: 'four.test', paths: [{ path: '/', service: 'web' }] }] }));
-    await follower.waitForTable((t) => t.ingresses.includes('default/four'), 5000, 'four routed');
+    await follower.waitForTable((t) => t.ingresses.includes('default/four'), 10_000, 'four routed');
     await new Promise((r) => setTimeout(r, 500));
     assert.equal(leaderWrites(api, from).length, 0);
     assert.equal(hasStatus(api.get(ING, 'Ingress', 'default', 'four')), false);

@@ -83,7 +83,8 @@ export class LeaderElector {
   private async tick(): Promise<void> {
     let ok = false;
     try {
-      ok = await withTimeout(this.tryAcquireOrRenew(), Math.max(this.opts.retryPeriodMs, 1000));
+      // An attempt is useless once the renew deadline has passed; a hung request must not stall the loop longer.
+      ok = await withTimeout(this.tryAcquireOrRenew(), this.opts.renewDeadlineMs);
     } catch (err) {
       this.logger.debug({ err: (err as Error).message }, 'lease request failed');
     }
