@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { get } from './support/client.ts';
 import { FakeApiServer } from './support/fake-apiserver/server.ts';
 import type { KubeObject } from './support/fake-apiserver/store.ts';
 import { type RunningKubeRauta, startKubeRauta, waitFor } from './support/kube-harness.ts';
@@ -47,6 +48,8 @@ describe('kubernetes - ingress status from RAUTA_PUBLISH_STATUS_ADDRESS', () => 
     assert.equal(lbOf(api.get(ING, 'Ingress', 'default', 'theirs')), undefined);
     assert.deepEqual(lbOf(api.get(ING, 'Ingress', 'default', 'theirs-with-status')), [{ ip: '192.0.2.99' }]);
     assert.equal(statusWrites(api, 'theirs').length, 0);
+    assert.equal((await get(rauta.httpPort, '/', { host: 'theirs.test' })).status, 404, 'another class is not routed either');
+    assert.deepEqual(rauta.routes.table.ingresses, ['default/ours', 'default/ours-2']);
     assert.equal(statusWrites(api, 'theirs-with-status').length, 0);
   });
 

@@ -143,7 +143,8 @@ export class FakeApiServer {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://x');
-    res.on('finish', () => {
+    // 'close', not 'finish': a watch that is cut off never finishes, and tests look for watches too.
+    res.on('close', () => {
       const user = (req.headers.authorization ?? '').replace(/^Bearer\s+/i, '');
       this.requests.push({ method: req.method ?? '', path: url.pathname, query: url.search, contentType: req.headers['content-type'], status: res.statusCode, user });
       if (this.requests.length > 5000) this.requests.splice(0, 2500);
