@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { type UiBrowser, launchBrowser, SCREENSHOT_DIR } from './support/browser.ts';
 import { type FakeAdmin, requestEvent, startFakeAdmin } from './support/fake-admin-apis.ts';
 
@@ -35,6 +35,10 @@ const backendsDoc = {
   ],
 };
 
+async function text(l: Locator): Promise<string> {
+  return (await l.textContent()) ?? '';
+}
+
 async function rowTexts(page: Page): Promise<string[]> {
   return page.locator('#req-body tr').allInnerTexts();
 }
@@ -67,9 +71,9 @@ describe('web UI - renders the admin API contracts', () => {
     const { page, consoleErrors, screenshot } = await ui.open();
     await page.goto(base());
     await page.locator('#st-nats', { hasText: 'NATS connected' }).waitFor();
-    assert.equal(await page.locator('#st-mode').innerText(), 'standalone');
-    assert.equal(await page.locator('#st-tracing').innerText(), 'tracing on');
-    assert.match(await page.locator('#st-version').innerText(), /^v\d+\.\d+\.\d+/);
+    assert.equal(await text(page.locator('#st-mode')), 'standalone');
+    assert.equal(await text(page.locator('#st-tracing')), 'tracing on');
+    assert.match(await text(page.locator('#st-version')), /^v\d+\.\d+\.\d+/);
 
     await page.locator('#req-body tr').nth(2).waitFor();
     assert.deepEqual((await rowTexts(page)).map((t) => t.split('\t')[3]), ['/index.html', '/old', '/v1/users']);
@@ -105,14 +109,14 @@ describe('web UI - renders the admin API contracts', () => {
     await page.keyboard.press('Enter');
     const dialog = page.locator('#event-dialog');
     await dialog.waitFor({ state: 'visible' });
-    const json = JSON.parse(await page.locator('#event-json').innerText()) as { context: { trace_id: string }; data: { path: string } };
+    const json = JSON.parse(await text(page.locator('#event-json'))) as { context: { trace_id: string }; data: { path: string } };
     assert.equal(json.data.path, '/old');
-    assert.equal(await page.locator('#event-trace-id').innerText(), json.context.trace_id);
+    assert.equal(await text(page.locator('#event-trace-id')), json.context.trace_id);
     assert.equal(await page.locator('#event-trace-link').getAttribute('href'), `http://localhost:16686/trace/${json.context.trace_id}`);
     await screenshot('contract-dialog-1280-light');
     await page.keyboard.press('Escape');
     await dialog.waitFor({ state: 'hidden' });
-    assert.match(await page.locator('#req-body tr:focus').innerText(), /\/old/, 'focus returns to the row');
+    assert.match(await text(page.locator('#req-body tr:focus')), /\/old/, 'focus returns to the row');
 
     // Traffic cards: one for all services, one per service, each with three sparklines.
     await page.locator('.chart-card[data-service="default/web"] svg.spark').nth(2).waitFor();
@@ -125,17 +129,21 @@ describe('web UI - renders the admin API contracts', () => {
     await page.goto(base());
     const broken = page.locator('tr[data-ingress="default/broken"]');
     await broken.waitFor();
-    assert.match(await broken.innerText(), /rejected[\s\S]*InvalidPathType[\s\S]*pathType "Regex"/);
+    assert.match(await text(broken), /rejected[\s\S]*InvalidPathType[\s\S]*pathType "Regex"/);
     assert.equal(await broken.getAttribute('class'), 'ing-rejected');
-    const bg = await broken.locator('td').first().evaluate('(el) => getComputedStyle(el).backgroundColor');
+    const bg = await page.evaluate<string>(`getComputedStyle(document.querySelector('tr[data-ingress="default/broken"] td')).backgroundColor`);
     assert.equal(bg, 'rgb(254, 226, 226)', 'rejected rows are red');
-    assert.match(await page.locator('tr[data-ingress="default/api"]').innerText(), /served with warnings/);
-    assert.match(await page.locator('#routes-body').innerText(), /api\.test[\s\S]*\/v1[\s\S]*default\/api:8080/);
+    assert.match(await text(page.locator('tr[data-ingress="default/api"]')), /served with warnings/);
+    assert.match(await text(page.locator('#routes-body')), /api\.test[\s\S]*\/v1[\s\S]*default\/api:8080/);
 
     const ejected = page.locator('tr[data-endpoint="127.0.0.3:8080"]');
     await ejected.waitFor();
-    assert.match(await ejected.innerText(), /web-1[\s\S]*ejected[\s\S]*\b5\b/);
-    assert.match(await page.locator('tr[data-endpoint="127.0.0.2:8080"]').innerText(), /healthy\s+3\b/);
+    const cells = async (row: Locator) => (await row.locator('td').allTextContents()).map((t) => t.trim());
+    const [pod, address, state, inFlight, failures] = await cells(ejected);
+    assert.deepEqual([pod, address, inFlight, failures], ['web-1', '127.0.0.3:8080', '0', '5']);
+    assert.match(state, /^ejected until \d\d:\d\d:\d\d/);
+    const healthy = await cells(page.locator('tr[data-endpoint="127.0.0.2:8080"]'));
+    assert.deepEqual(healthy.slice(2, 5), ['healthy', '3', '0']);
     assert.deepEqual(consoleErrors, []);
   });
 
