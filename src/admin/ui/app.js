@@ -24,6 +24,7 @@ const state = {
 
 async function getJson(path) {
   const res = await fetch(path, { headers: { accept: 'application/json' }, cache: 'no-store' });
+  if (res.status === 401) showUnauthorized();
   if (!res.ok) {
     const err = new Error(`${path}: HTTP ${res.status}`);
     err.status = res.status;
@@ -33,6 +34,10 @@ async function getJson(path) {
 }
 
 // ── status line ──
+
+function showUnauthorized() {
+  $('status').replaceChildren(h('span', { class: 'pill bad', id: 'st-auth' }, 'unauthorized: open this page once as /?token=<RAUTA_ADMIN_TOKEN>'));
+}
 
 function renderStatus(s) {
   const el = $('status');
@@ -57,6 +62,7 @@ async function refreshSummary() {
     state.summary = await getJson('/api/summary');
     renderStatus(state.summary);
   } catch (err) {
+    if (err.status === 401) return;
     $('status').replaceChildren(h('span', { class: 'pill bad' }, `admin API unreachable (${err.message})`));
   }
 }
@@ -115,10 +121,16 @@ function scheduleRender() {
 /** Adds events (any order); returns how many were new. */
 function addEvents(list) {
   let added = 0;
+  let needSort = false;
   for (const e of list) {
     if (!e || typeof e !== 'object' || state.ids.has(e.id)) continue;
     state.ids.add(e.id);
-    state.events.push(e);
+    // The stream delivers events in order, so the common case is a cheap insert at the front.
+    if (state.events.length === 0 || String(e.timestamp) >= String(state.events[0].timestamp)) state.events.unshift(e);
+    else {
+      state.events.push(e);
+      needSort = true;
+    }
     added++;
     const service = serviceOf(e);
     if (e.data?.host) state.hosts.add(e.data.host);
@@ -126,7 +138,7 @@ function addEvents(list) {
     state.stats.add(service ?? '(no route)', e);
   }
   if (added === 0) return 0;
-  state.events.sort((a, b) => String(b.timestamp).localeCompare(String(a.timestamp)));
+  if (needSort) state.events.sort((a, b) => (String(a.timestamp) < String(b.timestamp) ? 1 : String(a.timestamp) > String(b.timestamp) ? -1 : 0));
   for (const old of state.events.splice(MAX_EVENTS)) state.ids.delete(old.id);
   if (state.paused) {
     state.pendingWhilePaused += added;
@@ -286,6 +298,7 @@ function main() {
   refreshRoutes();
   refreshBackends();
   loadRecent().then((result) => {
+    renderCharts($('charts'), state.stats);
     if (result !== 'absent') connectStream();
   });
   setInterval(refreshSummary, POLL_MS);
