@@ -103,9 +103,18 @@ describe('web UI - renders the admin API contracts', () => {
     await page.click('#pause');
     await page.locator('#req-body tr', { hasText: '/while-paused' }).waitFor();
 
-    // Keyboard: Tab reaches a row, Enter opens the event, Escape closes it and focus returns.
-    const row = page.locator('#req-body tr', { hasText: '/old' });
-    await row.focus();
+    // Keyboard: Tab from the last filter button reaches the newest row, arrows move down to /old,
+    // Enter opens the event, Escape closes it and focus returns to the row.
+    await page.focus('#clear');
+    await page.keyboard.press('Tab');
+    assert.match(await text(page.locator('#req-body tr:focus')), /\/while-paused/);
+    assert.equal(await page.locator('#req-body tr[tabindex="0"]').count(), 1, 'the table is a single Tab stop');
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('ArrowDown');
+    assert.match(await text(page.locator('#req-body tr:focus')), /\/old/);
+    const outline = await page.evaluate<string>('getComputedStyle(document.activeElement).outlineStyle');
+    assert.equal(outline, 'solid', 'focus is visible');
     await page.keyboard.press('Enter');
     const dialog = page.locator('#event-dialog');
     await dialog.waitFor({ state: 'visible' });

@@ -104,7 +104,12 @@ function renderRequests() {
     if (matches(e, f)) rows.push(requestRow(e));
   }
   body.replaceChildren(...rows);
-  if (focusedId) body.querySelector(`tr[data-id="${CSS.escape(focusedId)}"]`)?.focus();
+  // Roving tabindex: the table is one Tab stop (the focused or first row); arrows move within it.
+  const current = (focusedId && body.querySelector(`tr[data-id="${CSS.escape(focusedId)}"]`)) || rows[0];
+  if (current) {
+    current.tabIndex = 0;
+    if (focusedId) current.focus();
+  }
   const empty = $('req-empty');
   empty.hidden = rows.length > 0;
   empty.textContent = state.events.length === 0 ? 'Waiting for requests…' : 'No request matches the filters.';
@@ -249,9 +254,13 @@ function wireTable() {
     if (e.key === 'Enter' || e.key === ' ') {
       e.preventDefault();
       openEvent(row.dataset.id);
-    } else if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+    } else if (e.key === 'ArrowDown' || e.key === 'ArrowUp' || e.key === 'Home' || e.key === 'End') {
       e.preventDefault();
-      (e.key === 'ArrowDown' ? row.nextElementSibling : row.previousElementSibling)?.focus();
+      const next = e.key === 'ArrowDown' ? row.nextElementSibling : e.key === 'ArrowUp' ? row.previousElementSibling : e.key === 'Home' ? body.firstElementChild : body.lastElementChild;
+      if (!next) return;
+      row.tabIndex = -1;
+      next.tabIndex = 0;
+      next.focus();
     }
   });
 }

@@ -51,7 +51,7 @@ export function requestRow(event) {
   const d = event.data ?? {};
   const status = d.status_code;
   const statusText = typeof status === 'number' && status > 0 ? String(status) : (event.error?.code ?? '–');
-  return h('tr', { tabindex: 0, 'data-id': event.id, class: event.severity === 'error' ? 'sev-error' : undefined },
+  return h('tr', { tabindex: -1, 'data-id': event.id, class: event.severity === 'error' ? 'sev-error' : undefined },
     h('td', { class: 'c-time mono' }, formatTime(event.timestamp)),
     h('td', { class: 'c-method' }, d.method ?? ''),
     h('td', { class: 'c-host ellip', title: d.host ?? '' }, d.host ?? ''),
