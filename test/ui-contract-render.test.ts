@@ -169,6 +169,11 @@ describe('web UI - renders the admin API contracts', () => {
         assert.ok(overflow <= 0, `page is ${overflow} px wider than the ${width} px viewport`);
         const path = await screenshot(`contract-${width}-${colorScheme}`);
         assert.ok(path.startsWith(SCREENSHOT_DIR));
+        await page.locator('#req-body tr', { hasText: '/old' }).click();
+        await page.locator('#event-trace-link').waitFor();
+        await screenshot(`contract-dialog-${width}-${colorScheme}`);
+        await page.click('#event-close');
+        await page.locator('#event-dialog').waitFor({ state: 'hidden' });
         assert.deepEqual(consoleErrors, []);
       }
     }

@@ -185,13 +185,17 @@ async function loadRecent() {
 function connectStream() {
   const source = new EventSource('/requests/stream');
   source.onopen = () => setFeedState('live');
-  source.onmessage = (msg) => {
+  const onEvent = (msg) => {
     try {
       addEvents([JSON.parse(msg.data)]);
     } catch {
       // A malformed line must not stop the feed; the next event is independent.
     }
   };
+  // Unnamed events are the contract; named ones are accepted too in case the server labels them.
+  source.onmessage = onEvent;
+  source.addEventListener('request', onEvent);
+  source.addEventListener('http.request', onEvent);
   source.onerror = () => {
     if (source.readyState === EventSource.CLOSED) {
       // The server refused the stream (404 in a build without it, or 401): fall back to polling.
@@ -286,8 +290,11 @@ async function refreshBackends() {
   } catch (err) {
     const msg = err.status === 404 ? 'The /backends API is not available in this build.' : `Could not load /backends: ${err.message}`;
     $('backends-body').replaceChildren(h('p', { class: 'muted' }, msg));
+    // A build without the API will not grow one: stop asking (and logging 404s) every 2 s.
+    if (err.status === 404) clearInterval(backendsTimer);
   }
 }
+let backendsTimer;
 
 // ── start ──
 
@@ -312,7 +319,7 @@ function main() {
   });
   setInterval(refreshSummary, POLL_MS);
   setInterval(refreshRoutes, POLL_MS);
-  setInterval(refreshBackends, 2000);
+  backendsTimer = setInterval(refreshBackends, 2000);
   setInterval(() => renderCharts($('charts'), state.stats), 1000);
 }
 
