@@ -4,7 +4,6 @@ import type { Server } from 'node:http';
 import type { Logger } from 'pino';
 import { AdminServer, sendJson, sendText } from './admin/admin-server.ts';
 import { routesView } from './admin/routes-view.ts';
-import { noTelemetryStatus } from './admin/summary.ts';
 import { registerWebUi } from './admin/web-ui.ts';
 import type { Config } from './config/settings.ts';
 import { ActiveRequests } from './proxy/active-requests.ts';
@@ -88,7 +87,7 @@ export async function startRauta(config: Config, logger: Logger): Promise<Rauta>
     const cur = reconciler.current;
     sendJson(res, 200, routesView(routes.table, { fingerprint: cur?.fingerprint ?? '', appliedAt: cur?.appliedAt }));
   });
-  const ui = registerWebUi(admin, { config, table: () => routes.table, applied: () => reconciler.current, telemetry: noTelemetryStatus });
+  const ui = registerWebUi(admin, { config, table: () => routes.table, applied: () => reconciler.current, telemetry: telemetry.status });
   if (ui.missingAssets.length > 0) logger.warn({ missing: ui.missingAssets }, 'web UI assets missing; the page at / will not work');
 
   const http = createHttpServer(deps, {
