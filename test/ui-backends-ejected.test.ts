@@ -56,6 +56,8 @@ describe('web UI - backends with an ejected endpoint', () => {
     const ok = page.locator(`tr[data-endpoint="127.0.0.4:${good.port}"]`);
     assert.equal(await ok.getAttribute('data-health'), 'healthy');
     assert.match((await page.locator('article.backend[data-backend^="default/flaky"] header').textContent()) ?? '', /1 ejected/);
+    // Requests that met the dead pod first were retried on the healthy one: the table marks them.
+    await page.locator('#req-body tr .attempts', { hasText: '×2' }).first().waitFor({ timeout: 5_000 });
     await screenshot('backends-ejected-1280-light');
     assert.deepEqual(consoleErrors, []);
   });

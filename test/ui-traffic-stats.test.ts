@@ -16,7 +16,8 @@ interface ChartsModule { TrafficStats: new () => Stats; BUCKET_MS: number; WINDO
 const charts = (await import(new URL('../src/admin/ui/charts.js', import.meta.url).href)) as ChartsModule;
 
 function event(at: number, status: number, durationMs: number) {
-  return { timestamp: new Date(at).toISOString(), outcome: status >= 500 ? 'failure' : 'success', data: { status_code: status, duration_ms: durationMs } };
+  // As RAUTA sets it: a 404 without a route, or a 499 client abort, is a "failure" outcome as well.
+  return { timestamp: new Date(at).toISOString(), outcome: status >= 400 ? 'failure' : 'success', data: { status_code: status, duration_ms: durationMs } };
 }
 
 describe('web UI - traffic stats computed from the event feed', () => {
@@ -41,7 +42,7 @@ describe('web UI - traffic stats computed from the event feed', () => {
     assert.deepEqual(stats.services(), [ALL, 'default/web', 'default/api']);
   });
 
-  it('scales the rate of the bucket still filling, and 4xx are not errors', () => {
+  it('scales the rate of the bucket still filling, and 4xx (outcome failure) are not 5xx errors', () => {
     const stats = new TrafficStats();
     const current = now - BUCKET_MS / 2;
     for (let i = 0; i < 10; i++) stats.add('s', event(current + i, 404, 1));

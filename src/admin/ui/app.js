@@ -51,7 +51,7 @@ function renderStatus(s) {
     h('span', { class: `pill ${natsClass}`, id: 'st-nats' }, nats),
     h('span', { class: `pill ${s.tracing?.enabled ? 'good' : 'off'}`, id: 'st-tracing' }, tracing),
     h('span', { class: 'pill', id: 'st-version' }, `v${s.version}`),
-    h('span', { class: 'muted' }, `${c.routes ?? 0} routes · ${c.ready_endpoints ?? 0}/${c.endpoints ?? 0} endpoints ready`),
+    h('span', { class: 'muted' }, `${c.routes ?? 0} route${c.routes === 1 ? '' : 's'} · ${c.ready_endpoints ?? 0}/${c.endpoints ?? 0} endpoints ready`),
   ];
   if (errs) parts.push(h('a', { class: 'pill bad', href: '#routes' }, `${errs} config error${errs === 1 ? '' : 's'}`));
   el.replaceChildren(...parts);

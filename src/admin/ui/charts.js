@@ -34,9 +34,14 @@ function quantile(sorted, q) {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
 }
 
+/**
+ * The error ratio is the share of 5xx: what the service (or RAUTA in front of it) got wrong. A 404 for an
+ * unknown host or a 499 client abort has outcome "failure" too, but is not the backend's error.
+ */
 export function isErrorEvent(event) {
   const s = event?.data?.status_code;
-  return (typeof s === 'number' && s >= 500) || event?.outcome === 'failure' || event?.outcome === 'error';
+  if (typeof s === 'number' && s > 0) return s >= 500;
+  return event?.outcome === 'failure' || event?.outcome === 'timeout';
 }
 
 export class TrafficStats {

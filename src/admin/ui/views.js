@@ -56,7 +56,8 @@ export function requestRow(event) {
     h('td', { class: 'c-method' }, d.method ?? ''),
     h('td', { class: 'c-host ellip', title: d.host ?? '' }, d.host ?? ''),
     h('td', { class: 'c-path ellip mono', title: d.path ?? '' }, d.path ?? ''),
-    h('td', { class: 'c-status' }, h('span', { class: `badge ${statusClass(status)}` }, statusText)),
+    h('td', { class: 'c-status' }, h('span', { class: `badge ${statusClass(status)}` }, statusText),
+      d.attempts > 1 ? h('span', { class: 'attempts', title: `${d.attempts} attempts (retried)` }, ` ×${d.attempts}`) : null),
     h('td', { class: 'c-dur num mono' }, formatDuration(d.duration_ms)),
     h('td', { class: 'c-pod ellip', title: d.backend?.pod ?? '' }, d.backend?.pod ?? '–'),
   );
