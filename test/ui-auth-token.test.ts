@@ -38,12 +38,15 @@ describe('web UI - served on the admin port with /api/summary', () => {
     assert.match(page.body, /<script type="module" src="\/ui\/app\.js"><\/script>/);
     assert.doesNotMatch(page.body, /<script>(?!<\/script>)|<script(?![^>]*\bsrc=)[^>]*>[^<]/, 'no inline script');
     assertUiHeaders(page.headers);
-    for (const [asset, type] of [['app.js', /javascript/], ['views.js', /javascript/], ['charts.js', /javascript/], ['style.css', /text\/css/]] as const) {
+    let bytes = Buffer.byteLength(page.body);
+    for (const [asset, type] of [['app.js', /javascript/], ['views.js', /javascript/], ['charts.js', /javascript/], ['style.css', /text\/css/], ['favicon.svg', /svg/]] as const) {
       const res = await get(rauta.adminPort, `/ui/${asset}`);
       assert.equal(res.status, 200, asset);
+      bytes += Buffer.byteLength(res.body);
       assert.match(String(res.headers['content-type']), type);
       assertUiHeaders(res.headers);
     }
+    assert.ok(bytes < 64 * 1024, `the whole UI is ${bytes} bytes; keep it small (no framework, no bundler)`);
     assert.equal((await get(rauta.adminPort, '/ui/../../package.json')).status, 404);
     assert.equal((await get(rauta.adminPort, '/ui/nope.js')).status, 404);
   });

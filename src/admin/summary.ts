@@ -1,18 +1,13 @@
 import type { RouteTable } from '../routing/route-table.ts';
 
 /**
- * What the telemetry side knows about its own connections. main.ts passes one in; until NATS and
- * tracing are wired, `noTelemetryStatus` reports both as not configured.
+ * What the telemetry side knows about its own connections (`Telemetry.status`), read on each
+ * /api/summary request so the status line follows NATS reconnects.
  */
 export interface TelemetryStatus {
   nats(): { readonly configured: boolean; readonly connected: boolean };
   tracing(): { readonly enabled: boolean };
 }
-
-export const noTelemetryStatus: TelemetryStatus = {
-  nats: () => ({ configured: false, connected: false }),
-  tracing: () => ({ enabled: false }),
-};
 
 export interface SummaryInput {
   readonly mode: 'standalone' | 'kubernetes';
