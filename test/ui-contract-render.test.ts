@@ -122,6 +122,9 @@ describe('web UI - renders the admin API contracts', () => {
     assert.equal(json.data.path, '/old');
     assert.equal(await text(page.locator('#event-trace-id')), json.context.trace_id);
     assert.equal(await page.locator('#event-trace-link').getAttribute('href'), `http://localhost:16686/trace/${json.context.trace_id}`);
+    // Rows are rebuilt while the dialog is open; focus must still come back to the same request.
+    fake.push(requestEvent({ host: 'web.test', path: '/while-dialog-open', status: 200, service: 'web' }));
+    await page.locator('#req-body tr', { hasText: '/while-dialog-open' }).waitFor();
     await screenshot('contract-dialog-1280-light');
     await page.keyboard.press('Escape');
     await dialog.waitFor({ state: 'hidden' });

@@ -222,12 +222,13 @@ function togglePause() {
 
 // ── event dialog ──
 
-let returnFocusTo;
+/** The row to return to when the dialog closes; rows are rebuilt meanwhile, so it is kept by event id. */
+let openedFromId;
 function openEvent(id) {
   const event = state.events.find((e) => e.id === id);
   if (!event) return;
   const dialog = $('event-dialog');
-  returnFocusTo = document.activeElement;
+  openedFromId = id;
   const d = event.data ?? {};
   $('event-title').textContent = `${d.method ?? ''} ${d.host ?? ''}${d.path ?? ''} → ${d.status_code ?? '–'}`;
   $('event-facts').replaceChildren(...eventFacts(event, state.summary?.trace_url_template));
@@ -243,7 +244,13 @@ function wireDialog() {
   dialog.addEventListener('click', (e) => {
     if (e.target === dialog) dialog.close();
   });
-  dialog.addEventListener('close', () => returnFocusTo?.focus?.());
+  dialog.addEventListener('close', () => {
+    const row = openedFromId && $('req-body').querySelector(`tr[data-id="${CSS.escape(openedFromId)}"]`);
+    if (!row) return;
+    for (const r of $('req-body').querySelectorAll('tr[tabindex="0"]')) r.tabIndex = -1;
+    row.tabIndex = 0;
+    row.focus();
+  });
 }
 
 function wireTable() {
