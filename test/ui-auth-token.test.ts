@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
+import { loadConfig } from '../src/config/load.ts';
 import { type UiBrowser, launchBrowser } from './support/browser.ts';
 import { get, getJson } from './support/client.ts';
 import { type RunningRauta, startStandalone } from './support/harness.ts';
@@ -64,6 +65,18 @@ describe('web UI - served on the admin port with /api/summary', () => {
     assert.equal(json.counts.ingresses, 1);
     assert.equal(json.counts.endpoints, 1);
     assert.equal(json.counts.diagnostics.errors, 0);
+  });
+});
+
+describe('web UI - RAUTA_ADMIN_TOKEN setting', () => {
+  it('refuses a short token without printing it', () => {
+    assert.throws(() => loadConfig([], { RAUTA_CONFIG: '/dev/null', RAUTA_ADMIN_TOKEN: 'short-secret' }), (err: Error) => {
+      assert.match(err.message, /RAUTA_ADMIN_TOKEN/);
+      assert.match(err.message, /at least 16/);
+      assert.doesNotMatch(err.message, /short-secret/);
+      return true;
+    });
+    assert.equal(loadConfig([], { RAUTA_CONFIG: '/dev/null', RAUTA_ADMIN_TOKEN: TOKEN }).config.adminToken, TOKEN);
   });
 });
 

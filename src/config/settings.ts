@@ -1,4 +1,4 @@
-import { boolean, choice, integer, optional, port, prime, seconds, text } from './setting.ts';
+import { boolean, choice, integer, optional, port, prime, secret, seconds, text } from './setting.ts';
 
 const hostOrIp = /^[A-Za-z0-9.:_\-[\]]+$/;
 
@@ -66,7 +66,7 @@ export const settings = {
   // ── TLS, HTTP/2, WebSocket, gRPC ──
 
   // ── Admin API and web UI ──
-  adminToken: optional('RAUTA_ADMIN_TOKEN', '--admin-token', 'Bearer token required by the web UI and every admin API except /healthz and /readyz (prefer the env var: flags show in ps)', /^[\x21-\x7e]{16,}$/),
+  adminToken: secret('RAUTA_ADMIN_TOKEN', '--admin-token', 'Bearer token required by the web UI and every admin API except /healthz and /readyz (prefer the env var: flags show in ps)', 16),
   traceUrlTemplate: optional('RAUTA_TRACE_URL_TEMPLATE', '--trace-url-template', 'Web UI link to a trace, {trace_id} is replaced (e.g. http://localhost:16686/trace/{trace_id})', /^https?:\/\/\S*\{trace_id\}\S*$/),
 } as const;
 
