@@ -160,13 +160,18 @@ describe('web UI - renders the admin API contracts', () => {
   });
 
   it('is readable at 1280 px and 390 px, light and dark (screenshots)', async () => {
+    // One page, re-laid out per size and colour scheme (a new browser context per shot costs ~1 s).
+    const { page, consoleErrors, screenshot } = await ui.open();
+    await page.goto(base());
+    await page.locator('#req-body tr').first().waitFor();
+    await page.locator('.chart-card').first().waitFor();
+    await page.locator('tr[data-endpoint]').first().waitFor();
     for (const colorScheme of ['light', 'dark'] as const) {
       for (const width of [1280, 390]) {
-        const { page, consoleErrors, screenshot } = await ui.open({ width, height: width === 390 ? 844 : 900, colorScheme });
-        await page.goto(base());
-        await page.locator('#req-body tr').first().waitFor();
-        await page.locator('.chart-card').first().waitFor();
-        await page.locator('tr[data-endpoint]').first().waitFor();
+        await page.emulateMedia({ colorScheme });
+        await page.setViewportSize({ width, height: width === 390 ? 844 : 900 });
+        const bodyBg = await page.evaluate<string>('getComputedStyle(document.body).backgroundColor');
+        assert.equal(bodyBg, colorScheme === 'dark' ? 'rgb(15, 18, 22)' : 'rgb(247, 248, 250)', `${colorScheme} palette`);
         // Nothing may stick out sideways at phone width: the page itself must not scroll horizontally.
         const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth');
         assert.ok(overflow <= 0, `page is ${overflow} px wider than the ${width} px viewport`);
@@ -177,9 +182,9 @@ describe('web UI - renders the admin API contracts', () => {
         await screenshot(`contract-dialog-${width}-${colorScheme}`);
         await page.click('#event-close');
         await page.locator('#event-dialog').waitFor({ state: 'hidden' });
-        assert.deepEqual(consoleErrors, []);
       }
     }
+    assert.deepEqual(consoleErrors, []);
     console.log(`web UI screenshots: ${SCREENSHOT_DIR}`);
   });
 });
