@@ -6,6 +6,7 @@ import { backendsView, eventFacts, h, requestRow, routesView, serviceOf, statusC
 const MAX_EVENTS = 1000;
 const MAX_ROWS = 200;
 const POLL_MS = 3000;
+const MAX_SUGGESTIONS = 100;
 
 const $ = (id) => document.getElementById(id);
 
@@ -138,8 +139,9 @@ function addEvents(list) {
     }
     added++;
     const service = serviceOf(e);
-    if (e.data?.host) state.hosts.add(e.data.host);
-    if (service) state.services.add(service);
+    // Suggestions for the filter boxes; bounded, since 404s can carry any Host header at all.
+    if (e.data?.host && state.hosts.size < MAX_SUGGESTIONS) state.hosts.add(e.data.host);
+    if (service && state.services.size < MAX_SUGGESTIONS) state.services.add(service);
     state.stats.add(service ?? '(no route)', e);
   }
   if (added === 0) return 0;
