@@ -13,6 +13,7 @@ import { RouteState } from '../src/proxy/route-state.ts';
 import { RouteTable } from '../src/routing/route-table.ts';
 import type { Backend, Route, RoutePolicy } from '../src/routing/types.ts';
 import { DEFAULT_POLICY } from '../src/translate/annotations.ts';
+import { get } from './support/client.ts';
 import { endpoint } from './support/endpoints.ts';
 import { type RunningRauta, startStandalone } from './support/harness.ts';
 import { endpointSlice, ingress, ingressClass, service, toYaml } from './support/manifests.ts';
@@ -84,6 +85,21 @@ describe('retries - a dead endpoint in the set', () => {
       assert.notEqual(f.endpoints[1], f.endpoints[0], 'never the same endpoint twice');
     }
     assert.ok(proxy.finished.every((f) => f.attempts >= 1 && f.attempts <= 2 && f.status === 200));
+  });
+
+  it('a POST whose first endpoint refuses the connection is retried with its whole body', async (t) => {
+    const proxy = await proxyFor(pods.port, pods.specs.slice(0, 1), ['127.0.11.3'], { loadBalance: 'maglev', hashBy: { kind: 'header', name: 'x-k' } });
+    t.after(() => proxy.close());
+    let retriedOnce = false;
+    for (let i = 0; i < 12; i++) {
+      const body = 'x'.repeat(5000 + i);
+      const r = await get(proxy.port, '/upload', { host: 'web.test', 'content-type': 'text/plain', 'x-k': `k${i}` }, 'POST', body);
+      assert.equal(r.status, 200, r.body);
+      const echoed = JSON.parse(r.body) as { method: string; body_bytes: number; pod: string };
+      assert.deepEqual([echoed.method, echoed.body_bytes, echoed.pod], ['POST', 5000 + i, 'web-0']);
+      if (proxy.finished[i].attempts === 2) retriedOnce = true;
+    }
+    assert.ok(retriedOnce, 'some key hashed to the dead endpoint first');
   });
 
   it('at most rauta.io/retries extra attempts, each on a different endpoint', async (t) => {
