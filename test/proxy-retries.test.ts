@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { Agent, type Server } from 'node:http';
+import { Agent, type Server, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { ActiveRequests } from '../src/proxy/active-requests.ts';
@@ -111,6 +111,25 @@ describe('retries - a dead endpoint in the set', () => {
     assert.equal(f.attempts, 3);
     assert.equal(new Set(f.endpoints).size, 3);
     assert.equal(f.error, 'RAUTA_ERR_UPSTREAM_CONNECT');
+  });
+
+  it('after a failed POST the client connection carries the next request (the unsent body is drained)', async (t) => {
+    const proxy = await proxyFor(pods.port, [], ['127.0.11.4'], { retries: 0 });
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    t.after(async () => {
+      agent.destroy();
+      await proxy.close();
+    });
+    const send = (method: string, body?: string) => new Promise<{ status: number; reused: boolean }>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port: proxy.port, method, path: '/', agent, headers: { host: 'web.test' }, signal: AbortSignal.timeout(3000) }, (res) => {
+        res.resume();
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, reused: req.reusedSocket }));
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+    assert.deepEqual(await send('POST', 'y'.repeat(20_000)), { status: 502, reused: false });
+    assert.deepEqual(await send('GET'), { status: 502, reused: true });
   });
 
   it('retries: 0 means one attempt; an exhausted retry budget stops retrying', async (t) => {
