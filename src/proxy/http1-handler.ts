@@ -117,7 +117,11 @@ async function handle(deps: ProxyDeps, req: IncomingMessage, res: ServerResponse
 
   const contentLength = req.headers['content-length'];
   const hasBody = req.headers['transfer-encoding'] !== undefined || (contentLength !== undefined && contentLength !== '0');
-  if (hasBody) req.on('data', (chunk: Buffer) => { rec.bytesIn += chunk.length; });
+  if (hasBody) {
+    req.on('data', (chunk: Buffer) => { rec.bytesIn += chunk.length; });
+    // A 'data' listener starts the flow; the body must wait for a connected attempt to pipe it.
+    req.pause();
+  }
 
   const input: PickInput = { clientIp: rec.clientIp, path: rec.path, headers: req.headers };
   const maxAttempts = 1 + route.policy.retries;
