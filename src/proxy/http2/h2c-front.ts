@@ -1,0 +1,24 @@
+import type { Server as HttpServer } from 'node:http';
+import type { Http2Server } from 'node:http2';
+import { type Server, type Socket, createServer } from 'node:net';
+
+const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
+
+/**
+ * HTTP/2 with prior knowledge (RFC 9113 §3.3) on the plain port: the first bytes of a connection say
+ * which protocol it speaks. A connection starting with the HTTP/2 preface goes to the h2c server,
+ * anything else to the HTTP/1.1 server; the bytes read to decide are pushed back first.
+ */
+export function createH2cFront(http1: HttpServer, h2c: Http2Server): Server {
+  return createServer({ noDelay: true }, (socket: Socket) => {
+    socket.once('data', (first: Buffer) => {
+      socket.pause();
+      socket.unshift(first);
+      const n = Math.min(first.length, PREFACE.length);
+      const isH2 = first.subarray(0, n).equals(PREFACE.subarray(0, n));
+      (isH2 ? h2c : http1).emit('connection', socket);
+    });
+    // Before the first byte nobody else listens for errors on this socket.
+    socket.once('error', () => socket.destroy());
+  });
+}
