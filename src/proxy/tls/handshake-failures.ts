@@ -1,6 +1,6 @@
 /** One failed TLS handshake: `reason` is a short stable label, `code` the OpenSSL/Node error code. */
 export interface HandshakeFailure {
-  readonly reason: 'protocol_version' | 'no_shared_cipher' | 'timeout' | 'reset' | 'other';
+  readonly reason: 'protocol_version' | 'no_shared_cipher' | 'plain_http' | 'timeout' | 'reset' | 'other';
   readonly code: string;
   readonly servername: string | undefined;
   readonly clientIp: string;
@@ -39,6 +39,7 @@ export class HandshakeFailures {
 function classify(code: string, message: string): HandshakeFailure['reason'] {
   if (code === 'ERR_SSL_UNSUPPORTED_PROTOCOL' || /wrong version number|unsupported protocol|version too low/i.test(message)) return 'protocol_version';
   if (code === 'ERR_SSL_NO_SHARED_CIPHER' || /no shared cipher|no suitable/i.test(message)) return 'no_shared_cipher';
+  if (code === 'ERR_SSL_HTTP_REQUEST') return 'plain_http';
   if (code === 'ERR_TLS_HANDSHAKE_TIMEOUT') return 'timeout';
   if (code === 'ECONNRESET' || code === 'EPIPE') return 'reset';
   return 'other';
