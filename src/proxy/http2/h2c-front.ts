@@ -16,7 +16,15 @@ export function createH2cFront(http1: HttpServer, h2c: Http2Server): Server {
       socket.unshift(first);
       const n = Math.min(first.length, PREFACE.length);
       const isH2 = first.subarray(0, n).equals(PREFACE.subarray(0, n));
-      (isH2 ? h2c : http1).emit('connection', socket);
+      if (isH2) {
+        // The HTTP/2 session takes the buffered bytes over itself when it adopts the socket.
+        h2c.emit('connection', socket);
+      } else {
+        // node:http reads later bytes natively, past the JS stream: resuming delivers the pushed-back
+        // first chunk to its parser before that.
+        http1.emit('connection', socket);
+        socket.resume();
+      }
     });
     // Before the first byte nobody else listens for errors on this socket.
     socket.once('error', () => socket.destroy());
