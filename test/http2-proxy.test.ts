@@ -145,7 +145,7 @@ describe('http2 - h2c with prior knowledge on the plain port, and the rapid-rese
       opened++;
       if (i % 10 === 9) await new Promise((r) => setImmediate(r));
     }
-    const code = await Promise.race([closed, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 5000))]);
+    const code = await Promise.race([closed, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 5000).unref())]);
     assert.notEqual(code, 'timeout', 'the server did not close the connection');
     assert.equal(code, constants.NGHTTP2_ENHANCE_YOUR_CALM);
     assert.ok(opened > 20);

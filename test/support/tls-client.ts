@@ -1,4 +1,5 @@
-import { type IncomingHttpHeaders, request } from 'node:https';
+import type { IncomingHttpHeaders } from 'node:http';
+import { type RequestOptions, request } from 'node:https';
 import { type PeerCertificate, type TLSSocket, connect } from 'node:tls';
 
 export interface TlsResponse {
@@ -7,16 +8,18 @@ export interface TlsResponse {
   readonly body: string;
   /** The certificate the server presented. */
   readonly peer: PeerCertificate;
-  readonly alpn: string | false;
+  readonly alpn: string | false | null;
 }
 
 /** One HTTPS/1.1 request over a fresh TLS connection with the given SNI (certificates not verified). */
 export function httpsGet(port: number, path: string, opts: { servername?: string; host?: string; headers?: Record<string, string> } = {}): Promise<TlsResponse> {
   return new Promise((resolve, reject) => {
-    const req = request({
+    // https.request passes TLS options such as ALPNProtocols through to tls.connect (the typings omit it).
+    const options: RequestOptions & { ALPNProtocols: string[] } = {
       host: '127.0.0.1', port, path, agent: false, rejectUnauthorized: false, ALPNProtocols: ['http/1.1'],
       servername: opts.servername, headers: { host: opts.host ?? opts.servername ?? 'localhost', ...opts.headers },
-    }, (res) => {
+    };
+    const req = request(options, (res) => {
       const socket = res.socket as TLSSocket;
       const peer = socket.getPeerCertificate();
       const alpn = socket.alpnProtocol;
