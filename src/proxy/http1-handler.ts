@@ -126,7 +126,9 @@ async function handle(deps: ProxyDeps, req: DownstreamRequest, res: DownstreamRe
   if (hsts !== undefined) res.setHeader('strict-transport-security', hsts);
 
   const hasBody = requestHasBody(req);
-  if (hasBody) req.on('data', (chunk: Buffer) => { rec.bytesIn += chunk.length; });
+  // Count body bytes only once the body flows: a 'data' listener added now would switch the request
+  // to flowing mode before the upstream connection is up, and the first chunks would be lost.
+  if (hasBody) req.once('resume', () => req.on('data', (chunk: Buffer) => { rec.bytesIn += chunk.length; }));
 
   const input: PickInput = { clientIp: rec.clientIp, path: rec.path, headers: req.headers };
   const maxAttempts = 1 + route.policy.retries;

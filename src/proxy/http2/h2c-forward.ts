@@ -66,13 +66,26 @@ export function forwardH2cAttempt(pool: H2cPool, o: AttemptOptions): Promise<Att
     stream.on('response', (headers: IncomingHttpHeaders & IncomingHttpStatusHeader) => {
       responded = true;
       statusCode = headers[':status'] ?? 502;
-      const gs = headers['grpc-status'];
-      if (typeof gs === 'string') grpcStatus = gs; // trailers-only response
       if (res.headersSent || responseGone(res)) {
         stream.close(constants.NGHTTP2_CANCEL);
         return done(new ProxyError(ErrorKinds.clientAborted, 'client gone before the response head'));
       }
-      writeHead(res, statusCode, undefined, downstreamResponseHeaders(flatten(headers), o.requestId));
+      const gs = headers['grpc-status'];
+      let head = headers;
+      if (typeof gs === 'string') {
+        // A gRPC "trailers-only" answer: the status rides in the one HEADERS frame. The compatibility
+        // API always ends a response with a trailers frame, so the status moves there (clients
+        // accept either shape; a response ending without grpc-status would be an INTERNAL error).
+        grpcStatus = gs;
+        head = { ...headers };
+        const moved: IncomingHttpHeaders = {};
+        for (const name of GRPC_STATUS_FIELDS) {
+          if (head[name] !== undefined) moved[name] = head[name];
+          delete head[name];
+        }
+        addTrailers(res, moved);
+      }
+      writeHead(res, statusCode, undefined, downstreamResponseHeaders(flatten(head), o.requestId));
       stream.pipe(res);
     });
     stream.on('trailers', (trailers: IncomingHttpHeaders) => {
@@ -104,6 +117,8 @@ export function forwardH2cAttempt(pool: H2cPool, o: AttemptOptions): Promise<Att
     });
   });
 }
+
+const GRPC_STATUS_FIELDS = ['grpc-status', 'grpc-message', 'grpc-status-details-bin'];
 
 /** HTTP/1-style flat header list (already filtered for the upstream) → an HTTP/2 request header block. */
 export function h2RequestHeaders(flat: readonly string[], method: string, path: string, te: string | string[] | undefined): OutgoingHttpHeaders {
