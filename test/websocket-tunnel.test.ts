@@ -40,7 +40,9 @@ function objects(svc: string, port: number, ip: string, cert = makeCert(['ws.tes
 }
 
 async function openWs(url: string): Promise<WebSocket> {
-  const ws = new WebSocket(url, { headers: { host: 'ws.test' }, servername: 'ws.test', rejectUnauthorized: false });
+  // `ws` hands servername on to tls.connect; its ClientOptions type does not list it.
+  const options: WebSocket.ClientOptions & { servername: string } = { headers: { host: 'ws.test' }, servername: 'ws.test', rejectUnauthorized: false };
+  const ws = new WebSocket(url, options);
   await new Promise((resolve, reject) => {
     ws.once('open', resolve);
     ws.once('error', reject);

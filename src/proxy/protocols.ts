@@ -46,6 +46,7 @@ export async function createProtocols(config: Config, routes: RouteState, logger
   const http2Sessions = new Http2Sessions({
     maxResets: config.h2MaxResetsPer10s,
     windowMs: 10_000,
+    idleTimeoutMs: config.clientIdleTimeoutSeconds * 1000,
     onAbuse: (s) => log.warn({ client: s.socket?.remoteAddress }, 'HTTP/2 connection closed: too many stream resets (CVE-2023-44487 guard)'),
   });
   const tunnels = new Tunnels();

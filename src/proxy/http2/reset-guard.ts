@@ -4,6 +4,8 @@ export interface ResetGuardOptions {
   /** Peer stream resets allowed per connection per window before the connection is closed. */
   readonly maxResets: number;
   readonly windowMs: number;
+  /** A connection without any frame for this long gets GOAWAY (like HTTP/1.1 keep-alive idle). */
+  readonly idleTimeoutMs: number;
   /** Called once per connection closed for too many resets. */
   onAbuse?(session: Http2Session): void;
 }
@@ -12,7 +14,8 @@ export interface ResetGuardOptions {
  * Rapid-reset protection (CVE-2023-44487): a client that opens streams and cancels them at once makes
  * the proxy start (and abandon) backend work for free. Every stream that ends in RST_STREAM before its
  * response completed counts; past the cap within a window the connection gets GOAWAY
- * (ENHANCE_YOUR_CALM) and is destroyed. Also tracks live sessions so shutdown can close them.
+ * (ENHANCE_YOUR_CALM) and is destroyed. Also closes idle sessions, and tracks live ones so shutdown
+ * can close them.
  */
 export class Http2Sessions {
   private readonly live = new Set<Http2Session>();
@@ -40,6 +43,7 @@ export class Http2Sessions {
     session.once('close', () => this.live.delete(session));
     // Errors on one connection (bad frames, resets) concern that client only.
     session.on('error', () => session.destroy());
+    if (this.opts.idleTimeoutMs > 0) session.setTimeout(this.opts.idleTimeoutMs, () => session.close());
     let windowStart = performance.now();
     let resets = 0;
     session.on('stream', (stream: ServerHttp2Stream) => {
