@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -74,6 +76,12 @@ describe('grpc - h2c backends through the HTTPS (h2) and h2c listeners', () => {
     const port = await new Promise<number>((resolve, reject) =>
       server.bindAsync('127.0.0.7:0', grpc.ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port))));
     cert = makeCert(['grpc.test']);
+    const deadPort = await new Promise<number>((resolve) => {
+      const s = createServer().listen(0, '127.0.0.10', () => {
+        const port = (s.address() as AddressInfo).port;
+        s.close(() => resolve(port));
+      });
+    });
     p = await startRecordingPipeline([
       ingressClass(),
       ingress('grpc', {
@@ -81,8 +89,15 @@ describe('grpc - h2c backends through the HTTPS (h2) and h2c listeners', () => {
         rules: [{ host: 'grpc.test', paths: [{ service: 'greeter' }] }],
         tls: [{ hosts: ['grpc.test'], secretName: 'grpc-tls' }],
       }),
+      ingress('grpc-retry', {
+        annotations: { 'rauta.io/backend-protocol': 'h2c', 'rauta.io/ssl-redirect': 'false' },
+        rules: [{ host: 'retry.test', paths: [{ service: 'half-dead' }] }],
+      }),
       service('greeter'),
       endpointSlice('greeter', port, [{ ip: '127.0.0.7', pod: 'greeter-0' }]),
+      service('half-dead'),
+      endpointSlice('half-dead', port, [{ ip: '127.0.0.7', pod: 'greeter-0' }]),
+      endpointSlice('half-dead', deadPort, [{ ip: '127.0.0.10', pod: 'dead-0' }], { name: 'half-dead-2' }),
       tlsSecret('grpc-tls', cert),
     ], { RAUTA_H2C: 'true' });
   });
@@ -124,6 +139,20 @@ describe('grpc - h2c backends through the HTTPS (h2) and h2c listeners', () => {
       } finally {
         client.close();
       }
+    }
+  });
+
+  it('retries another endpoint when an h2c endpoint refuses the connection', async () => {
+    const client = new greeter.ctor(`127.0.0.1:${p.httpPort}`, grpc.credentials.createInsecure(), { 'grpc.default_authority': 'retry.test' });
+    try {
+      const before = p.finished.length;
+      for (let i = 0; i < 6; i++) assert.equal((await unary(client.Hello, client, `r${i}`)).message, `hello r${i}`);
+      const recs = p.finished.slice(before).filter((r) => r.host === 'retry.test');
+      assert.equal(recs.length, 6);
+      assert.ok(recs.some((r) => r.attempts === 2), `attempts: ${recs.map((r) => r.attempts).join()}`);
+      assert.ok(recs.every((r) => r.endpoint?.ip === '127.0.0.7'));
+    } finally {
+      client.close();
     }
   });
 

@@ -80,7 +80,7 @@ export async function createProtocols(config: Config, routes: RouteState, logger
       const h2c = createH2cServer({ settings: { ...limits, enablePush: false } }, (req: Http2ServerRequest, res: Http2ServerResponse) =>
         handler(req as DownstreamRequest, res as DownstreamResponse));
       http2Sessions.attach(h2c);
-      const front = createH2cFront(http, h2c);
+      const front = createH2cFront(http, h2c, config.clientHeaderTimeoutSeconds * 1000);
       servers.push(front, h2c);
       return front;
     },

@@ -9,9 +9,13 @@ const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
  * which protocol it speaks. A connection starting with the HTTP/2 preface goes to the h2c server,
  * anything else to the HTTP/1.1 server; the bytes read to decide are pushed back first.
  */
-export function createH2cFront(http1: HttpServer, h2c: Http2Server): Server {
+export function createH2cFront(http1: HttpServer, h2c: Http2Server, firstByteTimeoutMs: number): Server {
   return createServer({ noDelay: true }, (socket: Socket) => {
+    // Until a server owns the socket, nobody else enforces a timeout on a client that sends nothing.
+    const silent = setTimeout(() => socket.destroy(), firstByteTimeoutMs);
+    socket.once('close', () => clearTimeout(silent));
     socket.once('data', (first: Buffer) => {
+      clearTimeout(silent);
       socket.pause();
       socket.unshift(first);
       const n = Math.min(first.length, PREFACE.length);
