@@ -104,7 +104,7 @@ describe('http2 - h2c with prior knowledge on the plain port, and the rapid-rese
   let rauta: RunningRauta;
   before(async () => {
     echo = await startEcho({ namespace: 'default', ingress: 'web', service: 'web', pod: 'web-0' }, '127.0.0.3');
-    rauta = await startStandalone(yaml(echo.port).replaceAll('127.0.0.2', '127.0.0.3'), { RAUTA_H2C: 'true', RAUTA_H2_MAX_RESETS_PER_10S: '20' });
+    rauta = await startStandalone(yaml(echo.port).replaceAll('127.0.0.2', '127.0.0.3'), { RAUTA_H2C: 'true', RAUTA_H2_MAX_RESETS_PER_10S: '20', RAUTA_H2_MAX_CONCURRENT_STREAMS: '16', RAUTA_H2_MAX_HEADER_LIST_SIZE: '4096' });
   });
   after(async () => {
     await rauta.stop();
@@ -127,6 +127,21 @@ describe('http2 - h2c with prior knowledge on the plain port, and the rapid-rese
     const up = await get(rauta.httpPort, '/up', { host: 'h2.test', connection: 'Upgrade, HTTP2-Settings', upgrade: 'h2c', 'http2-settings': 'AAMAAABkAAQCAAAAAAIAAAAA' });
     assert.equal(up.status, 200);
     assert.equal(JSON.parse(up.body).headers.upgrade, undefined);
+  });
+
+  it('announces and enforces the configured limits', async () => {
+    const session = await h2session(`http://127.0.0.1:${rauta.httpPort}`);
+    try {
+      await new Promise((r) => (session.remoteSettings.maxConcurrentStreams === 16 ? r(undefined) : session.once('remoteSettings', r)));
+      assert.equal(session.remoteSettings.maxConcurrentStreams, 16);
+      assert.equal(session.remoteSettings.maxHeaderListSize, 4096);
+      // 20 requests on a 16-stream connection: the client queues, all complete.
+      const all = await Promise.all(Array.from({ length: 20 }, (_, i) => h2request(session, { ':path': `/q/${i}`, ':authority': 'h2.test' })));
+      assert.ok(all.every((r) => r.status === 200));
+      await assert.rejects(h2request(session, { ':path': '/big', ':authority': 'h2.test', 'x-big': 'x'.repeat(8192) }));
+    } finally {
+      session.destroy();
+    }
   });
 
   it('closes a connection that resets more streams than RAUTA_H2_MAX_RESETS_PER_10S (CVE-2023-44487)', async () => {
