@@ -92,6 +92,7 @@ export async function createProtocols(config: Config, routes: RouteState, logger
         limits,
         keepAliveTimeoutMs: config.clientIdleTimeoutSeconds * 1000,
         headersTimeoutMs: config.clientHeaderTimeoutSeconds * 1000,
+        maxHeaderSize: config.maxHeaderSize,
         onUpgrade: createUpgradeHandler(deps, tunnelOptions, 'https'),
         connections: tlsConnections,
       });

@@ -22,6 +22,8 @@ export interface HttpsServerOptions {
   readonly limits: Http2Limits;
   readonly keepAliveTimeoutMs: number;
   readonly headersTimeoutMs: number;
+  /** RAUTA_MAX_HEADER_SIZE, for HTTP/1.1 over TLS (HTTP/2 has its own header list limit). */
+  readonly maxHeaderSize: number;
   readonly onUpgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
   /** Every open TLS connection, so shutdown can cut HTTP/1.1 keep-alive ones when the grace ends. */
   readonly connections: Set<TLSSocket>;
@@ -52,7 +54,13 @@ export function createHttpsServer(deps: ProxyDeps, o: HttpsServerOptions): Http2
   // With allowHTTP1 the HTTP/1.1 side reads its settings from the server object (the options are not
   // copied over, and the typings omit them). shouldUpgradeCallback: only WebSocket upgrades become
   // 'upgrade' events; any other Upgrade request is served as a plain request.
-  Object.assign(server, { keepAliveTimeout: o.keepAliveTimeoutMs, headersTimeout: o.headersTimeoutMs, shouldUpgradeCallback: isWebSocketUpgrade });
+  Object.assign(server, {
+    keepAliveTimeout: o.keepAliveTimeoutMs,
+    headersTimeout: o.headersTimeoutMs,
+    maxHeaderSize: o.maxHeaderSize,
+    requireHostHeader: true,
+    shouldUpgradeCallback: isWebSocketUpgrade,
+  });
   server.on('secureConnection', (socket: TLSSocket) => {
     o.connections.add(socket);
     socket.once('close', () => o.connections.delete(socket));
