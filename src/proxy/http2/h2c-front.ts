@@ -10,7 +10,7 @@ const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
  * anything else to the HTTP/1.1 server; the bytes read to decide are pushed back first.
  */
 export function createH2cFront(http1: HttpServer, h2c: Http2Server, firstByteTimeoutMs: number): Server {
-  return createServer({ noDelay: true }, (socket: Socket) => {
+  const front = createServer({ noDelay: true }, (socket: Socket) => {
     // Until a server owns the socket, nobody else enforces a timeout on a client that sends nothing.
     const silent = setTimeout(() => socket.destroy(), firstByteTimeoutMs);
     socket.once('close', () => clearTimeout(silent));
@@ -33,4 +33,8 @@ export function createH2cFront(http1: HttpServer, h2c: Http2Server, firstByteTim
     // Before the first byte nobody else listens for errors on this socket.
     socket.once('error', () => socket.destroy());
   });
+  // node:http starts its connection tracking (headers timeout, closeIdleConnections and
+  // closeAllConnections at shutdown) on its own 'listening' event; it never listens itself here.
+  front.once('listening', () => http1.emit('listening'));
+  return front;
 }
