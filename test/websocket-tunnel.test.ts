@@ -3,6 +3,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { WebSocket, WebSocketServer } from 'ws';
+import { startEcho } from '../src/demo/echo-server.ts';
 import { makeCert, tlsSecret } from './support/certs.ts';
 import { type RunningRauta, startStandalone } from './support/harness.ts';
 import { type Obj, endpointSlice, ingress, ingressClass, service, toYaml } from './support/manifests.ts';
@@ -136,6 +137,33 @@ describe('websocket - tunnels through both listeners', () => {
     assert.equal(status, 404);
     await until(() => p.finished.length === before + 1);
     assert.equal(p.finished.at(-1)?.error?.code, 'RAUTA_ERR_NO_ROUTE');
+  });
+});
+
+describe('websocket - a pod that does not upgrade', () => {
+  it('has its answer relayed and recorded', async () => {
+    const echo = await startEcho({ namespace: 'default', ingress: 'ws', service: 'plain', pod: 'plain-0' }, '127.0.0.13');
+    const p = await startRecordingPipeline(objects('plain', echo.port, '127.0.0.13'));
+    try {
+      const ws = new WebSocket(`ws://127.0.0.1:${p.httpPort}/nope`, { headers: { host: 'ws.test' } });
+      ws.on('error', () => {});
+      const res = await new Promise<{ status: number; body: string }>((resolve) => ws.once('unexpected-response', (_req, r) => {
+        let body = '';
+        r.on('data', (c: Buffer) => { body += String(c); });
+        r.on('end', () => resolve({ status: r.statusCode ?? 0, body }));
+      }));
+      ws.terminate();
+      assert.equal(res.status, 200);
+      assert.equal(JSON.parse(res.body).path, '/nope');
+      await until(() => p.finished.length === 1);
+      assert.equal(p.finished.length, 1);
+      assert.equal(p.finished[0].statusCode, 200);
+      assert.equal(p.finished[0].protocol, 'websocket');
+      assert.ok(p.finished[0].bytesOut > 0);
+    } finally {
+      await p.stop();
+      await echo.close();
+    }
   });
 });
 
