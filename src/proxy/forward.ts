@@ -1,12 +1,13 @@
-import { type Agent, type ClientRequest, type IncomingMessage, type ServerResponse, request } from 'node:http';
+import { type Agent, type ClientRequest, type IncomingMessage, request } from 'node:http';
 import type { Endpoint } from '../routing/types.ts';
+import { type DownstreamRequest, type DownstreamResponse, responseGone, writeHead } from './downstream.ts';
 import { ErrorKinds, ProxyError, upstreamFailure } from './errors.ts';
 import { downstreamResponseHeaders } from './headers.ts';
 
 export interface AttemptOptions {
   readonly endpoint: Endpoint;
-  readonly req: IncomingMessage;
-  readonly res: ServerResponse;
+  readonly req: DownstreamRequest;
+  readonly res: DownstreamResponse;
   readonly headers: string[];
   readonly agent: Agent;
   readonly connectTimeoutMs: number;
@@ -25,6 +26,8 @@ export interface AttemptResult {
   /** True once any request body byte was handed to the backend connection. */
   readonly bodySent: boolean;
   readonly statusCode: number | undefined;
+  /** gRPC backends: the grpc-status of the response (trailers, or headers for trailers-only answers). */
+  readonly grpcStatus?: string;
 }
 
 /**
@@ -94,11 +97,11 @@ export function forwardAttempt(o: AttemptOptions): Promise<AttemptResult> {
     up.on('response', (upRes: IncomingMessage) => {
       responded = true;
       statusCode = upRes.statusCode ?? 502;
-      if (res.headersSent || res.destroyed) {
+      if (res.headersSent || responseGone(res)) {
         upRes.destroy();
         return done(new ProxyError(ErrorKinds.clientAborted, 'client gone before the response head'));
       }
-      res.writeHead(statusCode, upRes.statusMessage, downstreamResponseHeaders(upRes.rawHeaders, o.requestId));
+      writeHead(res, statusCode, upRes.statusMessage, downstreamResponseHeaders(upRes.rawHeaders, o.requestId));
       upRes.on('data', (chunk: Buffer) => o.onBytesOut(chunk.length));
       upRes.on('error', (err) => {
         // Mid-body failure: the status line is gone, so the only honest signal left is to cut the
