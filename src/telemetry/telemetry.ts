@@ -7,7 +7,7 @@ import type { ReconcilerHooks } from '../reconciler.ts';
 import { EventBus } from './bus.ts';
 import { type BackendHealthChange, ControlEventBuilder } from './control-events.ts';
 import { TelemetryObserver } from './observer.ts';
-import type { EventIdentity } from './request-event.ts';
+import { type EventIdentity, TimestampCache } from './request-event.ts';
 import { mountRequestsEndpoints } from './requests-endpoint.ts';
 import { compileRequestEventSerializer } from './serialize.ts';
 import { AccessLogSink, asyncStdout } from './sinks/access-log.ts';
@@ -91,7 +91,7 @@ export function startTelemetry(config: Config, logger: Logger, admin: AdminServe
     log.info({ url: otlp.url, protocol: otlp.protocol, service: config.otelServiceName, sampler: config.otelTracesSampler }, 'OTLP tracing on');
   }
 
-  const observer = new TelemetryObserver({ tracing, bus, metrics, eventOptions: { ...identity, includeQuery: config.eventIncludeQuery, ids }, logger: log });
+  const observer = new TelemetryObserver({ tracing, bus, metrics, eventOptions: { ...identity, includeQuery: config.eventIncludeQuery, ids, timestamps: new TimestampCache() }, logger: log });
   const control = new ControlEventBuilder(ids, identity);
   const publishControl = (subject: string, event: unknown) => nats?.publish(subject, Buffer.from(JSON.stringify(event)));
 
