@@ -104,12 +104,11 @@ export class OtelTracing implements RequestTracing {
       'http.method': rec.method,
       'server.address': endpoint.ip,
       'server.port': endpoint.port,
-      'net.peer.name': endpoint.ip,
-      'net.peer.port': endpoint.port,
       'url.path': rec.path,
       'http.target': rec.path,
-      'http.request.resend_count': attempt - 1,
     };
+    // Every attribute costs CPU on the request path and bytes in the export: retries only when there are some.
+    if (attempt > 1) attrs['http.request.resend_count'] = attempt - 1;
     if (endpoint.pod !== undefined) attrs['k8s.pod.name'] = endpoint.pod;
     if (rec.route !== undefined) {
       attrs['k8s.namespace.name'] = rec.route.backend.namespace;
@@ -160,14 +159,10 @@ export class OtelTracing implements RequestTracing {
         'http.scheme': d.scheme,
         'http.target': target,
         'server.address': stripPort(d.host),
-        'http.host': d.host,
         'client.address': d.client_ip,
         'network.protocol.version': d.protocol.replace('HTTP/', ''),
         'user_agent.original': d.user_agent,
-        'http.request.body.size': d.bytes_in,
-        'http.response.body.size': d.bytes_out,
         'rauta.request_id': d.request_id,
-        'rauta.attempts': d.attempts,
       };
       if (d.route !== undefined) {
         attrs['http.route'] = d.route.path;
