@@ -145,6 +145,20 @@ describe('telemetry - OTLP traces over http/protobuf', () => {
     assert.ok(receiver.spans.some((s) => s.spanId === spanId && s.kind === CLIENT));
   });
 
+  it('honours an unsampled parent (parentbased sampler): no spans, traceparent still carries the trace', async () => {
+    const unsampled = 'd'.repeat(32);
+    const res = await getJson<{ headers: Record<string, string> }>(rauta.httpPort, '/api/unsampled', { host: 'api.test', traceparent: `00-${unsampled}-${PARENT_ID}-00` });
+    assert.match(res.json.headers.traceparent, new RegExp(`^00-${unsampled}-[0-9a-f]{16}-00$`));
+    assert.notEqual(res.json.headers.traceparent.split('-')[2], PARENT_ID);
+    const sampled = 'e'.repeat(32);
+    await get(rauta.httpPort, '/api/sampled', { host: 'api.test', traceparent: `00-${sampled}-${PARENT_ID}-01` });
+    // Spans are exported in order: once the later request's span is in, the earlier one would be too.
+    await receiver.waitFor((spans) => spans.some((s) => s.traceId === sampled && s.kind === SERVER));
+    assert.equal(receiver.spans.filter((s) => s.traceId === unsampled).length, 0);
+    const event = await eventFor(rauta, String(res.headers['x-request-id']));
+    assert.equal(event.context.trace_id, unsampled);
+  });
+
   it('marks 5xx from the backend and proxy errors as span status ERROR', async () => {
     const failed = await getJson<{ traceparent: string }>(rauta.httpPort, '/fail', { host: 'api.test', traceparent: `00-${'a'.repeat(32)}-${PARENT_ID}-01` });
     assert.equal(failed.status, 500);

@@ -13,7 +13,7 @@ import { compileRequestEventSerializer } from './serialize.ts';
 import { AccessLogSink, asyncStdout } from './sinks/access-log.ts';
 import { Metrics } from './sinks/metrics.ts';
 import { NatsPublisher, NatsSink } from './sinks/nats.ts';
-import { createTracerProvider } from './sinks/otlp-setup.ts';
+import { createSpanPipeline } from './sinks/otlp-setup.ts';
 import { RingSink } from './sinks/ring.ts';
 import { OtelTracing, PassiveTraceIds, type RequestTracing } from './tracing.ts';
 import { UlidGenerator } from './ulid.ts';
@@ -73,7 +73,7 @@ export function startTelemetry(config: Config, logger: Logger, admin: AdminServe
   }
 
   let tracing: RequestTracing = new PassiveTraceIds();
-  const otlp = createTracerProvider({
+  const otlp = createSpanPipeline({
     endpoint: config.otelExporterOtlpEndpoint,
     tracesEndpoint: config.otelExporterOtlpTracesEndpoint,
     protocol: config.otelExporterOtlpProtocol,
@@ -87,7 +87,7 @@ export function startTelemetry(config: Config, logger: Logger, admin: AdminServe
     exportTimeoutMs: config.otelExporterOtlpTimeout,
   }, metrics.countersFor('otlp'), log);
   if (otlp !== undefined) {
-    tracing = new OtelTracing(otlp.provider, config.eventIncludeQuery);
+    tracing = new OtelTracing(otlp, config.eventIncludeQuery);
     log.info({ url: otlp.url, protocol: otlp.protocol, service: config.otelServiceName, sampler: config.otelTracesSampler }, 'OTLP tracing on');
   }
 
