@@ -16,6 +16,8 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { spawn } from 'node:child_process';
 import { createServer as createNetServer } from 'node:net';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { AlwaysOnSampler, BatchSpanProcessor, InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { pino } from 'pino';
 import { loadConfig } from '../src/config/load.ts';
 import { startEcho } from '../src/demo/echo-server.ts';
@@ -23,7 +25,9 @@ import { type Rauta, startRauta } from '../src/main.ts';
 import { newRecord } from '../src/proxy/request-record.ts';
 import { TimestampCache, buildRequestEvent } from '../src/telemetry/request-event.ts';
 import { compileRequestEventSerializer } from '../src/telemetry/serialize.ts';
+import { OtelTracing, PassiveTraceIds, type RequestTracing } from '../src/telemetry/tracing.ts';
 import { UlidGenerator } from '../src/telemetry/ulid.ts';
+import type { Endpoint } from '../src/routing/types.ts';
 
 interface AutocannonResult { requests: { average: number; total: number }; non2xx: number; errors: number; timeouts: number }
 type Autocannon = (opts: { url: string; connections: number; duration: number; headers: Record<string, string> }) => Promise<AutocannonResult>;
@@ -59,6 +63,10 @@ export interface TelemetryBenchResult {
   readonly buildEventNs: number;
   readonly fastJsonStringifyNs: number;
   readonly jsonStringifyNs: number;
+  /** ns per request for the observer's trace work with tracing off (ids only) … */
+  readonly passiveTraceNs: number;
+  /** … and on (always_on; spans written into a BatchSpanProcessor whose export never runs here). */
+  readonly tracingNs: number;
 }
 
 const MANIFEST = (port: number) => `
@@ -101,7 +109,7 @@ function freePort(): Promise<number> {
 }
 
 /** The event build + serialize step alone, from a typical finished record. */
-function microBench(): Pick<TelemetryBenchResult, 'buildEventNs' | 'fastJsonStringifyNs' | 'jsonStringifyNs'> {
+function microBench(): Pick<TelemetryBenchResult, 'buildEventNs' | 'fastJsonStringifyNs' | 'jsonStringifyNs' | 'passiveTraceNs' | 'tracingNs'> {
   const rec = newRecord(Date.now(), performance.now());
   Object.assign(rec, {
     requestId: '5d2f7a7e-0c1e-4d5b-9b4e-1f7f3f0d2a11', method: 'GET', host: 'shop.example.com', path: '/api/users/42',
@@ -121,7 +129,21 @@ function microBench(): Pick<TelemetryBenchResult, 'buildEventNs' | 'fastJsonStri
   };
   const event = buildRequestEvent(rec, opts);
   let sink = 0;
+  const tracingOn = new OtelTracing({
+    processor: new BatchSpanProcessor(new InMemorySpanExporter(), { maxQueueSize: 1024, maxExportBatchSize: 512, scheduledDelayMillis: 3_600_000 }),
+    sampler: new AlwaysOnSampler(),
+    resource: resourceFromAttributes({ 'service.name': 'rauta' }),
+  }, false);
+  const traceCycle = (t: RequestTracing) => () => {
+    const r = { ...rec, telemetry: undefined };
+    t.start(r, {});
+    t.upstreamHeaders(r, 1, r.endpoint as Endpoint);
+    t.attemptFinished(r, r.endpoint as Endpoint, undefined, 200);
+    t.finish(r, event);
+  };
   return {
+    passiveTraceNs: time(traceCycle(new PassiveTraceIds())),
+    tracingNs: time(traceCycle(tracingOn)),
     buildEventNs: time(() => { sink += buildRequestEvent(rec, opts).data.status_code; }),
     fastJsonStringifyNs: time(() => { sink += serialize(event).length; }),
     jsonStringifyNs: time(() => { sink += JSON.stringify(event).length + (sink & 0); }),
