@@ -7,12 +7,13 @@
  * Run directly: `./node_modules/.bin/node bench/telemetry.ts > /dev/null` (the access log writes one
  * line per request to stdout; the summary goes to stderr), or import `benchTelemetry()`.
  */
-import { createServer } from 'node:http';
+import { createServer, get as httpGet } from 'node:http';
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { spawn } from 'node:child_process';
 import { createServer as createNetServer } from 'node:net';
@@ -57,6 +58,15 @@ export interface TelemetryBenchResult {
    */
   readonly baselineCpuUsPerRequest: number;
   readonly allSinksCpuUsPerRequest: number;
+  /**
+   * The same two configurations with RAUTA in a child process (`src/cli.ts`, stdout discarded): CPU
+   * time of the RAUTA process alone per request, µs, lowest over the rounds. For a CPU-bound proxy,
+   * `childCpuRatio` = baseline / all sinks is the throughput ratio, and it is far less disturbed by
+   * other load on the machine than requests/s.
+   */
+  readonly childBaselineCpuUsPerRequest: number;
+  readonly childAllSinksCpuUsPerRequest: number;
+  readonly childCpuRatio: number;
   readonly natsIncluded: boolean;
   readonly failedRequests: number;
   /** ns per event: build from a record, then serialize. */
@@ -96,6 +106,23 @@ addressType: IPv4
 ports: [{ name: http, port: ${port} }]
 endpoints: [{ addresses: [127.0.0.1], conditions: { ready: true }, targetRef: { kind: Pod, name: echo-0, namespace: default } }]
 `;
+
+/** utime + stime of a process, in clock ticks (100 per second on Linux). */
+async function cpuTicks(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(fields[11]) + Number(fields[12]);
+}
+
+function ready(adminPort: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = httpGet({ host: '127.0.0.1', port: adminPort, path: '/readyz' }, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200);
+    });
+    req.on('error', () => resolve(false));
+  });
+}
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -194,12 +221,42 @@ export async function benchTelemetry(o: TelemetryBenchOptions = {}): Promise<Tel
     return { rps: r.requests.average, cpuUs: (cpu.user + cpu.system) / (r.requests.total || 1) };
   };
 
+  /** RAUTA as its own process: CPU ticks from /proc around the measured load. */
+  const measureChild = async (env: Record<string, string>): Promise<number> => {
+    const [httpPort, adminPort] = [await freePort(), await freePort()];
+    const child = spawn(process.execPath, [fileURLToPath(new URL('../src/cli.ts', import.meta.url))], {
+      env: { ...process.env, ...env, RAUTA_HTTP_PORT: String(httpPort), RAUTA_ADMIN_PORT: String(adminPort), RAUTA_LOG_LEVEL: 'warn' },
+      stdio: 'ignore',
+    });
+    try {
+      const deadline = Date.now() + 15_000;
+      while (!(await ready(adminPort))) {
+        if (Date.now() > deadline || child.exitCode !== null) throw new Error('RAUTA child did not become ready');
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const url = `http://127.0.0.1:${httpPort}/bench`;
+      const headers = { host: 'bench.test' };
+      await autocannon({ url, connections, duration: 1, headers });
+      const t0 = await cpuTicks(child.pid as number);
+      const r = await autocannon({ url, connections, duration: seconds, headers });
+      const t1 = await cpuTicks(child.pid as number);
+      failed += r.non2xx + r.errors + r.timeouts;
+      return ((t1 - t0) * 10_000) / (r.requests.total || 1);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  };
+
   const baseline: { rps: number; cpuUs: number }[] = [];
   const allSinks: { rps: number; cpuUs: number }[] = [];
+  const childBaseline: number[] = [];
+  const childAllSinks: number[] = [];
   try {
     for (let i = 0; i < rounds; i++) {
       baseline.push(await measure(base));
       allSinks.push(await measure(allOn));
+      childBaseline.push(await measureChild(base));
+      childAllSinks.push(await measureChild(allOn));
     }
   } finally {
     nats?.kill('SIGKILL');
@@ -214,6 +271,9 @@ export async function benchTelemetry(o: TelemetryBenchOptions = {}): Promise<Tel
     baselineRps, allSinksRps, ratio: allSinksRps / baselineRps,
     baselineCpuUsPerRequest: Math.min(...baseline.map((x) => x.cpuUs)),
     allSinksCpuUsPerRequest: Math.min(...allSinks.map((x) => x.cpuUs)),
+    childBaselineCpuUsPerRequest: Math.min(...childBaseline),
+    childAllSinksCpuUsPerRequest: Math.min(...childAllSinks),
+    childCpuRatio: Math.min(...childBaseline) / Math.min(...childAllSinks),
     natsIncluded, failedRequests: failed, ...microBench(),
   };
 }
@@ -222,6 +282,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const r = await benchTelemetry();
   process.stderr.write(`${JSON.stringify(r, null, 2)}\n`);
   process.stderr.write(`all sinks on: ${r.allSinksRps.toFixed(0)} req/s vs default ${r.baselineRps.toFixed(0)} req/s → ${(r.ratio * 100).toFixed(1)}% (cost ${((1 - r.ratio) * 100).toFixed(1)}%)\n`);
+  process.stderr.write(`RAUTA child process CPU per request: ${r.childAllSinksCpuUsPerRequest.toFixed(1)} µs all sinks vs ${r.childBaselineCpuUsPerRequest.toFixed(1)} µs default → throughput ratio ≈ ${(r.childCpuRatio * 100).toFixed(1)}%\n`);
   process.stderr.write(`CPU per request (whole process): ${r.allSinksCpuUsPerRequest.toFixed(1)} µs vs ${r.baselineCpuUsPerRequest.toFixed(1)} µs → sinks add ${(r.allSinksCpuUsPerRequest - r.baselineCpuUsPerRequest).toFixed(1)} µs\n`);
   process.exit(0);
 }
