@@ -95,6 +95,8 @@ export interface SpanPipeline {
   readonly processor: SpanProcessor;
   readonly sampler: Sampler;
   readonly resource: Resource;
+  /** Stops the export machinery at once (after the bounded final flush). */
+  terminate?(): Promise<void>;
 }
 
 const SCOPE = { name: 'rauta' };
@@ -243,5 +245,6 @@ export class OtelTracing implements RequestTracing {
     // The final flush must not hang shutdown when the collector does.
     const timer = new Promise<void>((r) => setTimeout(r, timeoutMs).unref());
     await Promise.race([this.pipeline.processor.shutdown().catch(() => {}), timer]);
+    await this.pipeline.terminate?.();
   }
 }

@@ -1,5 +1,3 @@
-import { OTLPTraceExporter as HttpJsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { OTLPTraceExporter as HttpProtoExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import {
   AlwaysOffSampler, AlwaysOnSampler, BatchSpanProcessor, ParentBasedSampler,
@@ -8,6 +6,7 @@ import {
 import type { Logger } from 'pino';
 import type { SinkCounters } from '../sink.ts';
 import type { SpanPipeline } from '../tracing.ts';
+import { WorkerSpanExporter } from './worker-exporter.ts';
 
 /** The standard OTEL_* variables RAUTA honours (read through RAUTA's settings, so flags work too). */
 export interface OtlpSettings {
@@ -114,7 +113,7 @@ class CountingExporter implements SpanExporter {
 
 /**
  * The SDK parts RAUTA's tracing uses: the configured sampler, the resource, and a BatchSpanProcessor in
- * front of the OTLP exporter. Nothing is registered globally (no auto-instrumentation, no module
+ * front of the OTLP exporter, which runs in a worker thread (encoding and HTTP off the proxy's loop). Nothing is registered globally (no auto-instrumentation, no module
  * state). Export runs on the processor's background timer with a bounded queue: a dead or hanging
  * collector costs dropped spans, never request latency.
  */
@@ -122,14 +121,14 @@ export function createSpanPipeline(s: OtlpSettings, counters: SinkCounters, logg
   const url = tracesUrl(s);
   if (url === undefined) return undefined;
   const protocol = s.tracesProtocol ?? s.protocol;
-  const exporterConfig = { url, timeoutMillis: s.exportTimeoutMs, concurrencyLimit: 2 };
-  const exporter = protocol === 'http/json' ? new HttpJsonExporter(exporterConfig) : new HttpProtoExporter(exporterConfig);
-  const resource = resourceFromAttributes({ ...parseResourceAttributes(s.resourceAttributes), 'service.name': s.serviceName });
+  const resourceAttributes = { ...parseResourceAttributes(s.resourceAttributes), 'service.name': s.serviceName };
+  const resource = resourceFromAttributes(resourceAttributes);
+  const exporter = new WorkerSpanExporter({ protocol, url, timeoutMs: s.exportTimeoutMs, resourceAttributes });
   const processor = new BatchSpanProcessor(new CountingExporter(exporter, counters, logger), {
     maxQueueSize: s.maxQueueSize,
     maxExportBatchSize: Math.min(512, s.maxQueueSize),
     scheduledDelayMillis: s.scheduleDelayMs,
     exportTimeoutMillis: s.exportTimeoutMs,
   });
-  return { processor, sampler: samplerFrom(s.sampler, s.samplerArg), resource, url, protocol };
+  return { processor, sampler: samplerFrom(s.sampler, s.samplerArg), resource, url, protocol, terminate: () => exporter.terminate() };
 }
