@@ -13,6 +13,8 @@ export interface AttemptOptions {
   readonly responseTimeoutMs: number;
   readonly hasBody: boolean;
   readonly requestId: string;
+  /** Request body bytes handed to the backend. */
+  onBytesIn(n: number): void;
   /** Response body bytes relayed to the client. */
   onBytesOut(n: number): void;
 }
@@ -74,6 +76,9 @@ export function forwardAttempt(o: AttemptOptions): Promise<AttemptResult> {
       clearTimeout(connectTimer);
       if (!o.hasBody) return;
       bodySent = true;
+      // Counted here, not earlier: a 'data' listener switches the request to flowing mode, and bytes
+      // that flow before the pipe exists are lost.
+      req.on('data', (chunk: Buffer) => o.onBytesIn(chunk.length));
       req.pipe(up);
     };
 

@@ -43,6 +43,14 @@ export function createHttpServer(deps: ProxyDeps, opts: HttpServerOptions, schem
       socket.destroy();
       return;
     }
+    // llhttp can fail a request after the handler already answered it (e.g. `Transfer-Encoding: gzip`,
+    // refused by framingProblem): a second, raw response would corrupt the stream. Let the one in
+    // progress flush, then close. (`_httpMessage` is the response Node's own clientError default checks.)
+    const current = (socket as Socket & { _httpMessage?: { headersSent: boolean } | null })._httpMessage;
+    if (current?.headersSent) {
+      socket.end();
+      return;
+    }
     const rec = newRecord(Date.now(), performance.now());
     rec.requestId = crypto.randomUUID();
     rec.clientIp = (socket.remoteAddress ?? '').replace(/^::ffff:/, '');

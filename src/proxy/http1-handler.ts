@@ -7,6 +7,7 @@ import type { PickInput } from './balance/selector.ts';
 import { ErrorKinds, ProxyError } from './errors.ts';
 import { forwardAttempt } from './forward.ts';
 import { acceptableRequestId, upstreamRequestHeaders } from './headers.ts';
+import { framingProblem, isChunked } from './request-checks.ts';
 import type { InFlight } from './in-flight.ts';
 import { type RequestObserver, type RequestRecord, newRecord } from './request-record.ts';
 import type { RouteState } from './route-state.ts';
@@ -92,11 +93,11 @@ export function createHttp1Handler(deps: ProxyDeps, scheme: 'http' | 'https') {
 }
 
 async function handle(deps: ProxyDeps, req: IncomingMessage, res: ServerResponse, rec: RequestRecord, scheme: 'http' | 'https'): Promise<void> {
-  // Node's parser already rejects these; this is a second lock on the smuggling door.
-  if (req.headers['transfer-encoding'] !== undefined && req.headers['content-length'] !== undefined) {
-    req.resume();
+  const problem = framingProblem(req);
+  if (problem !== undefined) {
+    // The body's length cannot be trusted, so neither can anything after it on this connection.
     res.setHeader('connection', 'close');
-    return sendError(res, rec, new ProxyError(ErrorKinds.badRequest, 'both Content-Length and Transfer-Encoding'));
+    return sendError(res, rec, new ProxyError(ErrorKinds.badRequest, problem));
   }
   const table = deps.routes.table;
   const route = table.match(rec.host, rec.path);
@@ -111,8 +112,8 @@ async function handle(deps: ProxyDeps, req: IncomingMessage, res: ServerResponse
   }
 
   const contentLength = req.headers['content-length'];
-  const hasBody = req.headers['transfer-encoding'] !== undefined || (contentLength !== undefined && contentLength !== '0');
-  if (hasBody) req.on('data', (chunk: Buffer) => { rec.bytesIn += chunk.length; });
+  const chunked = isChunked(req);
+  const hasBody = chunked || (contentLength !== undefined && contentLength !== '0');
 
   const input: PickInput = { clientIp: rec.clientIp, path: rec.path, headers: req.headers };
   const maxAttempts = 1 + route.policy.retries;
@@ -133,12 +134,16 @@ async function handle(deps: ProxyDeps, req: IncomingMessage, res: ServerResponse
       requestId: rec.requestId,
       priorForwardedFor: headerString(req.headers['x-forwarded-for']),
     }, deps.observer.upstreamHeaders(rec, rec.attempts, endpoint));
+    // Transfer-Encoding is hop-by-hop, but the framing must survive: without it Node writes a GET's
+    // (or DELETE's) body unframed and the backend would parse it as the next request.
+    if (chunked) headers.push('transfer-encoding', 'chunked');
 
     const started = performance.now();
     deps.inFlight.inc(endpoint.key);
     const result = await forwardAttempt({
       endpoint, req, res, headers, agent: deps.agent, hasBody, requestId: rec.requestId,
       connectTimeoutMs: deps.connectTimeoutMs, responseTimeoutMs: deps.responseTimeoutMs,
+      onBytesIn: (n) => { rec.bytesIn += n; },
       onBytesOut: (n) => { rec.bytesOut += n; },
     });
     deps.inFlight.dec(endpoint.key);

@@ -1,0 +1,35 @@
+import type { IncomingMessage } from 'node:http';
+
+/**
+ * Request-smuggling checks on top of Node's strict parser. llhttp already refuses Content-Length with
+ * Transfer-Encoding, duplicate or invalid Content-Length, obs-fold and bare LF, but it hands a few
+ * ambiguous requests to the handler before (or instead of) failing them; these never go upstream.
+ * RFC 9112 §6.1 and §3.2.
+ */
+export function framingProblem(req: IncomingMessage): string | undefined {
+  if (req.httpVersionMajor === 0) return 'HTTP/0.9 requests are not accepted';
+  let hosts = 0;
+  let te: string | undefined;
+  let tes = 0;
+  let cl = false;
+  const raw = req.rawHeaders;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i].toLowerCase();
+    if (name === 'host') hosts++;
+    else if (name === 'transfer-encoding') {
+      tes++;
+      te = raw[i + 1];
+    } else if (name === 'content-length') cl = true;
+  }
+  if (hosts > 1) return 'more than one Host header';
+  if (tes > 0 && cl) return 'both Content-Length and Transfer-Encoding';
+  // Only plain `chunked` is accepted: other codings (gzip, identity, `gzip, chunked`) would reach the
+  // backend without the information needed to decode them, or leave the body length ambiguous.
+  if (tes > 1 || (te !== undefined && te.trim().toLowerCase() !== 'chunked')) return `unsupported Transfer-Encoding "${te}"`;
+  return undefined;
+}
+
+/** True when the request body is chunked (checked by framingProblem first). */
+export function isChunked(req: IncomingMessage): boolean {
+  return req.headers['transfer-encoding'] !== undefined;
+}
