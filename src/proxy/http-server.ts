@@ -28,6 +28,9 @@ export function createHttpServer(deps: ProxyDeps, opts: HttpServerOptions, schem
   const server = createServer({
     maxHeaderSize: opts.maxHeaderSize,
     headersTimeout: opts.headersTimeoutMs,
+    // Node checks the header timeout only this often (30 s by default), so a 10 s timeout could take
+    // up to 40 s to fire and a slowloris client would hold the socket that long.
+    connectionsCheckingInterval: Math.min(1000, Math.max(100, opts.headersTimeoutMs / 4)),
     keepAliveTimeout: opts.keepAliveTimeoutMs,
     // Bodies may legitimately take long (large uploads); idle upstreams are bounded by the upstream timeouts.
     requestTimeout: 0,
