@@ -37,7 +37,9 @@ function listen(server: Server, port: number, host: string): Promise<number> {
 }
 
 function createSource(config: Config, logger: Logger): Source {
-  if (config.config !== undefined) return new FileSource({ path: config.config, logger });
+  if (config.config !== undefined) {
+    return new FileSource({ path: config.config, logger, debounceMs: config.configDebounceMs, maxDebounceMs: config.configMaxDebounceMs });
+  }
   throw new Error('Kubernetes mode is not available in this build: pass --config FILE (standalone mode)');
 }
 
