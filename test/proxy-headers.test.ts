@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { type TestBackend, rawRequest, rawHeaders, rawStatus, startBackend } from './support/backends.ts';
 import { get } from './support/client.ts';
@@ -145,6 +146,29 @@ describe('proxy - request and response headers', () => {
     assert.equal(rawStatus(answer), 200);
     assert.equal(last().body.toString(), 'hello world');
     assert.equal(last().headers['transfer-encoding'], 'chunked');
+  });
+
+  it('an absolute-form request target routes by its authority and reaches the backend in origin-form', async () => {
+    const answer = await rawRequest(rauta.httpPort, 'GET http://headers.test/abs?x=1 HTTP/1.1\r\nHost: elsewhere.test\r\nConnection: close\r\n\r\n');
+    assert.equal(rawStatus(answer), 200, answer);
+    assert.equal(last().url, '/abs?x=1');
+    assert.equal(last().headers.host, 'headers.test');
+    const unusable = await rawRequest(rauta.httpPort, 'GET http://user:pw@headers.test/ HTTP/1.1\r\nHost: headers.test\r\n\r\n');
+    assert.equal(rawStatus(unusable), 400);
+  });
+
+  it('Expect: 100-continue uploads go through', async () => {
+    const res = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port: rauta.httpPort, method: 'PUT', path: '/upload', agent: false, headers: { host: 'headers.test', expect: '100-continue', 'content-length': 5 } }, (r) => {
+        let body = '';
+        r.on('data', (c: Buffer) => { body += c.toString(); });
+        r.on('end', () => resolve({ status: r.statusCode ?? 0, body }));
+      });
+      req.on('continue', () => req.end('hello'));
+      req.on('error', reject);
+    });
+    assert.equal(res.status, 200);
+    assert.deepEqual(JSON.parse(res.body), { bytes: 5 });
   });
 
   it('a chunked body on a GET stays framed: the backend sees one request, never a smuggled second one', async () => {

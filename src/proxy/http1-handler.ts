@@ -7,7 +7,7 @@ import type { PickInput } from './balance/selector.ts';
 import { ErrorKinds, ProxyError } from './errors.ts';
 import { forwardAttempt } from './forward.ts';
 import { acceptableRequestId, upstreamRequestHeaders } from './headers.ts';
-import { framingProblem, isChunked } from './request-checks.ts';
+import { framingProblem, isChunked, toOriginForm } from './request-checks.ts';
 import type { InFlight } from './in-flight.ts';
 import { type RequestObserver, type RequestRecord, newRecord } from './request-record.ts';
 import type { RouteState } from './route-state.ts';
@@ -75,6 +75,7 @@ export function sendError(res: ServerResponse, rec: RequestRecord, error: ProxyE
  */
 export function createHttp1Handler(deps: ProxyDeps, scheme: 'http' | 'https') {
   return (req: IncomingMessage, res: ServerResponse): void => {
+    const absoluteOk = toOriginForm(req);
     const rec = acceptRecord(req, scheme);
     deps.active.inc();
     deps.observer.start(rec, req.headers);
@@ -88,7 +89,14 @@ export function createHttp1Handler(deps: ProxyDeps, scheme: 'http' | 'https') {
       deps.observer.finish(rec);
     });
     if (deps.draining()) res.setHeader('connection', 'close');
-    void handle(deps, req, res, rec, scheme);
+    if (!absoluteOk) {
+      res.setHeader('connection', 'close');
+      return sendError(res, rec, new ProxyError(ErrorKinds.badRequest, 'unusable absolute-form request target'));
+    }
+    // A bug in a later phase must cost one request, never the process (an unhandled rejection).
+    handle(deps, req, res, rec, scheme).catch((err: unknown) => {
+      sendError(res, rec, new ProxyError(ErrorKinds.internal, 'internal error', { cause: err }));
+    });
   };
 }
 

@@ -33,3 +33,22 @@ export function framingProblem(req: IncomingMessage): string | undefined {
 export function isChunked(req: IncomingMessage): boolean {
   return req.headers['transfer-encoding'] !== undefined;
 }
+
+/**
+ * RFC 9112 §3.2.2: a request target in absolute-form (`GET http://shop.test/cart HTTP/1.1`) names the
+ * host, and the Host header must be ignored. Rewrites the request to origin-form with a Host header
+ * equal to that authority, so routing and the backend see the same host. Returns false when the
+ * target is absolute but unusable.
+ */
+export function toOriginForm(req: IncomingMessage): boolean {
+  const url = req.url ?? '/';
+  if (url.charCodeAt(0) === 47 /* / */ || url === '*') return true;
+  if (!/^https?:\/\//i.test(url)) return true; // not absolute-form: routing answers 404 for it
+  const parsed = URL.parse(url);
+  if (parsed === null || parsed.host === '' || parsed.username !== '' || parsed.password !== '') return false;
+  req.url = `${parsed.pathname}${parsed.search}`;
+  req.headers.host = parsed.host;
+  const raw = req.rawHeaders;
+  for (let i = 0; i < raw.length; i += 2) if (raw[i].toLowerCase() === 'host') raw[i + 1] = parsed.host;
+  return true;
+}
