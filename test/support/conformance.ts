@@ -37,6 +37,7 @@ interface Echo {
 
 interface Answer {
   readonly status: number;
+  readonly proto: string;
   readonly headers: IncomingHttpHeaders;
   /** The echo's report, when a backend answered. */
   readonly echo: Echo | undefined;
@@ -48,7 +49,7 @@ async function send(driver: ConformanceDriver, method: string, host: string | un
   const res = await get(driver.httpPort, path, headers, method);
   let echo: Echo | undefined;
   if (String(res.headers['content-type']).startsWith('application/json')) echo = JSON.parse(res.body) as Echo;
-  return { status: res.status, headers: res.headers, echo };
+  return { status: res.status, proto: `HTTP/${res.httpVersion}`, headers: res.headers, echo };
 }
 
 /** Pod addresses: every pod of a feature listens on its own loopback address. */
@@ -167,6 +168,7 @@ function defaultBackendFeature(mode: string, makeDriver: DriverFactory): void {
         const a = await send(f.driver, ex.method, ex.host, `/${ex.path}`);
         const echo = servedBy(a, 'echo-service', f.namespace);
         assert.equal(echo.ingress, 'default-backend');
+        assert.equal(a.proto, 'HTTP/1.1');
         for (const h of ['content-length', 'content-type', 'date', 'server']) assert.ok(a.headers[h], `response header ${h} missing`);
         assert.equal(echo.method, ex.method);
         assert.equal(echo.path, `/${ex.path}`);
