@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { rawRequest, rawStatus, startRawBackend } from './support/backends.ts';
 import { type RunningRauta, startStandalone } from './support/harness.ts';
@@ -86,6 +87,20 @@ describe('proxy - request smuggling probes', () => {
     const fits = await rawRequest(rauta.httpPort, `GET / HTTP/1.1\r\n${H}X-Big: ${'a'.repeat(3000)}\r\nConnection: close\r\n\r\n`);
     assert.equal(rawStatus(fits), 200);
     assert.match(backend.received(), /X-Big: a{3000}/);
+  });
+
+  it('an idle keep-alive connection is not a slow client: its next request after the header timeout works', async () => {
+    const answers = await new Promise<string>((resolve, reject) => {
+      const socket = connect(rauta.httpPort, '127.0.0.1');
+      let out = '';
+      socket.on('data', (d) => { out += d.toString('latin1'); });
+      socket.on('error', reject);
+      socket.on('close', () => resolve(out));
+      socket.write(`GET /one HTTP/1.1\r\n${H}\r\n`);
+      setTimeout(() => socket.write(`GET /two HTTP/1.1\r\n${H}Connection: close\r\n\r\n`), 2200);
+      setTimeout(() => socket.destroy(), 5000);
+    });
+    assert.deepEqual(answers.match(/HTTP\/1\.1 \d{3}/g), ['HTTP/1.1 200', 'HTTP/1.1 200']);
   });
 
   it('headers not complete within RAUTA_CLIENT_HEADER_TIMEOUT_SECONDS → 408', async () => {
