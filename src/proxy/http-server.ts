@@ -11,11 +11,17 @@ export interface HttpServerOptions {
   readonly keepAliveTimeoutMs: number;
 }
 
-/** Maps a parser error to the status RAUTA answers with. Unknown ones are 400s: the request was malformed. */
-function parserErrorKind(code: string | undefined): ErrorKind | undefined {
+/**
+ * Maps a clientError to the status RAUTA answers with (undefined: just close). The codes are the ones
+ * Node 24's llhttp and http server actually raise (checked against the binary's HPE_* list): header
+ * overflow → 431; the header timeout arrives as ERR_HTTP_REQUEST_TIMEOUT (llhttp has no timeout
+ * error) → 408; llhttp's internal failures → 500. Every other HPE_* means the request was malformed.
+ */
+export function parserErrorKind(code: string | undefined): ErrorKind | undefined {
   if (code === 'HPE_HEADER_OVERFLOW') return ErrorKinds.headersTooLarge;
-  if (code === 'ERR_HTTP_REQUEST_TIMEOUT' || code === 'HPE_HEADERS_TIMEOUT') return ErrorKinds.requestTimeout;
-  if (code === 'ECONNRESET' || code === 'EPIPE') return undefined;
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return ErrorKinds.requestTimeout;
+  if (code === 'HPE_INTERNAL' || code === 'HPE_JS_EXCEPTION') return ErrorKinds.internal;
+  if (code === 'ECONNRESET' || code === 'EPIPE' || code === 'ETIMEDOUT') return undefined;
   return ErrorKinds.badRequest;
 }
 
