@@ -9,7 +9,7 @@ export interface RouteTableInput {
   readonly backends: readonly Backend[];
   readonly diagnostics: readonly Diagnostic[];
   readonly certificates: readonly TlsCertificate[];
-  /** Ingresses that are ours (served), as `namespace/name`, sorted. */
+  /** Ingresses that are ours (served), as `namespace/name`, oldest first (the order conflicts are decided in). */
   readonly ingresses: readonly string[];
 }
 
