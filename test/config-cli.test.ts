@@ -94,6 +94,27 @@ describe('cli - the built entry point dist/cli.js', () => {
     assert.ok(!r.stderr.includes('"x"'), 'the unknown flag\'s value is not a second problem');
   });
 
+  it('--version prints the package version', () => {
+    requireBuild();
+    const r = spawnSync(node, [cli, '--version'], { encoding: 'utf8', timeout: 10_000 });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^rauta \d+\.\d+\.\d+\n$/);
+  });
+
+  it('a manifest file that does not parse at start-up: exit 1 naming the file, document and line', async () => {
+    requireBuild();
+    const dir = await mkdtemp(join(tmpdir(), 'rauta-cli-'));
+    try {
+      const manifest = join(dir, 'broken.yaml');
+      await writeFile(manifest, 'kind: Service\n---\nmetadata: {name: [\n');
+      const r = spawnSync(node, [cli, '--config', manifest, '--http-port', '0', '--admin-port', '0', '--bind-address', '127.0.0.1', '--admin-bind-address', '127.0.0.1', '--log-level', 'silent'], { encoding: 'utf8', timeout: 10_000 });
+      assert.equal(r.status, 1);
+      assert.ok(r.stderr.includes(`${manifest} document 1 line`), r.stderr);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('SIGTERM: the request in flight completes, then the process exits 0', async () => {
     requireBuild();
     const backend = await startBackend('127.0.0.17', (_req, res) => { setTimeout(() => res.end('done'), 600); });
