@@ -47,5 +47,9 @@ describe('translate - golden files', () => {
     const docs = text.split(/^---$/m);
     const reversed = [...docs].reverse().join('\n---\n');
     assert.equal(project('merge-host.in.yaml', reversed), project('merge-host.in.yaml', text));
+    const fingerprint = (t: string) => translate(parseManifests([{ name: 'm.yaml', text: t }]), CLASS_OPTIONS).fingerprint;
+    assert.equal(fingerprint(reversed), fingerprint(text));
+    assert.equal(fingerprint(text), fingerprint(text));
+    assert.notEqual(fingerprint(text.replace('path: /api,', 'path: /api2,')), fingerprint(text));
   });
 });
