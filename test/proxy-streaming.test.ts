@@ -19,14 +19,23 @@ const CHUNK = 64 * 1024;
 const MAX_LIVE_GROWTH = 64 * 1024 * 1024;
 const MAX_RSS_GROWTH = 96 * 1024 * 1024;
 
-function source(total: number): Readable {
+/**
+ * A body of `total` bytes made on demand. `onTenth` runs each time another tenth has been produced:
+ * the tests sample memory there, so a buffering proxy is caught mid-transfer however fast it runs.
+ */
+function source(total: number, onTenth: () => void = () => {}): Readable {
   let sent = 0;
+  let tenths = 0;
   const chunk = Buffer.alloc(CHUNK, 'x');
   return new Readable({
     read() {
       if (sent >= total) return void this.push(null);
       const n = Math.min(CHUNK, total - sent);
       sent += n;
+      while (tenths < 10 && sent >= ((tenths + 1) * total) / 10) {
+        tenths++;
+        onTenth();
+      }
       this.push(n === CHUNK ? chunk : chunk.subarray(0, n));
     },
   });
@@ -37,8 +46,11 @@ function source(total: number): Readable {
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
 
-/** Samples live memory (heap + buffers, after a GC) and RSS while `work` runs; returns the peak growth. */
-async function memoryGrowth(work: () => Promise<void>): Promise<{ live: number; rss: number }> {
+/**
+ * Runs `work`, which calls `sample` as the body moves (each tenth of it); returns the peak growth of
+ * live memory (heap + buffers, after a GC) and of RSS over the starting values.
+ */
+async function memoryGrowth(work: (sample: () => void) => Promise<void>): Promise<{ live: number; rss: number }> {
   gc();
   const live = () => {
     const m = process.memoryUsage();
@@ -51,12 +63,7 @@ async function memoryGrowth(work: () => Promise<void>): Promise<{ live: number; 
     peak.live = Math.max(peak.live, live());
     peak.rss = Math.max(peak.rss, process.memoryUsage.rss());
   };
-  const timer = setInterval(sample, 25);
-  try {
-    await work();
-  } finally {
-    clearInterval(timer);
-  }
+  await work(sample);
   sample();
   return { live: peak.live - base.live, rss: peak.rss - base.rss };
 }
@@ -66,12 +73,14 @@ const mb = (n: number) => `${(n / 1048576).toFixed(1)} MB`;
 describe('proxy - streaming large bodies', () => {
   let backend: TestBackend;
   let rauta: RunningRauta;
+  /** The download test samples memory as the backend produces the body. */
+  let onDownloadTenth = () => {};
   before(async () => {
     backend = await startBackend('127.0.0.10', (req, res) => {
       const url = req.url ?? '';
       if (url === '/download') {
         res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': SIZE });
-        source(SIZE).pipe(res);
+        source(SIZE, () => onDownloadTenth()).pipe(res);
       } else if (url === '/echo') {
         // Streams the upload straight back: both directions at once, unknown length (chunked).
         res.writeHead(200, { 'content-type': 'application/octet-stream' });
@@ -114,8 +123,8 @@ describe('proxy - streaming large bodies', () => {
 
   it('uploads 100 MB without buffering it', async (t) => {
     let result = { status: 0, bytes: 0, text: '' };
-    const growth = await memoryGrowth(async () => {
-      result = await transfer('POST', '/upload', source(SIZE), { 'content-length': SIZE });
+    const growth = await memoryGrowth(async (sample) => {
+      result = await transfer('POST', '/upload', source(SIZE, sample), { 'content-length': SIZE });
     });
     assert.equal(result.status, 200);
     assert.equal(result.text, String(SIZE));
@@ -126,8 +135,13 @@ describe('proxy - streaming large bodies', () => {
 
   it('downloads 100 MB without buffering it', async (t) => {
     let result = { status: 0, bytes: 0, text: '' };
-    const growth = await memoryGrowth(async () => {
-      result = await transfer('GET', '/download', undefined);
+    const growth = await memoryGrowth(async (sample) => {
+      onDownloadTenth = sample;
+      try {
+        result = await transfer('GET', '/download', undefined);
+      } finally {
+        onDownloadTenth = () => {};
+      }
     });
     assert.equal(result.status, 200);
     assert.equal(result.bytes, SIZE);
@@ -138,8 +152,8 @@ describe('proxy - streaming large bodies', () => {
 
   it('streams 100 MB up and the same 100 MB back at once (chunked both ways)', async (t) => {
     let result = { status: 0, bytes: 0, text: '' };
-    const growth = await memoryGrowth(async () => {
-      result = await transfer('PUT', '/echo', source(SIZE));
+    const growth = await memoryGrowth(async (sample) => {
+      result = await transfer('PUT', '/echo', source(SIZE, sample));
     });
     assert.equal(result.status, 200);
     assert.equal(result.bytes, SIZE);
