@@ -32,7 +32,7 @@ async function front(agent: Agent, ep: Endpoint, opts: { connectTimeoutMs: numbe
     void forwardAttempt({
       endpoint: ep, req, res, headers: ['host', 'x'], agent, hasBody: false, requestId: 'test',
       connectTimeoutMs: opts.connectTimeoutMs, responseTimeoutMs: opts.responseTimeoutMs,
-      onBytesIn: () => {}, onBytesOut: () => {},
+      onBytesOut: () => {},
     }).then((r) => {
       results.push(r);
       if (r.error && !res.headersSent) {

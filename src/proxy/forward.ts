@@ -1,20 +1,19 @@
-import { type Agent, type ClientRequest, type IncomingMessage, type ServerResponse, request } from 'node:http';
+import { type Agent, type ClientRequest, type IncomingMessage, request } from 'node:http';
 import type { Endpoint } from '../routing/types.ts';
+import { type DownstreamRequest, type DownstreamResponse, responseGone, writeHead } from './downstream.ts';
 import { ErrorKinds, ProxyError, upstreamFailure } from './errors.ts';
 import { downstreamResponseHeaders } from './headers.ts';
 
 export interface AttemptOptions {
   readonly endpoint: Endpoint;
-  readonly req: IncomingMessage;
-  readonly res: ServerResponse;
+  readonly req: DownstreamRequest;
+  readonly res: DownstreamResponse;
   readonly headers: string[];
   readonly agent: Agent;
   readonly connectTimeoutMs: number;
   readonly responseTimeoutMs: number;
   readonly hasBody: boolean;
   readonly requestId: string;
-  /** Request body bytes handed to the backend. */
-  onBytesIn(n: number): void;
   /** Response body bytes relayed to the client. */
   onBytesOut(n: number): void;
 }
@@ -27,6 +26,8 @@ export interface AttemptResult {
   /** True once any request body byte was handed to the backend connection. */
   readonly bodySent: boolean;
   readonly statusCode: number | undefined;
+  /** gRPC backends: the grpc-status of the response (trailers, or headers for trailers-only answers). */
+  readonly grpcStatus?: string;
 }
 
 /**
@@ -45,7 +46,7 @@ export function forwardAttempt(o: AttemptOptions): Promise<AttemptResult> {
     const { req, res } = o;
     // The client may have left before this attempt (during an earlier one): its 'close' is gone, so
     // do not start a request nobody will read.
-    if (res.destroyed || req.socket.destroyed) {
+    if (responseGone(res)) {
       resolve({ error: new ProxyError(ErrorKinds.clientAborted, 'client closed the connection before the request was forwarded'), responded: false, bodySent: false, statusCode: undefined });
       return;
     }
@@ -82,9 +83,6 @@ export function forwardAttempt(o: AttemptOptions): Promise<AttemptResult> {
       clearTimeout(connectTimer);
       if (!o.hasBody) return;
       bodySent = true;
-      // Counted here, not earlier: a 'data' listener switches the request to flowing mode, and bytes
-      // that flow before the pipe exists are lost.
-      req.on('data', (chunk: Buffer) => o.onBytesIn(chunk.length));
       req.pipe(up);
     };
 
@@ -105,11 +103,11 @@ export function forwardAttempt(o: AttemptOptions): Promise<AttemptResult> {
     up.on('response', (upRes: IncomingMessage) => {
       responded = true;
       statusCode = upRes.statusCode ?? 502;
-      if (res.headersSent || res.destroyed) {
+      if (res.headersSent || responseGone(res)) {
         upRes.destroy();
         return done(new ProxyError(ErrorKinds.clientAborted, 'client gone before the response head'));
       }
-      res.writeHead(statusCode, upRes.statusMessage, downstreamResponseHeaders(upRes.rawHeaders, o.requestId));
+      writeHead(res, statusCode, upRes.statusMessage, downstreamResponseHeaders(upRes.rawHeaders, o.requestId));
       upRes.on('data', (chunk: Buffer) => o.onBytesOut(chunk.length));
       upRes.on('error', (err) => {
         // Mid-body failure: the status line is gone, so the only honest signal left is to cut the

@@ -1,12 +1,13 @@
-import type { IncomingMessage } from 'node:http';
+import { type DownstreamRequest, isHttp2 } from './downstream.ts';
 
 /**
  * Request-smuggling checks on top of Node's strict parser. llhttp already refuses Content-Length with
  * Transfer-Encoding, duplicate or invalid Content-Length, obs-fold and bare LF, but it hands a few
  * ambiguous requests to the handler before (or instead of) failing them; these never go upstream.
- * RFC 9112 §6.1 and §3.2.
+ * RFC 9112 §6.1 and §3.2. HTTP/2 frames bodies itself and has no such ambiguity.
  */
-export function framingProblem(req: IncomingMessage): string | undefined {
+export function framingProblem(req: DownstreamRequest): string | undefined {
+  if (isHttp2(req)) return undefined;
   if (req.httpVersionMajor === 0) return 'HTTP/0.9 requests are not accepted';
   let hosts = 0;
   let te: string | undefined;
@@ -29,9 +30,12 @@ export function framingProblem(req: IncomingMessage): string | undefined {
   return undefined;
 }
 
-/** True when the request body is chunked (checked by framingProblem first). */
-export function isChunked(req: IncomingMessage): boolean {
-  return req.headers['transfer-encoding'] !== undefined;
+/**
+ * True when a request with a body has no Content-Length (HTTP/1.1 chunked, or an HTTP/2 stream without
+ * one): the HTTP/1.1 upstream request must then say `Transfer-Encoding: chunked` itself.
+ */
+export function needsChunkedUpstream(req: DownstreamRequest): boolean {
+  return req.headers['content-length'] === undefined;
 }
 
 /**
@@ -40,7 +44,8 @@ export function isChunked(req: IncomingMessage): boolean {
  * equal to that authority, so routing and the backend see the same host. Returns false when the
  * target is absolute but unusable.
  */
-export function toOriginForm(req: IncomingMessage): boolean {
+export function toOriginForm(req: DownstreamRequest): boolean {
+  if (isHttp2(req)) return true;
   const url = req.url ?? '/';
   if (url.charCodeAt(0) === 47 /* / */ || url === '*') return true;
   if (!/^https?:\/\//i.test(url)) return true; // not absolute-form: routing answers 404 for it
