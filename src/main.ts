@@ -44,7 +44,7 @@ function listen(server: Server, port: number, host: string): Promise<number> {
 
 function createSource(config: Config, logger: Logger, kube: KubernetesMode | undefined): Source {
   if (kube !== undefined) return kube.source;
-  return new FileSource({ path: config.config ?? '', logger });
+  return new FileSource({ path: config.config ?? '', logger, debounceMs: config.configDebounceMs, maxDebounceMs: config.configMaxDebounceMs });
 }
 
 /** Wires sources → translation → route table → proxy → telemetry. No logic of its own. */

@@ -34,7 +34,12 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Loa
     const eq = arg.indexOf('=');
     const name = eq === -1 ? arg : arg.slice(0, eq);
     const key = byFlag.get(name);
-    if (!key) { problems.push(`unknown argument ${JSON.stringify(arg)}`); continue; }
+    if (!key) {
+      problems.push(`unknown argument ${JSON.stringify(arg)}`);
+      // Its value is part of the same mistake: `--bogus x` is one problem, not two.
+      if (eq === -1 && arg.startsWith('--') && argv[i + 1] !== undefined && !argv[i + 1].startsWith('-')) i++;
+      continue;
+    }
     let value: string | undefined = eq === -1 ? undefined : arg.slice(eq + 1);
     if (value === undefined) {
       const next = argv[i + 1];

@@ -44,6 +44,12 @@ export function forwardAttempt(o: AttemptOptions): Promise<AttemptResult> {
     let statusCode: number | undefined;
     let connectTimer: NodeJS.Timeout | undefined;
     const { req, res } = o;
+    // The client may have left before this attempt (during an earlier one): its 'close' is gone, so
+    // do not start a request nobody will read.
+    if (responseGone(res)) {
+      resolve({ error: new ProxyError(ErrorKinds.clientAborted, 'client closed the connection before the request was forwarded'), responded: false, bodySent: false, statusCode: undefined });
+      return;
+    }
 
     const up: ClientRequest = request({
       host: o.endpoint.ip,

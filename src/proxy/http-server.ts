@@ -11,11 +11,17 @@ export interface HttpServerOptions {
   readonly keepAliveTimeoutMs: number;
 }
 
-/** Maps a parser error to the status RAUTA answers with. Unknown ones are 400s: the request was malformed. */
-function parserErrorKind(code: string | undefined): ErrorKind | undefined {
+/**
+ * Maps a clientError to the status RAUTA answers with (undefined: just close). The codes are the ones
+ * Node 24's llhttp and http server actually raise (checked against the binary's HPE_* list): header
+ * overflow → 431; the header timeout arrives as ERR_HTTP_REQUEST_TIMEOUT (llhttp has no timeout
+ * error) → 408; llhttp's internal failures → 500. Every other HPE_* means the request was malformed.
+ */
+export function parserErrorKind(code: string | undefined): ErrorKind | undefined {
   if (code === 'HPE_HEADER_OVERFLOW') return ErrorKinds.headersTooLarge;
-  if (code === 'ERR_HTTP_REQUEST_TIMEOUT' || code === 'HPE_HEADERS_TIMEOUT') return ErrorKinds.requestTimeout;
-  if (code === 'ECONNRESET' || code === 'EPIPE') return undefined;
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return ErrorKinds.requestTimeout;
+  if (code === 'HPE_INTERNAL' || code === 'HPE_JS_EXCEPTION') return ErrorKinds.internal;
+  if (code === 'ECONNRESET' || code === 'EPIPE' || code === 'ETIMEDOUT') return undefined;
   return ErrorKinds.badRequest;
 }
 
@@ -28,6 +34,9 @@ export function createHttpServer(deps: ProxyDeps, opts: HttpServerOptions, schem
   const server = createServer({
     maxHeaderSize: opts.maxHeaderSize,
     headersTimeout: opts.headersTimeoutMs,
+    // Node checks the header timeout only this often (30 s by default), so a 10 s timeout could take
+    // up to 40 s to fire and a slowloris client would hold the socket that long.
+    connectionsCheckingInterval: Math.min(1000, Math.max(100, opts.headersTimeoutMs / 4)),
     keepAliveTimeout: opts.keepAliveTimeoutMs,
     // Bodies may legitimately take long (large uploads); idle upstreams are bounded by the upstream timeouts.
     requestTimeout: 0,
@@ -41,6 +50,14 @@ export function createHttpServer(deps: ProxyDeps, opts: HttpServerOptions, schem
     const kind = parserErrorKind(err.code);
     if (kind === undefined || !socket.writable) {
       socket.destroy();
+      return;
+    }
+    // llhttp can fail a request after the handler already answered it (e.g. `Transfer-Encoding: gzip`,
+    // refused by framingProblem): a second, raw response would corrupt the stream. Let the one in
+    // progress flush, then close. (`_httpMessage` is the response Node's own clientError default checks.)
+    const current = (socket as Socket & { _httpMessage?: { headersSent: boolean } | null })._httpMessage;
+    if (current?.headersSent) {
+      socket.end();
       return;
     }
     const rec = newRecord(Date.now(), performance.now());

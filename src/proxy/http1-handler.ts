@@ -9,6 +9,7 @@ import { type DownstreamRequest, type DownstreamResponse, markConnectionClose, r
 import { ErrorKinds, ProxyError } from './errors.ts';
 import { type AttemptOptions, type AttemptResult, forwardAttempt } from './forward.ts';
 import { acceptableRequestId, upstreamRequestHeaders } from './headers.ts';
+import { framingProblem, needsChunkedUpstream, toOriginForm } from './request-checks.ts';
 import type { InFlight } from './in-flight.ts';
 import { type RequestObserver, type RequestRecord, newRecord } from './request-record.ts';
 import type { RouteState } from './route-state.ts';
@@ -84,6 +85,7 @@ export function sendError(res: DownstreamResponse, rec: RequestRecord, error: Pr
  */
 export function createHttp1Handler(deps: ProxyDeps, scheme: 'http' | 'https') {
   return (req: DownstreamRequest, res: DownstreamResponse): void => {
+    const absoluteOk = toOriginForm(req);
     const rec = acceptRecord(req, scheme);
     deps.active.inc();
     deps.observer.start(rec, req.headers);
@@ -97,16 +99,23 @@ export function createHttp1Handler(deps: ProxyDeps, scheme: 'http' | 'https') {
       deps.observer.finish(rec);
     });
     if (deps.draining()) markConnectionClose(res);
-    void handle(deps, req, res, rec, scheme);
+    if (!absoluteOk) {
+      markConnectionClose(res);
+      return sendError(res, rec, new ProxyError(ErrorKinds.badRequest, 'unusable absolute-form request target'));
+    }
+    // A bug in a later phase must cost one request, never the process (an unhandled rejection).
+    handle(deps, req, res, rec, scheme).catch((err: unknown) => {
+      sendError(res, rec, new ProxyError(ErrorKinds.internal, 'internal error', { cause: err }));
+    });
   };
 }
 
 async function handle(deps: ProxyDeps, req: DownstreamRequest, res: DownstreamResponse, rec: RequestRecord, scheme: 'http' | 'https'): Promise<void> {
-  // Node's parser already rejects these; this is a second lock on the smuggling door.
-  if (req.headers['transfer-encoding'] !== undefined && req.headers['content-length'] !== undefined) {
-    req.resume();
+  const problem = framingProblem(req);
+  if (problem !== undefined) {
+    // The body's length cannot be trusted, so neither can anything after it on this connection.
     markConnectionClose(res);
-    return sendError(res, rec, new ProxyError(ErrorKinds.badRequest, 'both Content-Length and Transfer-Encoding'));
+    return sendError(res, rec, new ProxyError(ErrorKinds.badRequest, problem));
   }
   const table = deps.routes.table;
   const route = table.match(rec.host, rec.path);
@@ -158,6 +167,9 @@ async function handle(deps: ProxyDeps, req: DownstreamRequest, res: DownstreamRe
     const started = performance.now();
     deps.inFlight.inc(endpoint.key);
     const forward = route.policy.protocol !== 'http1' && deps.forwardH2c !== undefined ? deps.forwardH2c : forwardAttempt;
+    // Transfer-Encoding is hop-by-hop, but the framing must survive: without it Node writes a GET's
+    // (or DELETE's) body unframed and an HTTP/1.1 backend would parse it as the next request.
+    if (forward === forwardAttempt && hasBody && needsChunkedUpstream(req)) headers.push('transfer-encoding', 'chunked');
     const result = await forward({
       endpoint, req, res, headers, agent: deps.agent, hasBody, requestId: rec.requestId,
       connectTimeoutMs: deps.connectTimeoutMs, responseTimeoutMs: deps.responseTimeoutMs,

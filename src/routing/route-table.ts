@@ -11,7 +11,7 @@ export interface RouteTableInput {
   readonly certificates: readonly TlsCertificate[];
   /** From `RAUTA_DEFAULT_CERTIFICATE`, when that Secret exists and is valid. */
   readonly defaultCertificate?: TlsCertificate;
-  /** Ingresses that are ours (served), as `namespace/name`, sorted. */
+  /** Ingresses that are ours (served), as `namespace/name`, oldest first (the order conflicts are decided in). */
   readonly ingresses: readonly string[];
 }
 

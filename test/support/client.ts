@@ -4,6 +4,8 @@ export interface SimpleResponse {
   readonly status: number;
   readonly headers: IncomingHttpHeaders;
   readonly body: string;
+  /** `1.1` or `1.0`: the response's protocol version. */
+  readonly httpVersion: string;
 }
 
 /** One request over a fresh connection (as the conformance suite does). */
@@ -12,7 +14,7 @@ export function get(port: number, path: string, headers: Record<string, string> 
     const req = request({ host: '127.0.0.1', port, path, method, headers, agent: false }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8'), httpVersion: res.httpVersion }));
       res.on('error', reject);
     });
     req.on('error', reject);

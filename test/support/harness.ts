@@ -1,7 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pino } from 'pino';
+import { type Logger, pino } from 'pino';
 import { loadConfig } from '../../src/config/load.ts';
 import { type Rauta, startRauta } from '../../src/main.ts';
 
@@ -14,7 +14,7 @@ export interface RunningRauta extends Rauta {
 }
 
 /** Starts RAUTA in-process, standalone, on ephemeral ports, reading `yaml` from a temp file. */
-export async function startStandalone(yaml: string, env: Record<string, string> = {}): Promise<RunningRauta> {
+export async function startStandalone(yaml: string, env: Record<string, string> = {}, logger?: Logger): Promise<RunningRauta> {
   const dir = await mkdtemp(join(tmpdir(), 'rauta-test-'));
   const manifestPath = join(dir, 'manifests.yaml');
   await writeFile(manifestPath, yaml);
@@ -28,8 +28,7 @@ export async function startStandalone(yaml: string, env: Record<string, string> 
     RAUTA_SHUTDOWN_GRACE_SECONDS: '2',
     ...env,
   });
-  const logger = pino({ level: process.env.RAUTA_TEST_LOG ?? 'silent' });
-  const rauta = await startRauta(config, logger);
+  const rauta = await startRauta(config, logger ?? pino({ level: process.env.RAUTA_TEST_LOG ?? 'silent' }));
   return {
     ...rauta,
     dir,

@@ -96,3 +96,26 @@ export function endpointSlice(serviceName: string, port: number, endpoints: read
 export function toYaml(objects: readonly Obj[]): string {
   return objects.map((o) => stringify(o)).join('---\n');
 }
+
+/** One pod of a test Service: its own EndpointSlice, since test pods listen on different ports. */
+export interface PodSpec {
+  readonly ip: string;
+  readonly port: number;
+  readonly pod?: string;
+  readonly ready?: boolean;
+}
+
+/**
+ * The common test set-up as YAML: our IngressClass, one Ingress sending `host` (every path) to Service
+ * `service`, and that Service's pods.
+ */
+export function routeYaml(host: string, pods: readonly PodSpec[], opts: { service?: string; annotations?: Record<string, string>; extra?: readonly Obj[] } = {}): string {
+  const svc = opts.service ?? 'web';
+  return toYaml([
+    ingressClass(),
+    ingress('web', { rules: [{ host, paths: [{ path: '/', service: svc }] }], ...(opts.annotations ? { annotations: opts.annotations } : {}) }),
+    service(svc),
+    ...pods.map((p, i) => endpointSlice(svc, p.port, [{ ip: p.ip, pod: p.pod ?? `${svc}-${i}`, ready: p.ready }], { name: `${svc}-${i}` })),
+    ...(opts.extra ?? []),
+  ]);
+}

@@ -3,30 +3,49 @@ import { readFile, readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { ObjectSet, Source } from '../object-set.ts';
-import { ManifestError, parseManifests } from './manifests.ts';
+import { parseManifests } from './manifests.ts';
 
 export interface FileSourceOptions {
   readonly path: string;
   readonly logger: Logger;
   /** How often to look at modification times, in case the platform's file events are missed. */
   readonly pollMs?: number;
+  /** Hold-off after a change before reading (RAUTA_CONFIG_DEBOUNCE_MS). */
   readonly debounceMs?: number;
+  /** Longest a read waits while changes keep coming (RAUTA_CONFIG_MAX_DEBOUNCE_MS). */
+  readonly maxDebounceMs?: number;
+}
+
+interface Stamped {
+  readonly files: string[];
+  /** Identity, size and mtime of every file: equal stamps mean nothing changed. */
+  readonly stamp: string;
+  readonly hasEmpty: boolean;
 }
 
 /**
  * Standalone mode: manifests from a YAML file or a folder of them. Watches the parent folder rather
  * than the file, because editors and `kubectl`-style tools replace files by renaming a new one over
- * them, which ends a watch on the old inode. A stat poll backs the watcher up.
+ * them, which ends a watch on the old inode. A stat poll backs the watcher up (it also catches
+ * ConfigMap mounts, which swap a `..data` symlink rather than touch the file).
+ *
+ * A file rewritten in place is briefly empty or half-written: a read is only used when the files did
+ * not change while being read, and an empty file must still be empty one hold-off later, so a
+ * truncate-then-write never serves an empty table.
  */
 export class FileSource implements Source {
   private readonly path: string;
   private readonly logger: Logger;
   private readonly pollMs: number;
   private readonly debounceMs: number;
+  private readonly maxDebounceMs: number;
   private watcher: FSWatcher | undefined;
   private poller: NodeJS.Timeout | undefined;
   private debounce: NodeJS.Timeout | undefined;
+  private firstPendingAt: number | undefined;
   private lastStamp = '';
+  private emptyStamp = '';
+  private stopped = false;
   private onSnapshot: (objects: ObjectSet) => void = () => {};
   private loading: Promise<void> = Promise.resolve();
   synced = false;
@@ -35,7 +54,8 @@ export class FileSource implements Source {
     this.path = resolve(opts.path);
     this.logger = opts.logger.child({ source: 'file', path: this.path });
     this.pollMs = opts.pollMs ?? 500;
-    this.debounceMs = opts.debounceMs ?? 50;
+    this.debounceMs = opts.debounceMs ?? 100;
+    this.maxDebounceMs = Math.max(opts.maxDebounceMs ?? 1000, this.debounceMs);
   }
 
   async start(onSnapshot: (objects: ObjectSet) => void): Promise<void> {
@@ -52,17 +72,26 @@ export class FileSource implements Source {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     this.watcher?.close();
     clearInterval(this.poller);
     clearTimeout(this.debounce);
     await this.loading;
   }
 
-  private schedule(): void {
+  /** Debounced, with a maximum hold-off so a file that keeps changing is still read every so often. */
+  private schedule(delayMs = this.debounceMs): void {
+    if (this.stopped) return;
+    const now = Date.now();
+    this.firstPendingAt ??= now;
     clearTimeout(this.debounce);
+    const wait = Math.max(0, Math.min(delayMs, this.firstPendingAt + this.maxDebounceMs - now));
     this.debounce = setTimeout(() => {
-      this.loading = this.loading.then(() => this.reload(false));
-    }, this.debounceMs);
+      this.firstPendingAt = undefined;
+      this.loading = this.loading
+        .then(() => this.reload(false))
+        .catch((err: unknown) => this.logger.error({ err }, 'reading manifests failed; keeping the last good routes'));
+    }, wait);
   }
 
   private async files(): Promise<string[]> {
@@ -72,31 +101,51 @@ export class FileSource implements Source {
     return names.map((n) => join(this.path, n));
   }
 
+  private async stampOf(files: string[]): Promise<Stamped> {
+    const stats = await Promise.all(files.map((f) => stat(f)));
+    return {
+      files,
+      stamp: files.map((f, i) => `${f}:${stats[i].ino}:${stats[i].size}:${stats[i].mtimeMs}`).join('|'),
+      hasEmpty: stats.some((s) => s.size === 0),
+    };
+  }
+
   /** Reads and parses everything, but only when some file's identity, size or mtime changed. */
   private async reload(first: boolean): Promise<void> {
-    let files: string[];
-    let stamp: string;
+    let before: Stamped;
+    let texts: { name: string; text: string }[];
+    let after: Stamped;
     try {
-      files = await this.files();
-      const stats = await Promise.all(files.map((f) => stat(f)));
-      stamp = files.map((f, i) => `${f}:${stats[i].ino}:${stats[i].size}:${stats[i].mtimeMs}`).join('|');
+      before = await this.stampOf(await this.files());
+      if (before.stamp === this.lastStamp) return;
+      if (!first && before.hasEmpty && this.emptyStamp !== before.stamp) {
+        this.emptyStamp = before.stamp;
+        this.schedule();
+        return;
+      }
+      texts = await Promise.all(before.files.map(async (f) => ({ name: f, text: await readFile(f, 'utf8') })));
+      after = await this.stampOf(before.files);
     } catch (err) {
       if (first) throw err;
+      // A file renamed away and not yet replaced, a permission change…: try again on the next event.
       this.logger.error({ err: (err as Error).message }, 'cannot read manifests; keeping the last good routes');
       return;
     }
-    if (stamp === this.lastStamp) return;
-    this.lastStamp = stamp;
-    try {
-      const texts = await Promise.all(files.map(async (f) => ({ name: f, text: await readFile(f, 'utf8') })));
-      const objects = parseManifests(texts);
-      for (const p of objects.problems) this.logger.error({ origin: p.origin, kind: p.kind, name: p.name, field: p.field }, `invalid object skipped: ${p.message}`);
-      this.synced = true;
-      this.onSnapshot(objects);
-    } catch (err) {
-      if (!(err instanceof ManifestError)) throw err;
-      if (first) throw err;
-      this.logger.error({ err: err.message }, 'manifests rejected; keeping the last good routes');
+    if (after.stamp !== before.stamp) {
+      this.schedule(); // changed while being read: read again once it settles
+      return;
     }
+    this.lastStamp = before.stamp;
+    let objects: ObjectSet;
+    try {
+      objects = parseManifests(texts);
+    } catch (err) {
+      if (first) throw err;
+      this.logger.error({ err: (err as Error).message }, 'manifests rejected; keeping the last good routes');
+      return;
+    }
+    for (const p of objects.problems) this.logger.error({ origin: p.origin, kind: p.kind, name: p.name, field: p.field }, `invalid object skipped: ${p.message}`);
+    this.synced = true;
+    this.onSnapshot(objects);
   }
 }

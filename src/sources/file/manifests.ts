@@ -45,7 +45,13 @@ export function parseManifests(files: readonly { name: string; text: string }[])
         const line = e.linePos?.[0];
         throw new ManifestError(`${file.name} document ${index}${line ? ` line ${line.line}:${line.col}` : ''}: ${e.message.split('\n')[0]}`);
       }
-      const value: unknown = doc.toJS({ maxAliasCount: 100 });
+      let value: unknown;
+      try {
+        value = doc.toJS({ maxAliasCount: 100 });
+      } catch (err) {
+        // An unresolved alias or an alias bomb only shows up here, as a plain Error.
+        throw new ManifestError(`${file.name} document ${index}: ${(err as Error).message}`);
+      }
       if (value === null || value === undefined) return; // `---` with nothing after it
       addDocument(out, value, `${file.name}#${index}`);
     });
