@@ -84,3 +84,20 @@ export function cpuMeter(pid: number, ticksPerSecond: number): () => number {
     return seconds > 0 ? (100 * ticks) / ticksPerSecond / seconds : 0;
   };
 }
+
+/** Busy share of the whole machine (all cores, 100% = one core), to show when other work competed. */
+export function machineBusyMeter(): () => number {
+  const read = () => {
+    const cpu = (readOr('/proc/stat') ?? '').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    const idle = (cpu[3] ?? 0) + (cpu[4] ?? 0);
+    const total = cpu.reduce((a, b) => a + b, 0);
+    return { busy: total - idle, total };
+  };
+  const a = read();
+  const cores = (readOr('/proc/stat') ?? '').split('\n').filter((l) => /^cpu\d/.test(l)).length || 1;
+  return () => {
+    const b = read();
+    const dt = b.total - a.total;
+    return dt > 0 ? (100 * cores * (b.busy - a.busy)) / dt : 0;
+  };
+}

@@ -47,6 +47,8 @@ export interface RautaOptions {
   readonly env: Record<string, string>;
   /** Node flags, e.g. --cpu-prof. */
   readonly nodeFlags?: readonly string[];
+  /** Another build's cli.js, for before/after comparisons. */
+  readonly cli?: string;
 }
 
 /** Starts the built `dist/cli.js` standalone, reading a generated manifest. */
@@ -68,7 +70,7 @@ export async function startRauta(o: RautaOptions): Promise<RautaTarget> {
     RAUTA_SHUTDOWN_GRACE_SECONDS: '1',
     ...o.env,
   };
-  const child = startChild(o.name, NODE, [...(o.nodeFlags ?? []), CLI], { env, core: o.core, cwd: o.dir });
+  const child = startChild(o.name, NODE, [...(o.nodeFlags ?? []), o.cli ?? CLI], { env, core: o.core, cwd: o.dir });
   await waitForHttp(child, adminPort, { path: '/readyz' });
   await waitForHttp(child, port, { host: BENCH_HOST });
   const adminFeatures: string[] = [];

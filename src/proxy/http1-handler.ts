@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Agent, IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
+import type { Dispatcher } from 'undici';
 import type { ActiveRequests } from './active-requests.ts';
 import type { Balancer } from './balance/balancer.ts';
 import type { PickInput } from './balance/selector.ts';
@@ -15,7 +16,10 @@ export interface ProxyDeps {
   readonly routes: RouteState;
   readonly balancer: Balancer;
   readonly observer: RequestObserver;
+  /** Kept for paths that need node:http (protocol upgrades); forwarding uses `upstream`. */
   readonly agent: Agent;
+  /** The forwarding client (see upstream-client.ts). */
+  readonly upstream: Dispatcher;
   readonly inFlight: InFlight;
   readonly active: ActiveRequests;
   readonly connectTimeoutMs: number;
@@ -137,7 +141,7 @@ async function handle(deps: ProxyDeps, req: IncomingMessage, res: ServerResponse
     const started = performance.now();
     deps.inFlight.inc(endpoint.key);
     const result = await forwardAttempt({
-      endpoint, req, res, headers, agent: deps.agent, hasBody, requestId: rec.requestId,
+      endpoint, req, res, headers, dispatcher: deps.upstream, hasBody, requestId: rec.requestId,
       connectTimeoutMs: deps.connectTimeoutMs, responseTimeoutMs: deps.responseTimeoutMs,
       onBytesOut: (n) => { rec.bytesOut += n; },
     });
