@@ -71,9 +71,11 @@ export class TargetSet {
         return { name, port, pid: child.pid, note: 'http-proxy + keep-alive http.Agent' };
       }
       case 'rauta-bare': {
-        const r = await startRauta({ name, dir, upstreamPort: upstream.port, core: TARGET_CORE, env: {}, nodeFlags: rautaNodeFlags });
+        // Every sink that can be switched off is: no NATS, no OTLP, no ring buffer.
+        const r = await startRauta({ name, dir, upstreamPort: upstream.port, core: TARGET_CORE, env: { RAUTA_RING_SIZE: '0' }, nodeFlags: rautaNodeFlags });
         this.keep(r.child);
-        return { name, port: r.port, pid: r.child.pid, note: `no NATS, no OTLP${r.adminFeatures.length ? `; admin serves ${r.adminFeatures.join(' ')}` : ''}` };
+        const metrics = r.adminFeatures.includes('/metrics') ? '; Prometheus metrics (cannot be switched off)' : '';
+        return { name, port: r.port, pid: r.child.pid, note: `no NATS, no OTLP, ring buffer size 0${metrics}` };
       }
       case 'rauta': {
         const support = telemetrySupport();
@@ -93,7 +95,7 @@ export class TargetSet {
         } else missing.push('OTLP (OTEL_EXPORTER_OTLP_ENDPOINT unknown to this build)');
         const r = await startRauta({ name, dir, upstreamPort: upstream.port, core: TARGET_CORE, env, nodeFlags: rautaNodeFlags });
         this.keep(r.child);
-        for (const f of r.adminFeatures) on.push(f);
+        for (const f of r.adminFeatures) on.push(f === '/metrics' ? 'Prometheus /metrics' : f === '/requests' ? 'ring buffer /requests' : f);
         const note = `telemetry on: ${on.length ? on.join(', ') : 'none'}${missing.length ? `; NOT ON: ${missing.join(', ')}` : ''}`;
         return { name, port: r.port, pid: r.child.pid, note };
       }

@@ -6,17 +6,18 @@ import { AdminServer, sendJson, sendText } from './admin/admin-server.ts';
 import { routesView } from './admin/routes-view.ts';
 import type { Config } from './config/settings.ts';
 import { ActiveRequests } from './proxy/active-requests.ts';
-import { Balancer } from './proxy/balance/balancer.ts';
 import type { ProxyDeps } from './proxy/http1-handler.ts';
 import { createHttpServer } from './proxy/http-server.ts';
 import { InFlight } from './proxy/in-flight.ts';
-import { noopObserver } from './proxy/request-record.ts';
+import { startLoadBalancing } from './proxy/load-balancing.ts';
 import { RouteState } from './proxy/route-state.ts';
 import { createUpstreamClient } from './proxy/upstream-client.ts';
 import { Reconciler } from './reconciler.ts';
 import { RouteTable } from './routing/route-table.ts';
 import { FileSource } from './sources/file/file-source.ts';
 import type { Source } from './sources/object-set.ts';
+import { backendChangeOf } from './telemetry/health-bridge.ts';
+import { startTelemetry } from './telemetry/telemetry.ts';
 
 export interface Rauta {
   readonly httpPort: number;
@@ -45,9 +46,12 @@ function createSource(config: Config, logger: Logger): Source {
 /** Wires sources → translation → route table → proxy → telemetry. No logic of its own. */
 export async function startRauta(config: Config, logger: Logger): Promise<Rauta> {
   const routes = new RouteState(RouteTable.empty());
-  const balancer = new Balancer();
-  routes.onSwap((t) => balancer.useTable(t));
-  const reconciler = new Reconciler(routes, { ingressClass: config.ingressClass, controllerName: config.controllerName }, logger);
+  const inFlight = new InFlight();
+  const balancing = startLoadBalancing(config, { routes, inFlight, logger });
+  const admin = new AdminServer(logger);
+  const telemetry = startTelemetry(config, logger, admin);
+  balancing.onHealthChange((e) => telemetry.publishBackendChange(backendChangeOf(e)));
+  const reconciler = new Reconciler(routes, { ingressClass: config.ingressClass, controllerName: config.controllerName }, logger, telemetry.reconcilerHooks);
   const active = new ActiveRequests();
   let draining = false;
 
@@ -61,11 +65,13 @@ export async function startRauta(config: Config, logger: Logger): Promise<Rauta>
   const upstream = createUpstreamClient({ connectTimeoutMs: config.upstreamConnectTimeoutSeconds * 1000, idleTimeoutMs: config.upstreamIdleTimeoutSeconds * 1000 });
   const deps: ProxyDeps = {
     routes,
-    balancer,
-    observer: noopObserver,
+    balancer: balancing.balancer,
+    health: balancing.health,
+    retryBudgetMs: balancing.retryBudgetMs,
+    observer: telemetry.observer,
     agent,
     upstream,
-    inFlight: new InFlight(),
+    inFlight,
     active,
     connectTimeoutMs: config.upstreamConnectTimeoutSeconds * 1000,
     responseTimeoutMs: config.upstreamResponseTimeoutSeconds * 1000,
@@ -73,12 +79,12 @@ export async function startRauta(config: Config, logger: Logger): Promise<Rauta>
   };
 
   const source = createSource(config, logger);
-  const admin = new AdminServer(logger);
   admin.get('/healthz', (_req, res) => sendText(res, 200, 'ok\n'));
   admin.get('/readyz', (_req, res) => {
     if (draining) return sendText(res, 503, 'shutting down\n');
     return routes.applied ? sendText(res, 200, 'ready\n') : sendText(res, 503, 'waiting for the first complete configuration\n');
   });
+  balancing.registerAdmin(admin);
   admin.get('/routes', (_req, res) => {
     const cur = reconciler.current;
     sendJson(res, 200, routesView(routes.table, { fingerprint: cur?.fingerprint ?? '', appliedAt: cur?.appliedAt }));
@@ -89,6 +95,7 @@ export async function startRauta(config: Config, logger: Logger): Promise<Rauta>
     headersTimeoutMs: config.clientHeaderTimeoutSeconds * 1000,
     keepAliveTimeoutMs: config.clientIdleTimeoutSeconds * 1000,
   });
+  telemetry.trackConnections(http);
 
   const adminPort = await listen(admin.server, config.adminPort, config.adminBindAddress);
   await source.start((objects) => reconciler.apply(objects));
@@ -108,8 +115,10 @@ export async function startRauta(config: Config, logger: Logger): Promise<Rauta>
       if (!drained) logger.warn({ in_flight: active.size }, 'grace period over; closing remaining connections');
       http.closeAllConnections();
       await source.stop();
+      balancing.stop();
       agent.destroy();
       await upstream.destroy();
+      await telemetry.stop();
       admin.server.close();
       admin.server.closeAllConnections();
       logger.info('stopped');

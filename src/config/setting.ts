@@ -27,6 +27,27 @@ export function integer(env: string, flag: string, def: number, description: str
   };
 }
 
+/** An integer that must be prime (hash table sizes). */
+export function prime(env: string, flag: string, def: number, description: string, min: number, max: number): Setting<number> {
+  const base = integer(env, flag, def, description, min, max);
+  return {
+    ...base,
+    parse(raw) {
+      const n = base.parse(raw);
+      if (!isPrime(n)) throw new Error(`expected a prime number, got ${n} (e.g. 65537, 131071, 262147)`);
+      return n;
+    },
+  };
+}
+
+export function isPrime(n: number): boolean {
+  if (!Number.isInteger(n)) return false;
+  if (n < 2) return false;
+  if (n % 2 === 0) return n === 2;
+  for (let d = 3; d * d <= n; d += 2) if (n % d === 0) return false;
+  return true;
+}
+
 export function port(env: string, flag: string, def: number, description: string): Setting<number> {
   // 0 asks the OS for a free port (used by tests).
   return integer(env, flag, def, description, 0, 65535);

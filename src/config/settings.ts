@@ -1,4 +1,4 @@
-import { choice, integer, optional, port, seconds, text } from './setting.ts';
+import { boolean, choice, integer, optional, port, prime, seconds, text } from './setting.ts';
 
 const hostOrIp = /^[A-Za-z0-9.:_\-[\]]+$/;
 
@@ -30,8 +30,38 @@ export const settings = {
   // ── Kubernetes mode: informers, status, leader election ──
 
   // ── Telemetry: request events, NATS, OTLP traces, metrics, logs ──
+  clusterName: text('RAUTA_CLUSTER_NAME', '--cluster-name', '', 'Cluster name put in every event (context.cluster)'),
+  nodeName: text('NODE_NAME', '--node-name', '', 'The node RAUTA runs on (downward API spec.nodeName), put in every event (context.node)'),
+  eventIncludeQuery: boolean('RAUTA_EVENT_INCLUDE_QUERY', '--event-include-query', false, 'Keep the query string in event paths (it may carry secrets)'),
+  ringSize: integer('RAUTA_RING_SIZE', '--ring-size', 1000, 'Request events kept in memory for :9000/requests', 0, 1_000_000),
+  eventQueueSize: integer('RAUTA_EVENT_QUEUE_SIZE', '--event-queue-size', 10_000, 'Per-sink queue of events waiting to be delivered; overflow is dropped and counted', 1, 1_000_000),
+  natsUrl: optional('NATS_URL', '--nats-url', 'NATS server(s): nats://[user:pass@]host:4222 or tls://…, comma-separated; unset = no NATS'),
+  natsCreds: optional('NATS_CREDS', '--nats-creds', 'NATS credentials file (JWT + nkey seed)'),
+  natsToken: optional('NATS_TOKEN', '--nats-token', 'NATS auth token'),
+  natsSubject: text('RAUTA_NATS_SUBJECT', '--nats-subject', 'rauta.requests', 'NATS subject for request events', /^[^\s*>]+$/),
+  natsMirrorSubject: optional('RAUTA_NATS_MIRROR_SUBJECT', '--nats-mirror-subject', 'Second subject every request event is also published to (e.g. observations.rauta)', /^[^\s*>]+$/),
+  natsBufferSize: integer('RAUTA_NATS_BUFFER_SIZE', '--nats-buffer-size', 10_000, 'Events held while NATS is disconnected; beyond this they are dropped and counted', 0, 10_000_000),
+  otelExporterOtlpEndpoint: optional('OTEL_EXPORTER_OTLP_ENDPOINT', '--otel-exporter-otlp-endpoint', 'OTLP/HTTP base URL (spans go to <url>/v1/traces); unset = tracing off'),
+  otelExporterOtlpTracesEndpoint: optional('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', '--otel-exporter-otlp-traces-endpoint', 'Full OTLP/HTTP traces URL; wins over OTEL_EXPORTER_OTLP_ENDPOINT'),
+  otelExporterOtlpProtocol: choice('OTEL_EXPORTER_OTLP_PROTOCOL', '--otel-exporter-otlp-protocol', 'http/protobuf', ['http/protobuf', 'http/json'], 'OTLP encoding'),
+  otelExporterOtlpTracesProtocol: optional('OTEL_EXPORTER_OTLP_TRACES_PROTOCOL', '--otel-exporter-otlp-traces-protocol', 'OTLP encoding for traces (http/protobuf or http/json); wins over OTEL_EXPORTER_OTLP_PROTOCOL', /^http\/(protobuf|json)$/),
+  otelExporterOtlpTimeout: integer('OTEL_EXPORTER_OTLP_TIMEOUT', '--otel-exporter-otlp-timeout', 10_000, 'Milliseconds one span export may take', 1, 600_000),
+  otelServiceName: text('OTEL_SERVICE_NAME', '--otel-service-name', 'rauta', 'service.name of RAUTA\'s spans'),
+  otelTracesSampler: choice('OTEL_TRACES_SAMPLER', '--otel-traces-sampler', 'parentbased_always_on', ['always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio'], 'Span sampler'),
+  otelTracesSamplerArg: optional('OTEL_TRACES_SAMPLER_ARG', '--otel-traces-sampler-arg', 'Sampler argument (the ratio for *traceidratio)'),
+  otelResourceAttributes: optional('OTEL_RESOURCE_ATTRIBUTES', '--otel-resource-attributes', 'Extra resource attributes: key=value,key2=value2'),
+  otelBspScheduleDelay: integer('OTEL_BSP_SCHEDULE_DELAY', '--otel-bsp-schedule-delay', 5000, 'Milliseconds between span batch exports', 1, 600_000),
+  otelBspMaxQueueSize: integer('OTEL_BSP_MAX_QUEUE_SIZE', '--otel-bsp-max-queue-size', 2048, 'Spans waiting for export; beyond this they are dropped', 1, 1_000_000),
+  accessLog: boolean('RAUTA_ACCESS_LOG', '--access-log', false, 'One JSON access-log line per request on stdout (asynchronous)'),
 
   // ── Load balancing, health checks, retries ──
+  maglevTableSize: prime('RAUTA_MAGLEV_TABLE_SIZE', '--maglev-table-size', 65_537, 'Maglev lookup table size (a prime, ≥ 100 × the endpoints of the largest Service)', 3, 16_777_259),
+  passiveFailureThreshold: integer('RAUTA_PASSIVE_FAILURE_THRESHOLD', '--passive-failure-threshold', 5, 'Consecutive connect failures, resets or 5xx that eject an endpoint (0 turns passive ejection off)', 0, 1000),
+  ejectionBaseSeconds: seconds('RAUTA_EJECTION_BASE_SECONDS', '--ejection-base-seconds', 30, 'First ejection time; it grows by this much with each repeated ejection'),
+  maxEjectionSeconds: seconds('RAUTA_MAX_EJECTION_SECONDS', '--max-ejection-seconds', 300, 'Longest single ejection'),
+  maxEjectionPercent: integer('RAUTA_MAX_EJECTION_PERCENT', '--max-ejection-percent', 50, "Most of a Service's endpoints ejected at once, in percent (one may always be)", 0, 100),
+  healthCheckConcurrency: integer('RAUTA_HEALTH_CHECK_CONCURRENCY', '--health-check-concurrency', 32, 'Active health probes in flight at once', 1, 10_000),
+  retryBudgetSeconds: seconds('RAUTA_RETRY_BUDGET_SECONDS', '--retry-budget-seconds', 10, 'No retry starts once a request has spent this long on upstream attempts'),
 
   // ── TLS, HTTP/2, WebSocket, gRPC ──
 

@@ -5,6 +5,7 @@ import type { Dispatcher } from 'undici';
 import type { ActiveRequests } from './active-requests.ts';
 import type { Balancer } from './balance/balancer.ts';
 import type { PickInput } from './balance/selector.ts';
+import type { AttemptOutcomeSink } from './health/backend-health.ts';
 import { ErrorKinds, ProxyError } from './errors.ts';
 import { forwardAttempt } from './forward.ts';
 import { acceptableRequestId, upstreamRequestHeaders } from './headers.ts';
@@ -24,6 +25,10 @@ export interface ProxyDeps {
   readonly active: ActiveRequests;
   readonly connectTimeoutMs: number;
   readonly responseTimeoutMs: number;
+  /** Passive health: told the outcome of every upstream attempt. */
+  readonly health?: AttemptOutcomeSink;
+  /** No retry starts once the attempts of one request took this long (the per-request retry budget). */
+  readonly retryBudgetMs?: number;
   /** True while shutting down: responses then carry `Connection: close`. */
   draining(): boolean;
 }
@@ -149,6 +154,7 @@ async function handle(deps: ProxyDeps, req: IncomingMessage, res: ServerResponse
     upstreamMs += performance.now() - started;
     rec.upstreamDurationMs = upstreamMs;
     deps.observer.attemptFinished(rec, endpoint, result.error, result.statusCode);
+    deps.health?.attemptFinished(endpoint, result.error, result.statusCode);
 
     if (result.error === undefined) return;
     lastError = result.error;
@@ -158,6 +164,7 @@ async function handle(deps: ProxyDeps, req: IncomingMessage, res: ServerResponse
     }
     if (!retryable(rec.method, hasBody, result)) break;
     (tried ??= new Set()).add(endpoint.key);
+    if (upstreamMs >= (deps.retryBudgetMs ?? Number.POSITIVE_INFINITY)) break;
   }
   if (lastError === undefined) {
     req.resume();

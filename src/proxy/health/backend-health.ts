@@ -1,0 +1,154 @@
+import type { RouteTable } from '../../routing/route-table.ts';
+import type { Backend, Endpoint } from '../../routing/types.ts';
+import type { HealthView } from '../balance/balancer.ts';
+import { ErrorKinds, type ErrorKind, type ProxyError } from '../errors.ts';
+import { ActiveProber, type ProbeTarget } from './active.ts';
+import { OutlierDetector, type PassiveOptions } from './passive.ts';
+import type { EndpointHealth, HealthChangeEvent, HealthListener, HealthState } from './types.ts';
+
+/** What the proxy reports after each upstream attempt (`ProxyDeps.health`). */
+export interface AttemptOutcomeSink {
+  attemptFinished(endpoint: Endpoint, error: ProxyError | undefined, statusCode: number | undefined): void;
+}
+
+export interface BackendHealthOptions extends PassiveOptions {
+  readonly probeConcurrency: number;
+  readonly random?: () => number;
+}
+
+/** Failures that say something about the endpoint (not about the client, nor about RAUTA). */
+const ENDPOINT_FAILURES: ReadonlySet<ErrorKind> = new Set([
+  ErrorKinds.upstreamConnect,
+  ErrorKinds.upstreamConnectTimeout,
+  ErrorKinds.upstreamReset,
+  ErrorKinds.upstreamTimeout,
+  ErrorKinds.upstreamProtocol,
+]);
+
+/**
+ * Health of every endpoint in the route table: passive outlier detection (always on) and active probes
+ * (where a route asks for them), folded into one read-only `HealthView` for the Balancer. Selection
+ * never learns why an endpoint is out, and a health change never rebuilds a selector.
+ */
+export class BackendHealth implements HealthView, AttemptOutcomeSink {
+  private readonly passive: OutlierDetector;
+  private readonly active: ActiveProber;
+  private readonly listeners: HealthListener[] = [];
+  private readonly transitions = new Map<string, number>();
+  private readonly lastState = new Map<string, HealthState>();
+  /** Ready endpoints of every backend an endpoint key belongs to (for the ejection cap and events). */
+  private membership = new Map<string, Backend[]>();
+
+  constructor(opts: BackendHealthOptions) {
+    this.passive = new OutlierDetector(opts, (key) => this.peersOf(key), (key, reason) => this.changed(key, reason));
+    this.active = new ActiveProber({ concurrency: opts.probeConcurrency, random: opts.random }, (key, reason) => this.changed(key, reason));
+  }
+
+  /** Registers a state-change listener (logging, counting, NATS `rauta.backends`…). */
+  onChange(listener: HealthListener): void {
+    this.listeners.push(listener);
+  }
+
+  isHealthy(endpoint: Endpoint): boolean {
+    return !this.passive.isEjected(endpoint.key) && !this.active.isUnhealthy(endpoint.key);
+  }
+
+  state(key: string): HealthState {
+    if (this.passive.isEjected(key)) return 'ejected';
+    if (this.active.isUnhealthy(key)) return 'unhealthy';
+    return 'healthy';
+  }
+
+  status(key: string): EndpointHealth {
+    return { health: this.state(key), ejectedUntil: this.passive.ejectedUntil(key), consecutiveFailures: this.passive.consecutiveFailures(key) };
+  }
+
+  /** Transition counts, keyed `old->new` (e.g. `healthy->ejected`). */
+  counts(): Record<string, number> {
+    return Object.fromEntries(this.transitions);
+  }
+
+  attemptFinished(endpoint: Endpoint, error: ProxyError | undefined, statusCode: number | undefined): void {
+    if (error !== undefined) {
+      // A client abort or a RAUTA-side error is no evidence against the endpoint.
+      if (ENDPOINT_FAILURES.has(error.kind)) this.passive.record(endpoint.key, error.kind.code);
+      return;
+    }
+    this.passive.record(endpoint.key, statusCode !== undefined && statusCode >= 500 ? `status ${statusCode}` : undefined);
+  }
+
+  /** Called on every route-table swap: new membership, probe set updated, state of gone endpoints dropped. */
+  useTable(table: RouteTable): void {
+    const membership = new Map<string, Backend[]>();
+    for (const backend of table.backends) {
+      for (const ep of backend.endpoints) {
+        if (!ep.ready) continue;
+        const list = membership.get(ep.key);
+        if (list) list.push(backend);
+        else membership.set(ep.key, [backend]);
+      }
+    }
+    this.membership = membership;
+
+    const targets = new Map<string, ProbeTarget>();
+    const routes = table.defaultRoute ? [...table.routes, table.defaultRoute] : table.routes;
+    for (const route of routes) {
+      const check = route.policy.healthCheck;
+      if (check === undefined) continue;
+      for (const endpoint of route.backend.endpoints) {
+        if (!endpoint.ready) continue;
+        const id = `${endpoint.key}|${check.path}|${check.intervalMs}|${check.timeoutMs}|${check.healthyThreshold}|${check.unhealthyThreshold}`;
+        targets.set(id, { endpoint, check });
+      }
+    }
+    this.active.update(targets);
+    const keys = new Set(membership.keys());
+    this.passive.retain(keys);
+    for (const key of [...this.lastState.keys()]) {
+      if (!keys.has(key)) this.lastState.delete(key);
+      // A route that stopped asking for health checks releases its endpoints: say so.
+      else this.changed(key, 'health check configuration changed');
+    }
+  }
+
+  /** Ends ejections whose time is over. Timers call it; tests with a fake clock call it themselves. */
+  sweep(): void {
+    this.passive.sweep();
+  }
+
+  stop(): void {
+    this.active.stop();
+    this.passive.stop();
+  }
+
+  private peersOf(key: string): Endpoint[][] {
+    return (this.membership.get(key) ?? []).map((b) => b.endpoints.filter((e) => e.ready));
+  }
+
+  private changed(key: string, reason: string): void {
+    const oldState = this.lastState.get(key) ?? 'healthy';
+    const newState = this.state(key);
+    if (newState === oldState) return;
+    if (newState === 'healthy') this.lastState.delete(key);
+    else this.lastState.set(key, newState);
+    const transition = `${oldState}->${newState}`;
+    this.transitions.set(transition, (this.transitions.get(transition) ?? 0) + 1);
+    const at = new Date().toISOString();
+    const seen = new Set<string>();
+    for (const backend of this.membership.get(key) ?? []) {
+      const service = `${backend.namespace}/${backend.service}`;
+      if (seen.has(service)) continue;
+      seen.add(service);
+      const pod = backend.endpoints.find((e) => e.key === key)?.pod;
+      const event: HealthChangeEvent = { endpoint: key, namespace: backend.namespace, service: backend.service, pod, oldState, newState, reason, at };
+      for (const l of this.listeners) {
+        // A listener (a publisher, say) must never break the request that reported the outcome.
+        try {
+          l(event);
+        } catch {
+          this.transitions.set('listener-error', (this.transitions.get('listener-error') ?? 0) + 1);
+        }
+      }
+    }
+  }
+}

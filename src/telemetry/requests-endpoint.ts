@@ -1,0 +1,102 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type AdminServer, sendJson, sendText } from '../admin/admin-server.ts';
+import type { RequestEvent } from './request-event.ts';
+import type { SinkCounters } from './sink.ts';
+import type { RingSink } from './sinks/ring.ts';
+
+/** A live-feed client further behind than this loses events (counted as sink "sse") instead of growing memory. */
+const SSE_MAX_BUFFERED = 1024 * 1024;
+const SSE_HEARTBEAT_MS = 15_000;
+const DEFAULT_LIMIT = 100;
+
+export type EventFilter = (e: RequestEvent) => boolean;
+
+/** `?status=5xx|4xx|404`, `?host=`, `?service=` (name or namespace/name); all must match. */
+export function parseFilter(q: URLSearchParams): EventFilter | string {
+  const tests: EventFilter[] = [];
+  const status = q.get('status');
+  if (status !== null) {
+    const cls = /^([1-5])xx$/i.exec(status);
+    if (cls) {
+      const c = Number(cls[1]);
+      tests.push((e) => Math.floor(e.data.status_code / 100) === c);
+    } else if (/^[1-5]\d\d$/.test(status)) {
+      const code = Number(status);
+      tests.push((e) => e.data.status_code === code);
+    } else {
+      return `status must be like 5xx or 404, got "${status}"`;
+    }
+  }
+  const host = q.get('host');
+  if (host !== null) {
+    const want = host.toLowerCase();
+    tests.push((e) => {
+      const h = e.data.host.toLowerCase();
+      const colon = h.lastIndexOf(':');
+      return h === want || (colon > 0 && !h.endsWith(']') && h.slice(0, colon) === want);
+    });
+  }
+  const service = q.get('service');
+  if (service !== null) {
+    tests.push((e) => e.data.backend !== undefined &&
+      (e.data.backend.service === service || `${e.context.namespace}/${e.data.backend.service}` === service));
+  }
+  return (e) => tests.every((t) => t(e));
+}
+
+/** `GET /api/users 200 12ms → 10.0.1.42:8080`; RAUTA's own answers show their error code instead of a pod. */
+export function formatLine(e: RequestEvent): string {
+  const b = e.data.backend;
+  const target = b?.pod_ip !== undefined ? `${b.pod_ip}:${b.pod_port}` : (e.error?.code ?? '-');
+  return `${e.data.method} ${e.data.path} ${e.data.status_code} ${Math.round(e.data.duration_ms)}ms → ${target}`;
+}
+
+function wantsJson(req: IncomingMessage, url: URL): boolean {
+  const format = url.searchParams.get('format');
+  if (format !== null) return format === 'json';
+  return (req.headers.accept ?? '').includes('application/json');
+}
+
+/** Registers `/requests` and `/requests/stream` on the admin server. Returns a function that ends every live feed. */
+export function mountRequestsEndpoints(admin: AdminServer, ring: RingSink, ringSize: number, sseCounters: SinkCounters): () => void {
+  const streams = new Set<ServerResponse>();
+
+  admin.get('/requests', (req, res, url) => {
+    const filter = parseFilter(url.searchParams);
+    if (typeof filter === 'string') return sendText(res, 400, `${filter}\n`);
+    const rawLimit = url.searchParams.get('limit');
+    const limit = rawLimit === null ? DEFAULT_LIMIT : Number(rawLimit);
+    if (!Number.isInteger(limit) || limit < 0) return sendText(res, 400, `limit must be a non-negative integer, got "${rawLimit}"\n`);
+    const entries = ring.recent(Math.min(limit, ringSize), filter);
+    if (wantsJson(req, url)) return sendJson(res, 200, entries.map((e) => e.event));
+    return sendText(res, 200, entries.map((e) => `${formatLine(e.event)}\n`).join(''));
+  });
+
+  admin.get('/requests/stream', (req, res, url) => {
+    const filter = parseFilter(url.searchParams);
+    if (typeof filter === 'string') return sendText(res, 400, `${filter}\n`);
+    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', 'x-accel-buffering': 'no' });
+    res.write(': rauta live requests\n\n');
+    streams.add(res);
+    const unsubscribe = ring.subscribe((entry) => {
+      if (!filter(entry.event)) return;
+      if (res.writableLength > SSE_MAX_BUFFERED) return sseCounters.dropped();
+      res.write(`data: ${entry.json}\n\n`);
+      sseCounters.published();
+    });
+    const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), SSE_HEARTBEAT_MS);
+    heartbeat.unref();
+    const cleanup = () => {
+      clearInterval(heartbeat);
+      unsubscribe();
+      streams.delete(res);
+    };
+    req.once('close', cleanup);
+    res.once('close', cleanup);
+  });
+
+  return () => {
+    for (const res of streams) res.end();
+    streams.clear();
+  };
+}

@@ -1,0 +1,93 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { RequestEvent } from '../request-event.ts';
+import type { EventSink, SinkCounters } from '../sink.ts';
+
+/** Request latency buckets, seconds: 1 ms … 60 s (the default upstream response timeout). Documented in the README. */
+export const DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+
+const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH']);
+
+/** Label values stay bounded: unknown methods fold into OTHER; unmatched requests get '' for route labels. */
+export function methodLabel(method: string): string {
+  return METHODS.has(method) ? method : 'OTHER';
+}
+
+type RequestLabels = 'namespace' | 'ingress' | 'service' | 'method' | 'code';
+
+/**
+ * Every RAUTA metric, in its own registry (no prom-client global), plus Node's process metrics. As an
+ * event sink it turns request events into the request counters; the rest are set by their owners.
+ */
+export class Metrics implements EventSink {
+  readonly name = 'metrics';
+  readonly registry = new Registry();
+  private readonly requests: Counter<RequestLabels>;
+  private readonly duration: Histogram<Exclude<RequestLabels, 'code'>>;
+  private readonly upstream: Histogram<'namespace' | 'service'>;
+  private readonly backendErrors: Counter<'namespace' | 'service' | 'reason'>;
+  private readonly published: Counter<'sink'>;
+  private readonly dropped: Counter<'sink'>;
+  readonly natsConnected: Gauge;
+  readonly activeConnections: Gauge;
+  private readonly configReloads: Counter<'result'>;
+  readonly ingressRejected: Gauge;
+  /** Label children cached by route+method+code: prom-client hashes label objects on every call otherwise. */
+  private readonly requestChildren = new Map<string, { inc(): void; observe(v: number): void }>();
+
+  constructor() {
+    const registers = [this.registry];
+    this.requests = new Counter({ name: 'rauta_requests_total', help: 'Requests handled, by route and status code (RAUTA\'s own answers included)', labelNames: ['namespace', 'ingress', 'service', 'method', 'code'], registers });
+    this.duration = new Histogram({ name: 'rauta_request_duration_seconds', help: 'Request duration from accept to last byte', labelNames: ['namespace', 'ingress', 'service', 'method'], buckets: DURATION_BUCKETS, registers });
+    this.upstream = new Histogram({ name: 'rauta_upstream_duration_seconds', help: 'Time spent on upstream attempts per request (connect to response end, summed over retries)', labelNames: ['namespace', 'service'], buckets: DURATION_BUCKETS, registers });
+    this.backendErrors = new Counter({ name: 'rauta_backend_errors_total', help: 'Failed upstream attempts, by RAUTA error code', labelNames: ['namespace', 'service', 'reason'], registers });
+    this.published = new Counter({ name: 'rauta_events_published_total', help: 'Events handed to a sink', labelNames: ['sink'], registers });
+    this.dropped = new Counter({ name: 'rauta_events_dropped_total', help: 'Events a sink lost because its bounded queue was full (or it was disconnected too long)', labelNames: ['sink'], registers });
+    this.natsConnected = new Gauge({ name: 'rauta_nats_connected', help: '1 while connected to NATS, else 0 (also 0 when NATS is not configured)', registers });
+    this.activeConnections = new Gauge({ name: 'rauta_active_connections', help: 'Open client connections on the traffic listeners', registers });
+    this.configReloads = new Counter({ name: 'rauta_config_reloads_total', help: 'Route tables applied (success) or configuration that could not be loaded (failure)', labelNames: ['result'], registers });
+    this.ingressRejected = new Gauge({ name: 'rauta_ingress_rejected', help: 'Ingresses with at least one error diagnostic in the live route table', registers });
+    for (const sink of ['ring', 'nats', 'otlp', 'log', 'metrics', 'sse']) {
+      this.published.labels(sink).inc(0);
+      this.dropped.labels(sink).inc(0);
+    }
+    for (const result of ['success', 'failure']) this.configReloads.labels(result).inc(0);
+    collectDefaultMetrics({ register: this.registry });
+  }
+
+  countersFor(sink: string): SinkCounters {
+    const p = this.published.labels(sink);
+    const d = this.dropped.labels(sink);
+    return { published: (n = 1) => p.inc(n), dropped: (n = 1) => d.inc(n) };
+  }
+
+  write(e: RequestEvent): void {
+    const ns = e.context.namespace ?? '';
+    const ingress = e.data.route?.ingress ?? '';
+    const service = e.data.backend?.service ?? '';
+    const method = methodLabel(e.data.method);
+    const code = String(e.data.status_code);
+    const key = `${ns}\0${ingress}\0${service}\0${method}\0${code}`;
+    let child = this.requestChildren.get(key);
+    if (child === undefined) {
+      const counter = this.requests.labels(ns, ingress, service, method, code);
+      const hist = this.duration.labels(ns, ingress, service, method);
+      child = { inc: () => counter.inc(), observe: (v) => hist.observe(v) };
+      this.requestChildren.set(key, child);
+    }
+    child.inc();
+    child.observe(e.data.duration_ms / 1000);
+    if (e.data.upstream_duration_ms !== undefined) this.upstream.labels(ns, service).observe(e.data.upstream_duration_ms / 1000);
+  }
+
+  backendError(namespace: string, service: string, code: string): void {
+    this.backendErrors.labels(namespace, service, code).inc();
+  }
+
+  configReload(result: 'success' | 'failure'): void {
+    this.configReloads.labels(result).inc();
+  }
+
+  async render(): Promise<{ body: string; contentType: string }> {
+    return { body: await this.registry.metrics(), contentType: this.registry.contentType };
+  }
+}

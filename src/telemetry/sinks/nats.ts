@@ -1,0 +1,169 @@
+import { type NatsConnection, connect } from 'nats';
+import type { Logger } from 'pino';
+import type { RequestEvent } from '../request-event.ts';
+import type { EventSink, SinkCounters } from '../sink.ts';
+import { type NatsSettings, natsConnectionOptions } from './nats-options.ts';
+
+export interface NatsPublisherOptions extends NatsSettings {
+  /** Messages held while disconnected; beyond this they are dropped and counted. */
+  readonly bufferSize: number;
+  readonly counters: SinkCounters;
+  readonly onConnectedChange: (connected: boolean) => void;
+  readonly logger: Logger;
+}
+
+const MAX_BACKOFF_MS = 2000;
+
+/** 100 ms, 200 ms, 400 ms … capped at 2 s, plus up to 100 ms of jitter so a fleet does not reconnect in step. */
+export function backoffMs(attempt: number): number {
+  return Math.min(MAX_BACKOFF_MS, 100 * 2 ** Math.min(attempt, 10)) + Math.floor(Math.random() * 100);
+}
+
+/**
+ * Core-NATS publishing that never waits: start-up does not wait for the server, the first connection
+ * is retried forever with backoff (our own loop, so `close()` can stop it), and nats.js reconnects
+ * forever after that. While disconnected, messages wait in a bounded buffer and are flushed on
+ * reconnect; when the buffer is full, new messages are dropped and counted.
+ */
+export class NatsPublisher {
+  private nc: NatsConnection | undefined;
+  private connected = false;
+  private closed = false;
+  private attempt = 0;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private readonly buffer: { subject: string; data: Uint8Array }[] = [];
+  private readonly opts: NatsPublisherOptions;
+  private readonly logger: Logger;
+  private readonly display: string;
+  private readonly connectOptions: ReturnType<typeof natsConnectionOptions>['options'];
+
+  constructor(opts: NatsPublisherOptions) {
+    this.opts = opts;
+    this.logger = opts.logger.child({ component: 'nats' });
+    const { options, display } = natsConnectionOptions(opts);
+    this.display = display;
+    this.connectOptions = {
+      ...options,
+      reconnect: true,
+      maxReconnectAttempts: -1,
+      reconnectDelayHandler: () => backoffMs(this.attempt++),
+      timeout: 2000,
+      pingInterval: 10_000,
+      maxPingOut: 2,
+    };
+  }
+
+  get isConnected(): boolean {
+    return this.connected;
+  }
+
+  /** Begins connecting in the background; returns at once. */
+  start(): void {
+    void this.tryConnect();
+  }
+
+  publish(subject: string, data: Uint8Array): void {
+    if (this.connected && this.nc !== undefined) {
+      try {
+        this.nc.publish(subject, data);
+        this.opts.counters.published();
+        return;
+      } catch {
+        // Closed under us (close() racing a drain): fall through to the buffer.
+      }
+    }
+    if (this.closed || this.buffer.length >= this.opts.bufferSize) {
+      this.opts.counters.dropped();
+      return;
+    }
+    this.buffer.push({ subject, data });
+  }
+
+  private async tryConnect(): Promise<void> {
+    if (this.closed) return;
+    try {
+      const nc = await connect(this.connectOptions);
+      if (this.closed) {
+        await nc.close();
+        return;
+      }
+      this.nc = nc;
+      this.attempt = 0;
+      this.setConnected(true);
+      this.logger.info({ servers: this.display }, 'connected to NATS');
+      void this.watch(nc);
+      void nc.closed().then((err) => {
+        this.setConnected(false);
+        if (err && !this.closed) this.logger.error({ err: err.message }, 'NATS connection closed');
+      });
+    } catch (err) {
+      const delay = backoffMs(this.attempt++);
+      if (this.attempt === 1 || this.attempt % 20 === 0) {
+        this.logger.warn({ servers: this.display, err: (err as Error).message, retry_ms: delay, attempts: this.attempt }, 'NATS not reachable; retrying in the background');
+      }
+      this.retryTimer = setTimeout(() => void this.tryConnect(), delay);
+      this.retryTimer.unref();
+    }
+  }
+
+  private async watch(nc: NatsConnection): Promise<void> {
+    for await (const s of nc.status()) {
+      if (s.type === 'disconnect') {
+        this.setConnected(false);
+        this.logger.warn({ server: String(s.data) }, 'NATS disconnected; buffering events');
+      } else if (s.type === 'reconnect') {
+        this.attempt = 0;
+        this.setConnected(true);
+        this.logger.info({ server: String(s.data), buffered: this.buffer.length }, 'NATS reconnected');
+      }
+    }
+  }
+
+  private setConnected(connected: boolean): void {
+    if (this.connected === connected) return;
+    this.connected = connected;
+    this.opts.onConnectedChange(connected);
+    if (connected) this.flush();
+  }
+
+  private flush(): void {
+    const pending = this.buffer.splice(0);
+    for (const m of pending) this.publish(m.subject, m.data);
+  }
+
+  async close(timeoutMs = 2000): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.retryTimer);
+    const nc = this.nc;
+    if (nc === undefined) return;
+    this.setConnected(false);
+    // Flush what nats.js holds, but never let a hung server hold up shutdown.
+    const timer = new Promise<void>((r) => setTimeout(r, timeoutMs).unref());
+    await Promise.race([nc.drain().catch(() => nc.close()), timer]);
+    if (!nc.isClosed()) await nc.close().catch(() => {});
+  }
+}
+
+/** Request events → `rauta.requests` (and the optional mirror subject, e.g. `observations.rauta`). */
+export class NatsSink implements EventSink {
+  readonly name = 'nats';
+  private readonly publisher: NatsPublisher;
+  private readonly subject: string;
+  private readonly mirror: string | undefined;
+
+  constructor(publisher: NatsPublisher, subject: string, mirror: string | undefined) {
+    this.publisher = publisher;
+    this.subject = subject;
+    this.mirror = mirror;
+  }
+
+  write(_event: RequestEvent, json: string): void {
+    const data = Buffer.from(json);
+    this.publisher.publish(this.subject, data);
+    if (this.mirror !== undefined) this.publisher.publish(this.mirror, data);
+  }
+
+  close(): Promise<void> {
+    return this.publisher.close();
+  }
+}

@@ -1,0 +1,137 @@
+import { OTLPTraceExporter as HttpJsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { OTLPTraceExporter as HttpProtoExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import {
+  AlwaysOffSampler, AlwaysOnSampler, BasicTracerProvider, BatchSpanProcessor, ParentBasedSampler,
+  type ReadableSpan, type Sampler, type SpanExporter, TraceIdRatioBasedSampler,
+} from '@opentelemetry/sdk-trace-base';
+import type { Logger } from 'pino';
+import type { SinkCounters } from '../sink.ts';
+
+/** The standard OTEL_* variables RAUTA honours (read through RAUTA's settings, so flags work too). */
+export interface OtlpSettings {
+  readonly endpoint: string | undefined;
+  readonly tracesEndpoint: string | undefined;
+  readonly protocol: 'http/protobuf' | 'http/json';
+  readonly tracesProtocol: 'http/protobuf' | 'http/json' | undefined;
+  readonly serviceName: string;
+  readonly sampler: string;
+  readonly samplerArg: string | undefined;
+  readonly resourceAttributes: string | undefined;
+  readonly scheduleDelayMs: number;
+  readonly maxQueueSize: number;
+  readonly exportTimeoutMs: number;
+}
+
+export class TracingConfigError extends Error {
+  readonly code = 'RAUTA_ERR_TRACING_CONFIG';
+}
+
+/** The URL spans are posted to: the traces endpoint as given, else `<endpoint>/v1/traces` (OTLP spec). */
+export function tracesUrl(s: OtlpSettings): string | undefined {
+  if (s.tracesEndpoint !== undefined) return s.tracesEndpoint;
+  if (s.endpoint === undefined) return undefined;
+  return `${s.endpoint.replace(/\/+$/, '')}/v1/traces`;
+}
+
+/** OTEL_TRACES_SAMPLER (+ _ARG) as the SDK spec defines them; default parentbased_always_on. */
+export function samplerFrom(name: string, arg: string | undefined): Sampler {
+  const ratio = () => {
+    const r = arg === undefined ? 1 : Number(arg);
+    if (!Number.isFinite(r) || r < 0 || r > 1) throw new TracingConfigError(`OTEL_TRACES_SAMPLER_ARG must be a ratio 0..1, got "${arg}"`);
+    return new TraceIdRatioBasedSampler(r);
+  };
+  switch (name) {
+    case 'always_on': return new AlwaysOnSampler();
+    case 'always_off': return new AlwaysOffSampler();
+    case 'traceidratio': return ratio();
+    case 'parentbased_always_on': return new ParentBasedSampler({ root: new AlwaysOnSampler() });
+    case 'parentbased_always_off': return new ParentBasedSampler({ root: new AlwaysOffSampler() });
+    case 'parentbased_traceidratio': return new ParentBasedSampler({ root: ratio() });
+    default: throw new TracingConfigError(`OTEL_TRACES_SAMPLER "${name}" is not supported`);
+  }
+}
+
+/** OTEL_RESOURCE_ATTRIBUTES: `key=value,key2=value2`, values percent-encoded (W3C Baggage octets). */
+export function parseResourceAttributes(raw: string | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (raw === undefined) return out;
+  for (const pair of raw.split(',')) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) continue;
+    const key = pair.slice(0, eq).trim();
+    try {
+      out[key] = decodeURIComponent(pair.slice(eq + 1).trim());
+    } catch {
+      out[key] = pair.slice(eq + 1).trim();
+    }
+  }
+  return out;
+}
+
+type ExportCallback = Parameters<SpanExporter['export']>[1];
+
+/**
+ * Counts what reaches the collector (sink "otlp") and logs failures at most every 30 s: the SDK only
+ * reports them through its global diag logger, which RAUTA does not install.
+ */
+class CountingExporter implements SpanExporter {
+  private readonly inner: SpanExporter;
+  private readonly counters: SinkCounters;
+  private readonly logger: Logger;
+  private lastWarn = 0;
+
+  constructor(inner: SpanExporter, counters: SinkCounters, logger: Logger) {
+    this.inner = inner;
+    this.counters = counters;
+    this.logger = logger;
+  }
+
+  export(spans: ReadableSpan[], done: ExportCallback): void {
+    this.inner.export(spans, (result) => {
+      if (result.code === 0) this.counters.published(spans.length);
+      else {
+        this.counters.dropped(spans.length);
+        const now = Date.now();
+        if (now - this.lastWarn > 30_000) {
+          this.lastWarn = now;
+          this.logger.warn({ err: result.error?.message, spans: spans.length }, 'OTLP export failed; spans dropped');
+        }
+      }
+      done(result);
+    });
+  }
+
+  shutdown(): Promise<void> {
+    return this.inner.shutdown();
+  }
+
+  forceFlush(): Promise<void> {
+    return this.inner.forceFlush?.() ?? Promise.resolve();
+  }
+}
+
+/**
+ * A tracer provider of our own, never registered globally (no auto-instrumentation, no module state).
+ * Export runs in the BatchSpanProcessor's background timer with a bounded queue: a dead or hanging
+ * collector costs dropped spans, never request latency.
+ */
+export function createTracerProvider(s: OtlpSettings, counters: SinkCounters, logger: Logger): { provider: BasicTracerProvider; url: string; protocol: string } | undefined {
+  const url = tracesUrl(s);
+  if (url === undefined) return undefined;
+  const protocol = s.tracesProtocol ?? s.protocol;
+  const exporterConfig = { url, timeoutMillis: s.exportTimeoutMs, concurrencyLimit: 2 };
+  const exporter = protocol === 'http/json' ? new HttpJsonExporter(exporterConfig) : new HttpProtoExporter(exporterConfig);
+  const resource = resourceFromAttributes({ ...parseResourceAttributes(s.resourceAttributes), 'service.name': s.serviceName });
+  const provider = new BasicTracerProvider({
+    resource,
+    sampler: samplerFrom(s.sampler, s.samplerArg),
+    spanProcessors: [new BatchSpanProcessor(new CountingExporter(exporter, counters, logger), {
+      maxQueueSize: s.maxQueueSize,
+      maxExportBatchSize: Math.min(512, s.maxQueueSize),
+      scheduledDelayMillis: s.scheduleDelayMs,
+      exportTimeoutMillis: s.exportTimeoutMs,
+    })],
+  });
+  return { provider, url, protocol };
+}

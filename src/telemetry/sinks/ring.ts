@@ -1,0 +1,58 @@
+import type { RequestEvent } from '../request-event.ts';
+import type { EventSink, SinkCounters } from '../sink.ts';
+
+export interface RingEntry {
+  readonly event: RequestEvent;
+  readonly json: string;
+}
+
+export type RingListener = (entry: RingEntry) => void;
+
+/**
+ * The last N request events in memory (`RAUTA_RING_SIZE`), always on: with no NATS this is the whole
+ * event pipeline. Also the source of the live feed (`/requests/stream`) through listeners.
+ */
+export class RingSink implements EventSink {
+  readonly name = 'ring';
+  private readonly entries: (RingEntry | undefined)[];
+  private next = 0;
+  private count = 0;
+  private readonly listeners = new Set<RingListener>();
+  private readonly counters: SinkCounters;
+
+  constructor(size: number, counters: SinkCounters) {
+    this.entries = new Array(size);
+    this.counters = counters;
+  }
+
+  write(event: RequestEvent, json: string): void {
+    const entry = { event, json };
+    if (this.entries.length > 0) {
+      this.entries[this.next] = entry;
+      this.next = (this.next + 1) % this.entries.length;
+      if (this.count < this.entries.length) this.count++;
+    }
+    this.counters.published();
+    for (const l of this.listeners) l(entry);
+  }
+
+  /** Newest first; stops after `limit` entries that pass `keep`. */
+  recent(limit: number, keep: (e: RequestEvent) => boolean = () => true): RingEntry[] {
+    const out: RingEntry[] = [];
+    const n = this.entries.length;
+    for (let i = 1; i <= this.count && out.length < limit; i++) {
+      const e = this.entries[(this.next - i + n) % n];
+      if (e !== undefined && keep(e.event)) out.push(e);
+    }
+    return out;
+  }
+
+  subscribe(listener: RingListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  get subscribers(): number {
+    return this.listeners.size;
+  }
+}

@@ -1,0 +1,137 @@
+import type { Server } from 'node:http';
+import type { Logger } from 'pino';
+import type { AdminServer } from '../admin/admin-server.ts';
+import type { Config } from '../config/settings.ts';
+import type { RequestObserver } from '../proxy/request-record.ts';
+import type { ReconcilerHooks } from '../reconciler.ts';
+import { EventBus } from './bus.ts';
+import { type BackendHealthChange, ControlEventBuilder } from './control-events.ts';
+import { TelemetryObserver } from './observer.ts';
+import type { EventIdentity } from './request-event.ts';
+import { mountRequestsEndpoints } from './requests-endpoint.ts';
+import { compileRequestEventSerializer } from './serialize.ts';
+import { AccessLogSink, asyncStdout } from './sinks/access-log.ts';
+import { Metrics } from './sinks/metrics.ts';
+import { NatsPublisher, NatsSink } from './sinks/nats.ts';
+import { createTracerProvider } from './sinks/otlp-setup.ts';
+import { RingSink } from './sinks/ring.ts';
+import { OtelTracing, PassiveTraceIds, type RequestTracing } from './tracing.ts';
+import { UlidGenerator } from './ulid.ts';
+
+export const BACKENDS_SUBJECT = 'rauta.backends';
+export const CONFIG_SUBJECT = 'rauta.config';
+
+export interface Telemetry {
+  readonly observer: RequestObserver;
+  readonly metrics: Metrics;
+  readonly ring: RingSink;
+  readonly bus: EventBus;
+  /** Pass to the Reconciler: config reload metrics and `rauta.config` events. */
+  readonly reconcilerHooks: ReconcilerHooks;
+  /** Counts open client connections of a traffic listener (`rauta_active_connections`). */
+  trackConnections(server: Server): void;
+  /** `rauta.backends`: call from the health checker's state-change callback. */
+  publishBackendChange(change: BackendHealthChange): void;
+  publishConfigApplied(...args: Parameters<ControlEventBuilder['configApplied']>): void;
+  publishIngressRejected(...args: Parameters<ControlEventBuilder['ingressRejected']>): void;
+  /** A configuration that could not be loaded (`rauta_config_reloads_total{result="failure"}`). */
+  configReloadFailed(): void;
+  /** Flushes queued events, stops the live feeds, closes NATS and the span exporter (each bounded in time). */
+  stop(): Promise<void>;
+}
+
+/** Wires the event pipeline: one bus, the sinks the configuration enables, the admin endpoints. */
+export function startTelemetry(config: Config, logger: Logger, admin: AdminServer): Telemetry {
+  const log = logger.child({ component: 'telemetry' });
+  const identity: EventIdentity = { cluster: config.clusterName, node: config.nodeName };
+  const ids = new UlidGenerator();
+  const metrics = new Metrics();
+  const bus = new EventBus({ queueSize: config.eventQueueSize, serialize: compileRequestEventSerializer(), counters: (s) => metrics.countersFor(s) });
+
+  const ring = new RingSink(config.ringSize, metrics.countersFor('ring'));
+  bus.add(ring);
+  bus.add(metrics);
+  if (config.accessLog) bus.add(new AccessLogSink(asyncStdout(metrics.countersFor('log')), metrics.countersFor('log')));
+
+  let nats: NatsPublisher | undefined;
+  if (config.natsUrl !== undefined) {
+    nats = new NatsPublisher({
+      url: config.natsUrl,
+      credsFile: config.natsCreds,
+      token: config.natsToken,
+      bufferSize: config.natsBufferSize,
+      counters: metrics.countersFor('nats'),
+      onConnectedChange: (up) => metrics.natsConnected.set(up ? 1 : 0),
+      logger,
+    });
+    bus.add(new NatsSink(nats, config.natsSubject, config.natsMirrorSubject));
+    nats.start();
+    log.info({ subject: config.natsSubject, mirror: config.natsMirrorSubject, control_subjects: [BACKENDS_SUBJECT, CONFIG_SUBJECT] }, `events go to NATS ${config.natsSubject} and the ring buffer at :${config.adminPort}/requests`);
+  } else {
+    metrics.natsConnected.set(0);
+    log.info(`no NATS_URL: events go to the ring buffer at :${config.adminPort}/requests only`);
+  }
+
+  let tracing: RequestTracing = new PassiveTraceIds();
+  const otlp = createTracerProvider({
+    endpoint: config.otelExporterOtlpEndpoint,
+    tracesEndpoint: config.otelExporterOtlpTracesEndpoint,
+    protocol: config.otelExporterOtlpProtocol,
+    tracesProtocol: config.otelExporterOtlpTracesProtocol as 'http/protobuf' | 'http/json' | undefined,
+    serviceName: config.otelServiceName,
+    sampler: config.otelTracesSampler,
+    samplerArg: config.otelTracesSamplerArg,
+    resourceAttributes: config.otelResourceAttributes,
+    scheduleDelayMs: config.otelBspScheduleDelay,
+    maxQueueSize: config.otelBspMaxQueueSize,
+    exportTimeoutMs: config.otelExporterOtlpTimeout,
+  }, metrics.countersFor('otlp'), log);
+  if (otlp !== undefined) {
+    tracing = new OtelTracing(otlp.provider, config.eventIncludeQuery);
+    log.info({ url: otlp.url, protocol: otlp.protocol, service: config.otelServiceName, sampler: config.otelTracesSampler }, 'OTLP tracing on');
+  }
+
+  const observer = new TelemetryObserver({ tracing, bus, metrics, eventOptions: { ...identity, includeQuery: config.eventIncludeQuery, ids }, logger: log });
+  const control = new ControlEventBuilder(ids, identity);
+  const publishControl = (subject: string, event: unknown) => nats?.publish(subject, Buffer.from(JSON.stringify(event)));
+
+  admin.get('/metrics', async (_req, res) => {
+    const { body, contentType } = await metrics.render();
+    res.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-store' });
+    res.end(body);
+  });
+  const endStreams = mountRequestsEndpoints(admin, ring, config.ringSize, metrics.countersFor('sse'));
+
+  const publishConfigApplied: Telemetry['publishConfigApplied'] = (applied) => publishControl(CONFIG_SUBJECT, control.configApplied(applied));
+  const publishIngressRejected: Telemetry['publishIngressRejected'] = (d) => publishControl(CONFIG_SUBJECT, control.ingressRejected(d));
+
+  return {
+    observer,
+    metrics,
+    ring,
+    bus,
+    reconcilerHooks: {
+      onApplied(applied) {
+        metrics.configReload('success');
+        const rejected = new Set(applied.table.diagnostics.filter((d) => d.severity === 'error' && d.ingress !== '').map((d) => `${d.namespace}/${d.ingress}`));
+        metrics.ingressRejected.set(rejected.size);
+        publishConfigApplied(applied);
+      },
+      onNewDiagnostic: publishIngressRejected,
+    },
+    trackConnections(server) {
+      server.on('connection', (socket) => {
+        metrics.activeConnections.inc();
+        socket.once('close', () => metrics.activeConnections.dec());
+      });
+    },
+    publishBackendChange: (change) => publishControl(BACKENDS_SUBJECT, control.backendChange(change)),
+    publishConfigApplied,
+    publishIngressRejected,
+    configReloadFailed: () => metrics.configReload('failure'),
+    async stop() {
+      endStreams();
+      await Promise.all([bus.close(), tracing.shutdown()]);
+    },
+  };
+}
