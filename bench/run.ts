@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadTool, runLoad } from './load.ts';
@@ -66,6 +66,9 @@ async function main(): Promise<void> {
   log(`RAUTA bench — ${new Date().toISOString()}`);
   log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}; node ${process.version}; load: ${loadTool()}${loadTool() === 'autocannon' ? ' (fallback: wrk not installed)' : ''}; cores: load+upstream=${LOAD_CORE}${pinnedSelf ? '' : ' (taskset unavailable: not pinned)'}, target=${TARGET_CORE}`);
 
+  const loadBefore = loadavg()[0];
+  // Other work on the machine skews every figure; say how busy it was (CPU µs/req is the steadier column).
+  log(`load average at start: ${loadBefore.toFixed(2)} on ${cpus().length} cores${loadBefore > cpus().length * 0.5 ? ' — the machine is busy with other work: req/s will be low and noisy' : ''}`);
   const upstream = await startUpstream(dir, loadCore);
   if (!hasNginx()) log('upstream: nginx is NOT installed — using the tiny Node fallback server (apt-get install nginx for the real comparison)');
   const set = new TargetSet();
@@ -136,6 +139,7 @@ async function main(): Promise<void> {
     const result = {
       timestamp: new Date().toISOString(),
       machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version, nginx: hasNginx() ? version('/usr/sbin/nginx', ['-v']) : null, load: loadTool() },
+      loadAverage: { start: loadBefore, end: loadavg()[0] },
       settings: { rounds, seconds, connections, latencyConnections: latConns, latencySeconds: latSeconds, loadCore, targetCore: TARGET_CORE, upstream: upstream.kind },
       targets: rows,
       goals: cs,
