@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import type { Endpoint } from '../routing/types.ts';
 import { ErrorKinds, ProxyError, upstreamFailure } from './errors.ts';
@@ -15,6 +16,8 @@ export interface AttemptOptions {
   readonly responseTimeoutMs: number;
   readonly hasBody: boolean;
   readonly requestId: string;
+  /** Request body bytes handed to the backend. */
+  onBytesIn?(n: number): void;
   /** Response body bytes relayed to the client. */
   onBytesOut(n: number): void;
 }
@@ -55,6 +58,14 @@ function classify(err: Error, connected: boolean, endpointKey: string, o: Attemp
  */
 export function forwardAttempt(o: AttemptOptions): Promise<AttemptResult> {
   return new Promise((resolve) => {
+    // The client may have left during an earlier attempt: its 'close' is gone, so start nothing.
+    if (o.res.destroyed || o.req.socket.destroyed) {
+      resolve({ error: new ProxyError(ErrorKinds.clientAborted, 'client closed the connection before the request was forwarded'), responded: false, bodySent: false, statusCode: undefined });
+      return;
+    }
+    // Held until the connection is up (undici resumes it when it writes the body): bytes that flowed
+    // earlier would be lost, and a connect failure must leave the body untouched for a retry.
+    if (o.hasBody) o.req.pause();
     const handler = new RelayHandler(o, resolve);
     o.res.once('close', handler.onClientClose);
     o.dispatcher.dispatch({
@@ -62,14 +73,38 @@ export function forwardAttempt(o: AttemptOptions): Promise<AttemptResult> {
       origin: `http://${o.endpoint.key}`,
       method: (o.req.method ?? 'GET') as Dispatcher.HttpMethod,
       path: o.req.url ?? '/',
-      headers: o.headers,
-      body: o.hasBody ? o.req : null,
+      headers: o.hasBody ? withoutFraming(o.headers) : o.headers,
+      body: !o.hasBody ? null : handler.chunked ? Readable.from(relayChunks(o.req, o.onBytesIn), { objectMode: false }) : o.req,
       headersTimeout: o.responseTimeoutMs,
       bodyTimeout: o.responseTimeoutMs,
       // Responses are relayed as they are; a backend's `Upgrade` is handled by the WebSocket path.
       reset: false,
     }, handler);
   });
+}
+
+/**
+ * undici frames a streamed body itself (chunked unless Content-Length is given) and refuses a
+ * Transfer-Encoding header, so one the caller added to keep the framing is dropped here.
+ */
+function withoutFraming(headers: string[]): string[] {
+  for (let i = 0; i < headers.length; i += 2) {
+    if (headers[i].length === 17 && headers[i].toLowerCase() === 'transfer-encoding') {
+      return headers.filter((_, j) => j !== i && j !== i + 1);
+    }
+  }
+  return headers;
+}
+
+/**
+ * A chunked request body goes on chunked (undici would otherwise send Content-Length when the whole body
+ * had already arrived): a stream over an async iterable has no length it could know in advance.
+ */
+async function* relayChunks(req: IncomingMessage, count: ((n: number) => void) | undefined): AsyncGenerator<Buffer> {
+  for await (const chunk of req) {
+    count?.((chunk as Buffer).length);
+    yield chunk as Buffer;
+  }
 }
 
 /**
@@ -86,10 +121,13 @@ class RelayHandler implements Dispatcher.DispatchHandler {
   private bodySent = false;
   private statusCode: number | undefined;
   private pending: Buffer | undefined;
+  /** The client sent the body chunked; it is relayed chunked. */
+  readonly chunked: boolean;
 
   constructor(o: AttemptOptions, resolve: (r: AttemptResult) => void) {
     this.o = o;
     this.resolve = resolve;
+    this.chunked = o.hasBody && o.req.headers['transfer-encoding'] !== undefined;
   }
 
   private done(error: ProxyError | undefined): void {
@@ -119,7 +157,11 @@ class RelayHandler implements Dispatcher.DispatchHandler {
       controller.abort(new ProxyError(ErrorKinds.clientAborted, 'client gone before the upstream connection'));
       return;
     }
-    if (this.o.hasBody) this.bodySent = true;
+    if (this.o.hasBody) {
+      this.bodySent = true;
+      const count = this.o.onBytesIn;
+      if (count !== undefined && !this.chunked) this.o.req.on('data', (chunk: Buffer) => count(chunk.length));
+    }
   }
 
   onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, _headers: unknown, statusMessage?: string): void {

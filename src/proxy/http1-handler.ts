@@ -121,7 +121,6 @@ async function handle(deps: ProxyDeps, req: IncomingMessage, res: ServerResponse
 
   const contentLength = req.headers['content-length'];
   const hasBody = req.headers['transfer-encoding'] !== undefined || (contentLength !== undefined && contentLength !== '0');
-  if (hasBody) req.on('data', (chunk: Buffer) => { rec.bytesIn += chunk.length; });
 
   const input: PickInput = { clientIp: rec.clientIp, path: rec.path, headers: req.headers };
   const maxAttempts = 1 + route.policy.retries;
@@ -148,6 +147,7 @@ async function handle(deps: ProxyDeps, req: IncomingMessage, res: ServerResponse
     const result = await forwardAttempt({
       endpoint, req, res, headers, dispatcher: deps.upstream, hasBody, requestId: rec.requestId,
       connectTimeoutMs: deps.connectTimeoutMs, responseTimeoutMs: deps.responseTimeoutMs,
+      onBytesIn: (n) => { rec.bytesIn += n; },
       onBytesOut: (n) => { rec.bytesOut += n; },
     });
     deps.inFlight.dec(endpoint.key);
