@@ -32,6 +32,7 @@ const { values: args } = parseArgs({
     'soak-seconds': { type: 'string', default: '120' },
     profile: { type: 'boolean', default: false },
     'profile-target': { type: 'string', default: 'rauta-bare' },
+    'rauta-node-flags': { type: 'string', default: '' },
   },
 });
 
@@ -87,7 +88,9 @@ async function main(): Promise<void> {
 
     const targets = wanted.filter((w) => hasNginx() || w !== 'nginx');
     if (targets.length < wanted.length) log('nginx target skipped: nginx not installed (apt-get install nginx)');
-    await set.start(dir, upstream, targets);
+    const rautaNodeFlags = args['rauta-node-flags'].split(' ').filter(Boolean);
+    if (rautaNodeFlags.length > 0) log(`rauta targets run with node ${rautaNodeFlags.join(' ')}`);
+    await set.start(dir, upstream, targets, { rautaNodeFlags });
     for (const t of set.targets) log(`  ${t.name.padEnd(10)} :${t.port}  ${t.note}`);
 
     const ticks = clockTicks();
@@ -140,7 +143,7 @@ async function main(): Promise<void> {
       timestamp: new Date().toISOString(),
       machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version, nginx: hasNginx() ? version('/usr/sbin/nginx', ['-v']) : null, load: loadTool() },
       loadAverage: { start: loadBefore, end: loadavg()[0] },
-      settings: { rounds, seconds, connections, latencyConnections: latConns, latencySeconds: latSeconds, loadCore, targetCore: TARGET_CORE, upstream: upstream.kind },
+      settings: { rautaNodeFlags: args['rauta-node-flags'], rounds, seconds, connections, latencyConnections: latConns, latencySeconds: latSeconds, loadCore, targetCore: TARGET_CORE, upstream: upstream.kind },
       targets: rows,
       goals: cs,
       telemetryReceived: telemetry,
