@@ -1,15 +1,17 @@
 import { Agent } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
+import type { Server } from 'node:net';
 import type { Logger } from 'pino';
 import { AdminServer, sendJson, sendText } from './admin/admin-server.ts';
 import { routesView } from './admin/routes-view.ts';
+import { registerWebUi } from './admin/web-ui.ts';
 import type { Config } from './config/settings.ts';
 import { ActiveRequests } from './proxy/active-requests.ts';
 import type { ProxyDeps } from './proxy/http1-handler.ts';
 import { createHttpServer } from './proxy/http-server.ts';
 import { InFlight } from './proxy/in-flight.ts';
 import { startLoadBalancing } from './proxy/load-balancing.ts';
+import { type Protocols, createProtocols } from './proxy/protocols.ts';
 import { RouteState } from './proxy/route-state.ts';
 import { createUpstreamClient } from './proxy/upstream-client.ts';
 import { Reconciler } from './reconciler.ts';
@@ -21,7 +23,9 @@ import { startTelemetry } from './telemetry/telemetry.ts';
 
 export interface Rauta {
   readonly httpPort: number;
+  readonly httpsPort: number;
   readonly adminPort: number;
+  readonly protocols: Protocols;
   readonly routes: RouteState;
   readonly reconciler: Reconciler;
   /** Graceful: readiness off, stop accepting, let in-flight requests finish within the grace period. */
@@ -51,7 +55,8 @@ export async function startRauta(config: Config, logger: Logger): Promise<Rauta>
   const admin = new AdminServer(logger);
   const telemetry = startTelemetry(config, logger, admin);
   balancing.onHealthChange((e) => telemetry.publishBackendChange(backendChangeOf(e)));
-  const reconciler = new Reconciler(routes, { ingressClass: config.ingressClass, controllerName: config.controllerName }, logger, telemetry.reconcilerHooks);
+  const reconciler = new Reconciler(routes, { ingressClass: config.ingressClass, controllerName: config.controllerName, defaultCertificate: config.defaultCertificate }, logger, telemetry.reconcilerHooks);
+  const protocols = await createProtocols(config, routes, logger);
   const active = new ActiveRequests();
   let draining = false;
 
@@ -76,6 +81,7 @@ export async function startRauta(config: Config, logger: Logger): Promise<Rauta>
     connectTimeoutMs: config.upstreamConnectTimeoutSeconds * 1000,
     responseTimeoutMs: config.upstreamResponseTimeoutSeconds * 1000,
     draining: () => draining,
+    forwardH2c: protocols.forwardH2c,
   };
 
   const source = createSource(config, logger);
@@ -89,6 +95,8 @@ export async function startRauta(config: Config, logger: Logger): Promise<Rauta>
     const cur = reconciler.current;
     sendJson(res, 200, routesView(routes.table, { fingerprint: cur?.fingerprint ?? '', appliedAt: cur?.appliedAt }));
   });
+  const ui = registerWebUi(admin, { config, table: () => routes.table, applied: () => reconciler.current, telemetry: telemetry.status });
+  if (ui.missingAssets.length > 0) logger.warn({ missing: ui.missingAssets }, 'web UI assets missing; the page at / will not work');
 
   const http = createHttpServer(deps, {
     maxHeaderSize: config.maxHeaderSize,
@@ -99,8 +107,9 @@ export async function startRauta(config: Config, logger: Logger): Promise<Rauta>
 
   const adminPort = await listen(admin.server, config.adminPort, config.adminBindAddress);
   await source.start((objects) => reconciler.apply(objects));
-  const httpPort = await listen(http, config.httpPort, config.bindAddress);
-  logger.info({ http: `${config.bindAddress}:${httpPort}`, admin: `${config.adminBindAddress}:${adminPort}`, mode: config.config ? 'standalone' : 'kubernetes' }, 'rauta listening');
+  const httpPort = await listen(protocols.plain(http, deps), config.httpPort, config.bindAddress);
+  const httpsPort = await protocols.listenHttps(deps);
+  logger.info({ http: `${config.bindAddress}:${httpPort}`, https: `${config.bindAddress}:${httpsPort}`, admin: `${config.adminBindAddress}:${adminPort}`, mode: config.config ? 'standalone' : 'kubernetes' }, 'rauta listening');
 
   let shutdownPromise: Promise<void> | undefined;
   const shutdown = () => {
@@ -108,12 +117,14 @@ export async function startRauta(config: Config, logger: Logger): Promise<Rauta>
       draining = true;
       logger.info({ in_flight: active.size, grace_s: config.shutdownGraceSeconds }, 'shutting down: no new connections, draining');
       http.close();
+      protocols.stopAccepting();
       http.closeIdleConnections();
       const idleTicker = setInterval(() => http.closeIdleConnections(), 100);
       const drained = await active.waitIdle(config.shutdownGraceSeconds * 1000);
       clearInterval(idleTicker);
       if (!drained) logger.warn({ in_flight: active.size }, 'grace period over; closing remaining connections');
       http.closeAllConnections();
+      protocols.close();
       await source.stop();
       balancing.stop();
       agent.destroy();
@@ -126,5 +137,5 @@ export async function startRauta(config: Config, logger: Logger): Promise<Rauta>
     return shutdownPromise;
   };
 
-  return { httpPort, adminPort, routes, reconciler, shutdown };
+  return { httpPort, httpsPort, adminPort, protocols, routes, reconciler, shutdown };
 }

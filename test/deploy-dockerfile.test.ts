@@ -134,7 +134,7 @@ describe('deploy - Dockerfile', () => {
         assert.ok(!ignored(src, ignore), `COPY source ${src} is not excluded by .dockerignore`);
       }
     }
-    for (const needed of ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'src/cli.ts', 'schemas/x.json']) {
+    for (const needed of ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'src/cli.ts', 'schemas/x.json', 'scripts/copy-ui.ts']) {
       assert.ok(!ignored(needed, ignore), `${needed} reaches the build`);
     }
     for (const kept of ['node_modules', '.git', 'dist', 'test', 'deploy', 'integrations', '.env', 'docker-compose.yml']) {

@@ -2,7 +2,13 @@ import assert from 'node:assert/strict';
 import type { RequestListener } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { echoHandler } from '../src/demo/echo-server.ts';
+import { BackendHealth } from '../src/proxy/health/backend-health.ts';
+import type { HealthChangeEvent } from '../src/proxy/health/types.ts';
+import { RouteTable } from '../src/routing/route-table.ts';
+import type { Backend, Route } from '../src/routing/types.ts';
+import { DEFAULT_POLICY } from '../src/translate/annotations.ts';
 import { getJson } from './support/client.ts';
+import { endpoint } from './support/endpoints.ts';
 import { type RunningRauta, startStandalone } from './support/harness.ts';
 import { endpointSlice, ingress, ingressClass, service, toYaml } from './support/manifests.ts';
 import { Pods, eventually, hit, load, tally } from './support/pods.ts';
@@ -94,5 +100,36 @@ describe('health - active probes', () => {
     await new Promise((r) => setTimeout(r, 500));
     assert.equal(probes.get('api-2') ?? 0, before2, 'api-2 left the table: no more probes');
     assert.ok((probes.get('api-0') ?? 0) > before0, 'api-0 is still probed');
+  });
+});
+
+describe('health - active probe events', () => {
+  it('emits typed healthy → unhealthy → healthy events with the reason', async (t) => {
+    let status = 500;
+    const pods = await Pods.start('probe', ['127.0.10.9'], () => (_req, res) => { res.writeHead(status).end(); });
+    const health = new BackendHealth({ failureThreshold: 5, baseEjectionMs: 30_000, maxEjectionMs: 300_000, maxEjectionPercent: 50, probeConcurrency: 2 });
+    t.after(async () => {
+      health.stop();
+      await pods.close();
+    });
+    const events: HealthChangeEvent[] = [];
+    health.onChange((e) => events.push(e));
+    const ep = endpoint('127.0.10.9', pods.port, { pod: 'probe-0' });
+    const backend: Backend = { id: 'ops/probe:80', namespace: 'ops', service: 'probe', servicePort: '80', endpoints: [ep] };
+    const check = { path: '/ready', intervalMs: 50, timeoutMs: 500, healthyThreshold: 1, unhealthyThreshold: 2 };
+    const route: Route = { ingress: { namespace: 'ops', name: 'probe' }, host: 'probe.test', path: '/', pathType: 'Prefix', backend, policy: { ...DEFAULT_POLICY, healthCheck: check }, tls: false };
+    health.useTable(new RouteTable({ routes: [route], backends: [backend], diagnostics: [], certificates: [], ingresses: ['ops/probe'] }));
+
+    await eventually(async () => events.length === 1, 3000, 'the unhealthy event');
+    assert.deepEqual({ ...events[0], at: '' }, {
+      endpoint: ep.key, namespace: 'ops', service: 'probe', pod: 'probe-0', oldState: 'healthy', newState: 'unhealthy',
+      reason: '2 consecutive failing probes of /ready (last: status 500)', at: '',
+    });
+    assert.equal(health.isHealthy(ep), false);
+    status = 204;
+    await eventually(async () => events.length === 2, 3000, 'the healthy event');
+    assert.equal(events[1].newState, 'healthy');
+    assert.equal(health.isHealthy(ep), true);
+    assert.deepEqual(health.counts(), { 'healthy->unhealthy': 1, 'unhealthy->healthy': 1 });
   });
 });

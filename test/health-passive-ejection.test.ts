@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { loadConfig } from '../src/config/load.ts';
 import { BackendHealth } from '../src/proxy/health/backend-health.ts';
 import type { HealthChangeEvent } from '../src/proxy/health/types.ts';
 import { ErrorKinds, ProxyError } from '../src/proxy/errors.ts';
@@ -111,6 +112,16 @@ describe('health - passive outlier detection', () => {
     assert.equal(one.health.state(one.eps[0].key), 'ejected');
   });
 
+  it('threshold 0 or max percent 0 turns ejection off', (t) => {
+    const off = setup(4, { threshold: 0 });
+    const none = setup(4, { pct: 0 });
+    t.after(() => { off.health.stop(); none.health.stop(); });
+    off.fail(off.eps[0], 50);
+    none.fail(none.eps[0], 50);
+    assert.equal(off.health.state(off.eps[0].key), 'healthy');
+    assert.equal(none.health.state(none.eps[0].key), 'healthy');
+  });
+
   it('forgets endpoints that leave the table', (t) => {
     const s = setup(4);
     t.after(() => s.health.stop());
@@ -118,5 +129,18 @@ describe('health - passive outlier detection', () => {
     s.health.useTable(tableOf(s.eps.slice(1)));
     assert.equal(s.health.state(s.eps[0].key), 'healthy');
     assert.equal(s.health.status(s.eps[0].key).consecutiveFailures, 0);
+  });
+});
+
+describe('health - settings', () => {
+  it('has the documented defaults and rejects bad values', () => {
+    const { config } = loadConfig([], {});
+    assert.deepEqual(
+      [config.passiveFailureThreshold, config.ejectionBaseSeconds, config.maxEjectionSeconds, config.maxEjectionPercent, config.healthCheckConcurrency, config.retryBudgetSeconds],
+      [5, 30, 300, 50, 32, 10],
+    );
+    assert.equal(loadConfig(['--max-ejection-percent', '100'], {}).config.maxEjectionPercent, 100);
+    assert.throws(() => loadConfig([], { RAUTA_MAX_EJECTION_PERCENT: '150', RAUTA_PASSIVE_FAILURE_THRESHOLD: 'x' }), (err: Error) =>
+      /RAUTA_MAX_EJECTION_PERCENT/.test(err.message) && /RAUTA_PASSIVE_FAILURE_THRESHOLD/.test(err.message));
   });
 });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { Agent, type Server } from 'node:http';
+import { Agent, type Server, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { ActiveRequests } from '../src/proxy/active-requests.ts';
@@ -14,6 +14,7 @@ import { createUpstreamClient } from '../src/proxy/upstream-client.ts';
 import { RouteTable } from '../src/routing/route-table.ts';
 import type { Backend, Route, RoutePolicy } from '../src/routing/types.ts';
 import { DEFAULT_POLICY } from '../src/translate/annotations.ts';
+import { get } from './support/client.ts';
 import { endpoint } from './support/endpoints.ts';
 import { type RunningRauta, startStandalone } from './support/harness.ts';
 import { endpointSlice, ingress, ingressClass, service, toYaml } from './support/manifests.ts';
@@ -89,6 +90,21 @@ describe('retries - a dead endpoint in the set', () => {
     assert.ok(proxy.finished.every((f) => f.attempts >= 1 && f.attempts <= 2 && f.status === 200));
   });
 
+  it('a POST whose first endpoint refuses the connection is retried with its whole body', async (t) => {
+    const proxy = await proxyFor(pods.port, pods.specs.slice(0, 1), ['127.0.11.3'], { loadBalance: 'maglev', hashBy: { kind: 'header', name: 'x-k' } });
+    t.after(() => proxy.close());
+    let retriedOnce = false;
+    for (let i = 0; i < 12; i++) {
+      const body = 'x'.repeat(5000 + i);
+      const r = await get(proxy.port, '/upload', { host: 'web.test', 'content-type': 'text/plain', 'x-k': `k${i}` }, 'POST', body);
+      assert.equal(r.status, 200, r.body);
+      const echoed = JSON.parse(r.body) as { method: string; body_bytes: number; pod: string };
+      assert.deepEqual([echoed.method, echoed.body_bytes, echoed.pod], ['POST', 5000 + i, 'web-0']);
+      if (proxy.finished[i].attempts === 2) retriedOnce = true;
+    }
+    assert.ok(retriedOnce, 'some key hashed to the dead endpoint first');
+  });
+
   it('at most rauta.io/retries extra attempts, each on a different endpoint', async (t) => {
     const proxy = await proxyFor(pods.port, [], ['127.0.11.4', '127.0.11.5', '127.0.11.6', '127.0.11.7'], { retries: 2 });
     t.after(() => proxy.close());
@@ -98,6 +114,25 @@ describe('retries - a dead endpoint in the set', () => {
     assert.equal(f.attempts, 3);
     assert.equal(new Set(f.endpoints).size, 3);
     assert.equal(f.error, 'RAUTA_ERR_UPSTREAM_CONNECT');
+  });
+
+  it('after a failed POST the client connection carries the next request (the unsent body is drained)', async (t) => {
+    const proxy = await proxyFor(pods.port, [], ['127.0.11.4'], { retries: 0 });
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    t.after(async () => {
+      agent.destroy();
+      await proxy.close();
+    });
+    const send = (method: string, body?: string) => new Promise<{ status: number; reused: boolean }>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port: proxy.port, method, path: '/', agent, headers: { host: 'web.test' }, signal: AbortSignal.timeout(3000) }, (res) => {
+        res.resume();
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, reused: req.reusedSocket }));
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+    assert.deepEqual(await send('POST', 'y'.repeat(20_000)), { status: 502, reused: false });
+    assert.deepEqual(await send('GET'), { status: 502, reused: true });
   });
 
   it('retries: 0 means one attempt; an exhausted retry budget stops retrying', async (t) => {

@@ -2,6 +2,8 @@ import { type IncomingMessage, type Server, type ServerResponse, createServer } 
 import type { Logger } from 'pino';
 
 export type AdminHandler = (req: IncomingMessage, res: ServerResponse, url: URL) => void | Promise<void>;
+/** Runs before every handler; returns false when it has answered the request itself (e.g. 401). */
+export type AdminGuard = (req: IncomingMessage, res: ServerResponse, url: URL) => boolean;
 
 export function sendJson(res: ServerResponse, status: number, value: unknown): void {
   const body = `${JSON.stringify(value, null, 2)}\n`;
@@ -21,6 +23,7 @@ export function sendText(res: ServerResponse, status: number, body: string, type
 export class AdminServer {
   private readonly handlers = new Map<string, AdminHandler>();
   private readonly prefixHandlers: [string, AdminHandler][] = [];
+  private guardFn: AdminGuard | undefined;
   readonly server: Server;
   private readonly logger: Logger;
 
@@ -36,8 +39,14 @@ export class AdminServer {
     else this.handlers.set(path, handler);
   }
 
+  /** Installs the one access guard (the optional admin token); it sees every request, 404s included. */
+  guard(fn: AdminGuard): void {
+    this.guardFn = fn;
+  }
+
   private dispatch(req: IncomingMessage, res: ServerResponse): void {
     const url = new URL(req.url ?? '/', 'http://admin');
+    if (this.guardFn && !this.guardFn(req, res, url)) return;
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('allow', 'GET, HEAD');
       return sendText(res, 405, 'method not allowed\n');

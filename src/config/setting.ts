@@ -116,3 +116,15 @@ export function list(env: string, flag: string, description: string): Setting<re
     },
   };
 }
+
+/** A credential: never echoed back, not even in the error for a value that is too short. */
+export function secret(env: string, flag: string, description: string, minLength: number): Setting<string | undefined> {
+  return {
+    env, flag, description, defaultText: 'unset', defaultValue: undefined,
+    parse(raw) {
+      if (raw === '') return undefined;
+      if (raw.length < minLength || !/^[\x21-\x7e]+$/.test(raw)) throw new Error(`must be at least ${minLength} printable ASCII characters without spaces (value not shown)`);
+      return raw;
+    },
+  };
+}

@@ -1,4 +1,4 @@
-import { boolean, choice, integer, optional, port, prime, seconds, text } from './setting.ts';
+import { boolean, choice, integer, optional, port, prime, secret, seconds, text } from './setting.ts';
 
 const hostOrIp = /^[A-Za-z0-9.:_\-[\]]+$/;
 
@@ -64,8 +64,16 @@ export const settings = {
   retryBudgetSeconds: seconds('RAUTA_RETRY_BUDGET_SECONDS', '--retry-budget-seconds', 10, 'No retry starts once a request has spent this long on upstream attempts'),
 
   // ── TLS, HTTP/2, WebSocket, gRPC ──
+  defaultCertificate: optional('RAUTA_DEFAULT_CERTIFICATE', '--default-certificate', 'namespace/name of a kubernetes.io/tls Secret served for unknown SNI; else a self-signed one made at start-up', /^[a-z0-9]([-a-z0-9]*[a-z0-9])?\/[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/),
+  h2c: boolean('RAUTA_H2C', '--h2c', false, 'Also accept HTTP/2 with prior knowledge (h2c) on the plain HTTP port'),
+  h2MaxConcurrentStreams: integer('RAUTA_H2_MAX_CONCURRENT_STREAMS', '--h2-max-concurrent-streams', 128, 'HTTP/2: streams a client may have open at once per connection', 1, 10_000),
+  h2MaxHeaderListSize: integer('RAUTA_H2_MAX_HEADER_LIST_SIZE', '--h2-max-header-list-size', 32 * 1024, 'HTTP/2: largest request header list (uncompressed bytes) a client may send', 1024, 1024 * 1024),
+  h2MaxResetsPer10s: integer('RAUTA_H2_MAX_RESETS_PER_10S', '--h2-max-resets-per-10s', 200, 'HTTP/2: stream resets (client RST_STREAM) allowed per connection in 10 s before it is closed with GOAWAY (CVE-2023-44487)', 1, 1_000_000),
+  websocketIdleTimeoutSeconds: seconds('RAUTA_WEBSOCKET_IDLE_TIMEOUT_SECONDS', '--websocket-idle-timeout-seconds', 3600, 'WebSocket tunnel closes after this long without traffic in either direction'),
 
   // ── Admin API and web UI ──
+  adminToken: secret('RAUTA_ADMIN_TOKEN', '--admin-token', 'Bearer token required by the web UI and every admin API except /healthz and /readyz (prefer the env var: flags show in ps)', 16),
+  traceUrlTemplate: optional('RAUTA_TRACE_URL_TEMPLATE', '--trace-url-template', 'Web UI link to a trace, {trace_id} is replaced (e.g. http://localhost:16686/trace/{trace_id})', /^https?:\/\/\S*\{trace_id\}\S*$/),
 } as const;
 
 export type Settings = typeof settings;

@@ -1,22 +1,28 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Agent } from 'node:http';
 import { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import type { Endpoint } from '../routing/types.ts';
+import { type DownstreamRequest, type DownstreamResponse, responseGone, writeHead } from './downstream.ts';
 import { ErrorKinds, ProxyError, upstreamFailure } from './errors.ts';
 import { downstreamResponseHeaders } from './headers.ts';
 
 export interface AttemptOptions {
   readonly endpoint: Endpoint;
-  readonly req: IncomingMessage;
-  readonly res: ServerResponse;
+  readonly req: DownstreamRequest;
+  readonly res: DownstreamResponse;
   readonly headers: string[];
-  /** The upstream client: an undici Agent (one keep-alive pool per endpoint). */
+  /** node:http keep-alive agent, for forwarders that still use node:http. */
+  readonly agent: Agent;
+  /** The HTTP/1.1 upstream client: an undici Agent (one keep-alive pool per endpoint). */
   readonly dispatcher: Dispatcher;
   readonly connectTimeoutMs: number;
   readonly responseTimeoutMs: number;
   readonly hasBody: boolean;
   readonly requestId: string;
-  /** Request body bytes handed to the backend. */
+  /**
+   * Request body bytes handed to the backend, where the caller cannot see them flow: a chunked body is
+   * relayed through an async iterator, which never emits 'resume'.
+   */
   onBytesIn?(n: number): void;
   /** Response body bytes relayed to the client. */
   onBytesOut(n: number): void;
@@ -30,6 +36,8 @@ export interface AttemptResult {
   /** True once any request body byte was handed to the backend connection. */
   readonly bodySent: boolean;
   readonly statusCode: number | undefined;
+  /** gRPC backends: the grpc-status of the response (trailers, or headers for trailers-only answers). */
+  readonly grpcStatus?: string;
 }
 
 /** undici's error codes → RAUTA's kinds (the rest is classified like a socket error). */
@@ -59,7 +67,7 @@ function classify(err: Error, connected: boolean, endpointKey: string, o: Attemp
 export function forwardAttempt(o: AttemptOptions): Promise<AttemptResult> {
   return new Promise((resolve) => {
     // The client may have left during an earlier attempt: its 'close' is gone, so start nothing.
-    if (o.res.destroyed || o.req.socket.destroyed) {
+    if (responseGone(o.res) || o.req.socket.destroyed) {
       resolve({ error: new ProxyError(ErrorKinds.clientAborted, 'client closed the connection before the request was forwarded'), responded: false, bodySent: false, statusCode: undefined });
       return;
     }
@@ -100,11 +108,19 @@ function withoutFraming(headers: string[]): string[] {
  * A chunked request body goes on chunked (undici would otherwise send Content-Length when the whole body
  * had already arrived): a stream over an async iterable has no length it could know in advance.
  */
-async function* relayChunks(req: IncomingMessage, count: ((n: number) => void) | undefined): AsyncGenerator<Buffer> {
+async function* relayChunks(req: DownstreamRequest, count: ((n: number) => void) | undefined): AsyncGenerator<Buffer> {
   for await (const chunk of req) {
     count?.((chunk as Buffer).length);
     yield chunk as Buffer;
   }
+}
+
+/** The part of a downstream response the body relay writes to (HTTP/1.x and HTTP/2 alike). */
+interface BodyOut {
+  write(chunk: Buffer): boolean;
+  end(chunk: Buffer, cb: () => void): unknown;
+  end(cb: () => void): unknown;
+  once(event: 'drain', listener: () => void): unknown;
 }
 
 /**
@@ -157,18 +173,15 @@ class RelayHandler implements Dispatcher.DispatchHandler {
       controller.abort(new ProxyError(ErrorKinds.clientAborted, 'client gone before the upstream connection'));
       return;
     }
-    if (this.o.hasBody) {
-      this.bodySent = true;
-      const count = this.o.onBytesIn;
-      if (count !== undefined && !this.chunked) this.o.req.on('data', (chunk: Buffer) => count(chunk.length));
-    }
+    // A streamed body is counted by the caller's 'resume' hook, a chunked one in relayChunks.
+    if (this.o.hasBody) this.bodySent = true;
   }
 
   onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, _headers: unknown, statusMessage?: string): void {
     this.responded = true;
     this.statusCode = statusCode;
     const res = this.o.res;
-    if (res.headersSent || res.destroyed) {
+    if (res.headersSent || responseGone(res)) {
       const err = new ProxyError(ErrorKinds.clientAborted, 'client gone before the response head');
       controller.abort(err);
       this.done(err);
@@ -178,7 +191,7 @@ class RelayHandler implements Dispatcher.DispatchHandler {
     const raw = controller.rawHeaders as unknown as Buffer[];
     const flat: string[] = new Array(raw.length);
     for (let i = 0; i < raw.length; i++) flat[i] = raw[i].toString('latin1');
-    res.writeHead(statusCode, statusMessage || undefined, downstreamResponseHeaders(flat, this.o.requestId));
+    writeHead(res, statusCode, statusMessage || undefined, downstreamResponseHeaders(flat, this.o.requestId));
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
@@ -187,15 +200,16 @@ class RelayHandler implements Dispatcher.DispatchHandler {
     // Hold one chunk back: a small response then leaves in a single write with `end`.
     const prev = this.pending;
     this.pending = chunk;
-    if (prev !== undefined && !this.o.res.write(prev)) {
+    const out = this.o.res as BodyOut;
+    if (prev !== undefined && !out.write(prev)) {
       controller.pause();
-      this.o.res.once('drain', this.onDrain);
+      out.once('drain', this.onDrain);
     }
   }
 
   onResponseEnd(): void {
     if (this.settled) return;
-    const res = this.o.res;
+    const res = this.o.res as BodyOut;
     const last = this.pending;
     this.pending = undefined;
     if (last !== undefined) res.end(last, this.onFinish);

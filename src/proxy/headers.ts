@@ -44,9 +44,24 @@ export interface ForwardedInfo {
 export function upstreamRequestHeaders(raw: readonly string[], fwd: ForwardedInfo, extra: readonly string[] | undefined): string[] {
   const named = connectionTokens(raw);
   const out: string[] = [];
+  let authority: string | undefined;
+  let hasHost = false;
+  let cookies: string[] | undefined;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i];
+    // HTTP/2 pseudo-headers never travel upstream; :authority becomes Host (RFC 9113 §8.3.1).
+    if (name.charCodeAt(0) === 58 /* : */) {
+      if (name === ':authority') authority = raw[i + 1];
+      continue;
+    }
     const lower = name.toLowerCase();
+    if (lower === 'host') hasHost = true;
+    // HTTP/2 clients may split Cookie into one field per crumb; HTTP/1.1 allows a single
+    // field, joined with "; " (RFC 9113 §8.2.3).
+    if (lower === 'cookie') {
+      (cookies ??= []).push(raw[i + 1]);
+      continue;
+    }
     if (HOP_BY_HOP.has(lower) || REPLACED_UPSTREAM.has(lower) || lower === ANSWERED_HERE || named?.has(lower)) {
       // Trace context is forwarded as received unless the observer supplies its own.
       if ((lower === 'traceparent' || lower === 'tracestate') && extra === undefined) out.push(name, raw[i + 1]);
@@ -54,6 +69,8 @@ export function upstreamRequestHeaders(raw: readonly string[], fwd: ForwardedInf
     }
     out.push(name, raw[i + 1]);
   }
+  if (!hasHost && authority !== undefined) out.unshift('host', authority);
+  if (cookies !== undefined) out.push('cookie', cookies.join('; '));
   out.push(
     'x-forwarded-for', fwd.priorForwardedFor ? `${fwd.priorForwardedFor}, ${fwd.clientIp}` : fwd.clientIp,
     'x-forwarded-proto', fwd.proto,

@@ -1,17 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import type { Agent, IncomingMessage, ServerResponse } from 'node:http';
+import type { Agent } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Dispatcher } from 'undici';
 import type { ActiveRequests } from './active-requests.ts';
 import type { Balancer } from './balance/balancer.ts';
 import type { PickInput } from './balance/selector.ts';
 import type { AttemptOutcomeSink } from './health/backend-health.ts';
+import { type DownstreamRequest, type DownstreamResponse, markConnectionClose, requestHasBody, writeHead } from './downstream.ts';
 import { ErrorKinds, ProxyError } from './errors.ts';
-import { forwardAttempt } from './forward.ts';
+import { type AttemptOptions, type AttemptResult, forwardAttempt } from './forward.ts';
 import { acceptableRequestId, upstreamRequestHeaders } from './headers.ts';
 import type { InFlight } from './in-flight.ts';
 import { type RequestObserver, type RequestRecord, newRecord } from './request-record.ts';
 import type { RouteState } from './route-state.ts';
+import { hstsFor, sslRedirectLocation } from './tls/redirect.ts';
 
 export interface ProxyDeps {
   readonly routes: RouteState;
@@ -19,7 +21,7 @@ export interface ProxyDeps {
   readonly observer: RequestObserver;
   /** Kept for paths that need node:http (protocol upgrades); forwarding uses `upstream`. */
   readonly agent: Agent;
-  /** The forwarding client (see upstream-client.ts). */
+  /** The HTTP/1.1 forwarding client (see upstream-client.ts). */
   readonly upstream: Dispatcher;
   readonly inFlight: InFlight;
   readonly active: ActiveRequests;
@@ -31,17 +33,19 @@ export interface ProxyDeps {
   readonly retryBudgetMs?: number;
   /** True while shutting down: responses then carry `Connection: close`. */
   draining(): boolean;
+  /** Forwarding for `rauta.io/backend-protocol: h2c | grpc` routes (HTTP/2 cleartext to the pod). */
+  readonly forwardH2c?: (o: AttemptOptions) => Promise<AttemptResult>;
 }
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
 
-export function clientAddress(req: IncomingMessage): string {
+export function clientAddress(req: DownstreamRequest): string {
   const ip = req.socket.remoteAddress ?? '';
   return ip.startsWith('::ffff:') ? ip.slice(7) : ip;
 }
 
 /** Fills the accept phase of a record from an HTTP/1.x request. */
-export function acceptRecord(req: IncomingMessage, scheme: 'http' | 'https'): RequestRecord {
+export function acceptRecord(req: DownstreamRequest, scheme: 'http' | 'https'): RequestRecord {
   const rec = newRecord(Date.now(), performance.now());
   const url = req.url ?? '/';
   const q = url.indexOf('?');
@@ -49,7 +53,8 @@ export function acceptRecord(req: IncomingMessage, scheme: 'http' | 'https'): Re
   rec.requestId = acceptableRequestId(typeof incomingId === 'string' ? incomingId : undefined) ? (incomingId as string) : randomUUID();
   rec.method = req.method ?? 'GET';
   rec.scheme = scheme;
-  rec.host = req.headers.host ?? '';
+  // HTTP/2 carries the host in :authority (RFC 9113 §8.3.1); a Host header, when also sent, must agree.
+  rec.host = req.headers.host ?? (req.headers[':authority'] as string | undefined) ?? '';
   rec.path = q === -1 ? url : url.slice(0, q);
   rec.query = q === -1 ? '' : url.slice(q + 1);
   rec.protocol = req.httpVersion === '1.0' ? 'HTTP/1.0' : req.httpVersion === '2.0' ? 'HTTP/2' : 'HTTP/1.1';
@@ -59,14 +64,14 @@ export function acceptRecord(req: IncomingMessage, scheme: 'http' | 'https'): Re
 }
 
 /** Writes a small plain-text error RAUTA makes itself, with the request id so users can report it. */
-export function sendError(res: ServerResponse, rec: RequestRecord, error: ProxyError): void {
+export function sendError(res: DownstreamResponse, rec: RequestRecord, error: ProxyError): void {
   rec.error = error;
   if (res.headersSent) {
     res.destroy();
     return;
   }
   const body = `${error.kind.status} ${error.kind.title}: ${error.message} (${error.kind.code}, request id ${rec.requestId})\n`;
-  res.writeHead(error.kind.status, {
+  writeHead(res, error.kind.status, undefined, {
     'content-type': 'text/plain; charset=utf-8',
     'content-length': Buffer.byteLength(body),
     'cache-control': 'no-store',
@@ -82,7 +87,7 @@ export function sendError(res: ServerResponse, rec: RequestRecord, error: ProxyE
  * The finish phase runs exactly once for every request, whatever happened.
  */
 export function createHttp1Handler(deps: ProxyDeps, scheme: 'http' | 'https') {
-  return (req: IncomingMessage, res: ServerResponse): void => {
+  return (req: DownstreamRequest, res: DownstreamResponse): void => {
     const rec = acceptRecord(req, scheme);
     deps.active.inc();
     deps.observer.start(rec, req.headers);
@@ -95,16 +100,16 @@ export function createHttp1Handler(deps: ProxyDeps, scheme: 'http' | 'https') {
       rec.durationMs = performance.now() - rec.startedHr;
       deps.observer.finish(rec);
     });
-    if (deps.draining()) res.setHeader('connection', 'close');
+    if (deps.draining()) markConnectionClose(res);
     void handle(deps, req, res, rec, scheme);
   };
 }
 
-async function handle(deps: ProxyDeps, req: IncomingMessage, res: ServerResponse, rec: RequestRecord, scheme: 'http' | 'https'): Promise<void> {
+async function handle(deps: ProxyDeps, req: DownstreamRequest, res: DownstreamResponse, rec: RequestRecord, scheme: 'http' | 'https'): Promise<void> {
   // Node's parser already rejects these; this is a second lock on the smuggling door.
   if (req.headers['transfer-encoding'] !== undefined && req.headers['content-length'] !== undefined) {
     req.resume();
-    res.setHeader('connection', 'close');
+    markConnectionClose(res);
     return sendError(res, rec, new ProxyError(ErrorKinds.badRequest, 'both Content-Length and Transfer-Encoding'));
   }
   const table = deps.routes.table;
@@ -119,8 +124,20 @@ async function handle(deps: ProxyDeps, req: IncomingMessage, res: ServerResponse
     return sendError(res, rec, new ProxyError(ErrorKinds.backendUnavailable, route.backend.unavailable.message));
   }
 
-  const contentLength = req.headers['content-length'];
-  const hasBody = req.headers['transfer-encoding'] !== undefined || (contentLength !== undefined && contentLength !== '0');
+  const redirect = sslRedirectLocation(route, scheme, rec.host, req.url ?? '/');
+  if (redirect !== undefined) {
+    req.resume();
+    writeHead(res, 308, undefined, { location: redirect, 'content-length': 0, server: 'rauta', 'x-request-id': rec.requestId });
+    res.end();
+    return;
+  }
+  const hsts = hstsFor(route, scheme);
+  if (hsts !== undefined) res.setHeader('strict-transport-security', hsts);
+
+  const hasBody = requestHasBody(req);
+  // Count body bytes only once the body flows: a 'data' listener added now would switch the request
+  // to flowing mode before the upstream connection is up, and the first chunks would be lost.
+  if (hasBody) req.once('resume', () => req.on('data', (chunk: Buffer) => { rec.bytesIn += chunk.length; }));
 
   const input: PickInput = { clientIp: rec.clientIp, path: rec.path, headers: req.headers };
   const maxAttempts = 1 + route.policy.retries;
@@ -144,8 +161,9 @@ async function handle(deps: ProxyDeps, req: IncomingMessage, res: ServerResponse
 
     const started = performance.now();
     deps.inFlight.inc(endpoint.key);
-    const result = await forwardAttempt({
-      endpoint, req, res, headers, dispatcher: deps.upstream, hasBody, requestId: rec.requestId,
+    const forward = route.policy.protocol !== 'http1' && deps.forwardH2c !== undefined ? deps.forwardH2c : forwardAttempt;
+    const result = await forward({
+      endpoint, req, res, headers, agent: deps.agent, dispatcher: deps.upstream, hasBody, requestId: rec.requestId,
       connectTimeoutMs: deps.connectTimeoutMs, responseTimeoutMs: deps.responseTimeoutMs,
       onBytesIn: (n) => { rec.bytesIn += n; },
       onBytesOut: (n) => { rec.bytesOut += n; },
@@ -153,6 +171,7 @@ async function handle(deps: ProxyDeps, req: IncomingMessage, res: ServerResponse
     deps.inFlight.dec(endpoint.key);
     upstreamMs += performance.now() - started;
     rec.upstreamDurationMs = upstreamMs;
+    if (result.grpcStatus !== undefined) rec.grpcStatus = result.grpcStatus;
     deps.observer.attemptFinished(rec, endpoint, result.error, result.statusCode);
     deps.health?.attemptFinished(endpoint, result.error, result.statusCode);
 

@@ -9,6 +9,8 @@ export interface RouteTableInput {
   readonly backends: readonly Backend[];
   readonly diagnostics: readonly Diagnostic[];
   readonly certificates: readonly TlsCertificate[];
+  /** From `RAUTA_DEFAULT_CERTIFICATE`, when that Secret exists and is valid. */
+  readonly defaultCertificate?: TlsCertificate;
   /** Ingresses that are ours (served), as `namespace/name`, sorted. */
   readonly ingresses: readonly string[];
 }
@@ -25,6 +27,7 @@ export class RouteTable {
   readonly backends: readonly Backend[];
   readonly diagnostics: readonly Diagnostic[];
   readonly certificates: readonly TlsCertificate[];
+  readonly defaultCertificate: TlsCertificate | undefined;
   readonly ingresses: readonly string[];
 
   private readonly exactHosts = new Map<string, PathIndex>();
@@ -37,6 +40,7 @@ export class RouteTable {
     this.backends = Object.freeze([...input.backends]);
     this.diagnostics = Object.freeze([...input.diagnostics]);
     this.certificates = Object.freeze([...input.certificates]);
+    this.defaultCertificate = input.defaultCertificate;
     this.ingresses = Object.freeze([...input.ingresses]);
     // Translation already resolved conflicts; should two routes still collide, the earlier one wins.
     for (const route of this.routes) this.indexFor(route.host).add(route);

@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import type { Logger } from 'pino';
 import type { AdminServer } from '../admin/admin-server.ts';
+import type { TelemetryStatus } from '../admin/summary.ts';
 import type { Config } from '../config/settings.ts';
 import type { RequestObserver } from '../proxy/request-record.ts';
 import type { ReconcilerHooks } from '../reconciler.ts';
@@ -36,6 +37,8 @@ export interface Telemetry {
   publishIngressRejected(...args: Parameters<ControlEventBuilder['ingressRejected']>): void;
   /** A configuration that could not be loaded (`rauta_config_reloads_total{result="failure"}`). */
   configReloadFailed(): void;
+  /** NATS and tracing state for the web UI's status line (/api/summary). */
+  readonly status: TelemetryStatus;
   /** Flushes queued events, stops the live feeds, closes NATS and the span exporter (each bounded in time). */
   stop(): Promise<void>;
 }
@@ -129,6 +132,10 @@ export function startTelemetry(config: Config, logger: Logger, admin: AdminServe
     publishConfigApplied,
     publishIngressRejected,
     configReloadFailed: () => metrics.configReload('failure'),
+    status: {
+      nats: () => ({ configured: nats !== undefined, connected: nats?.isConnected ?? false }),
+      tracing: () => ({ enabled: otlp !== undefined }),
+    },
     async stop() {
       endStreams();
       await Promise.all([bus.close(), tracing.shutdown()]);

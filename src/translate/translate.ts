@@ -8,7 +8,10 @@ import { BackendResolver } from './backends.ts';
 import { type ClassOptions, classFilter } from './classes.ts';
 import { readTlsSecret } from './tls.ts';
 
-export type TranslateOptions = ClassOptions;
+export interface TranslateOptions extends ClassOptions {
+  /** `namespace/name` of the Secret served for unknown SNI (`RAUTA_DEFAULT_CERTIFICATE`). */
+  readonly defaultCertificate?: string;
+}
 
 export interface Translation {
   readonly table: RouteTable;
@@ -132,6 +135,7 @@ export function translate(objects: ObjectSet, opts: TranslateOptions): Translati
     });
   }
 
+  const defaultCertificate = readDefaultCertificate(opts.defaultCertificate, secrets, diagnostics);
   const finalRoutes = routes.map((r) => (r.host !== '' && coveredByTls(r.host, tlsHosts) ? Object.freeze({ ...r, tls: true }) : r));
   const served = ingresses.map((i) => `${ns(i)}/${i.metadata.name}`);
   const table = new RouteTable({
@@ -140,6 +144,7 @@ export function translate(objects: ObjectSet, opts: TranslateOptions): Translati
     backends: resolver.all(),
     diagnostics,
     certificates,
+    defaultCertificate,
     ingresses: served,
   });
   return { table, fingerprint: fingerprintOf(table) };
@@ -170,6 +175,16 @@ function collectTls(
   return hosts;
 }
 
+/** The default certificate is read like any TLS Secret; when it is broken the self-signed one stays in use. */
+function readDefaultCertificate(ref: string | undefined, secrets: Map<string, Secret>, diagnostics: Diagnostic[]): TlsCertificate | undefined {
+  if (ref === undefined) return undefined;
+  const result = readTlsSecret(secrets.get(ref), ref);
+  if (result.ok) return Object.freeze({ id: ref, hosts: Object.freeze([]), cert: result.cert, key: result.key });
+  const namespace = ref.slice(0, ref.indexOf('/'));
+  diagnostics.push({ namespace, ingress: '', severity: 'error', reason: result.reason, message: `RAUTA_DEFAULT_CERTIFICATE: ${result.message}; the self-signed start-up certificate is served instead` });
+  return undefined;
+}
+
 function coveredByTls(host: string, tlsHosts: Set<string>): boolean {
   if (tlsHosts.has(host)) return true;
   const dot = host.indexOf('.');
@@ -180,5 +195,7 @@ function fingerprintOf(table: RouteTable): string {
   const h = createHash('sha256');
   h.update(JSON.stringify([table.routes, table.defaultRoute ?? null, table.backends, table.diagnostics, table.ingresses]));
   for (const c of table.certificates) h.update(c.id).update(c.cert).update(c.key);
+  const d = table.defaultCertificate;
+  if (d) h.update('default').update(d.id).update(d.cert).update(d.key);
   return h.digest('hex').slice(0, 16);
 }

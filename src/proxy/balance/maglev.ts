@@ -21,9 +21,9 @@ export class MaglevTableSizeError extends Error {
 /**
  * The Maglev lookup table (Eisenbud et al., NSDI 2016, section 3.4). Each endpoint has a preference
  * list, the permutation `(offset + j × skip) mod M` with offset and skip from two hashes of `ip:port`;
- * endpoints take turns claiming their next preferred empty slot until all M slots are filled. With
- * weights (EndpointSlice hints) an endpoint takes a turn only every maxWeight/weight rounds, as Envoy
- * does. The result depends only on the set of (key, weight): input order and process do not matter.
+ * endpoints take turns claiming their next preferred empty slot until all M slots are filled. When
+ * endpoint weights differ (`Endpoint.weight`, 1 unless translation sets one) an endpoint takes a turn
+ * only every maxWeight/weight rounds, as Envoy's Maglev does. The result depends only on the set of (key, weight): input order and process do not matter.
  *
  * Built once per endpoint set, off the request path; a lookup is one hash and one array read.
  */

@@ -1,0 +1,120 @@
+import type { Server as HttpServer } from 'node:http';
+import { type Http2SecureServer, type Http2ServerRequest, type Http2ServerResponse, createServer as createH2cServer } from 'node:http2';
+import type { AddressInfo, Server } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import type { Logger } from 'pino';
+import type { Config } from '../config/settings.ts';
+import type { DownstreamRequest, DownstreamResponse } from './downstream.ts';
+import type { AttemptOptions, AttemptResult } from './forward.ts';
+import { type ProxyDeps, createHttp1Handler } from './http1-handler.ts';
+import { createH2cFront } from './http2/h2c-front.ts';
+import { forwardH2cAttempt } from './http2/h2c-forward.ts';
+import { H2cPool } from './http2/h2c-pool.ts';
+import { Http2Sessions } from './http2/reset-guard.ts';
+import type { RouteState } from './route-state.ts';
+import { CertificateStore } from './tls/certificate-store.ts';
+import { HandshakeFailures } from './tls/handshake-failures.ts';
+import { createHttpsServer } from './tls/https-server.ts';
+import { selfSignedCertificate } from './tls/self-signed.ts';
+import { TLS_CONTEXT_OPTIONS } from './tls/tls-defaults.ts';
+import { Tunnels, createUpgradeHandler, isWebSocketUpgrade } from './websocket/tunnel.ts';
+
+/** Everything beyond plain HTTP/1.1: TLS + SNI, HTTP/2 (TLS and h2c), WebSocket tunnels, h2c/gRPC backends. */
+export interface Protocols {
+  readonly certificates: CertificateStore;
+  /** For telemetry: failed TLS handshakes (total, by reason, and a listener). */
+  readonly handshakeFailures: HandshakeFailures;
+  /** For telemetry: HTTP/2 connections, and how many were closed for rapid resets. */
+  readonly http2Sessions: Http2Sessions;
+  readonly tunnels: Tunnels;
+  /** Goes into ProxyDeps: forwarding for h2c/grpc routes. */
+  readonly forwardH2c: (o: AttemptOptions) => Promise<AttemptResult>;
+  /** Adds WebSocket tunnels (and h2c when RAUTA_H2C) to the plain listener; returns the server to listen on. */
+  plain(http: HttpServer, deps: ProxyDeps): Server;
+  /** Starts the HTTPS listener on RAUTA_HTTPS_PORT; resolves to the bound port. */
+  listenHttps(deps: ProxyDeps): Promise<number>;
+  /** Shutdown, step 1: stop accepting; HTTP/2 clients get GOAWAY, streams in flight continue. */
+  stopAccepting(): void;
+  /** Shutdown, step 2 (grace period over): cut what is left — tunnels, sessions, backend sessions. */
+  close(): void;
+}
+
+export async function createProtocols(config: Config, routes: RouteState, logger: Logger): Promise<Protocols> {
+  const log = logger.child({ component: 'protocols' });
+  const certificates = new CertificateStore(await selfSignedCertificate());
+  const handshakeFailures = new HandshakeFailures();
+  const http2Sessions = new Http2Sessions({
+    maxResets: config.h2MaxResetsPer10s,
+    windowMs: 10_000,
+    idleTimeoutMs: config.clientIdleTimeoutSeconds * 1000,
+    onAbuse: (s) => log.warn({ client: s.socket?.remoteAddress }, 'HTTP/2 connection closed: too many stream resets (CVE-2023-44487 guard)'),
+  });
+  const tunnels = new Tunnels();
+  const pool = new H2cPool({ idleTimeoutMs: config.upstreamIdleTimeoutSeconds * 1000 });
+  const tunnelOptions = { idleTimeoutMs: config.websocketIdleTimeoutSeconds * 1000, tunnels };
+  const limits = { maxConcurrentStreams: config.h2MaxConcurrentStreams, maxHeaderListSize: config.h2MaxHeaderListSize };
+  let https: Http2SecureServer | undefined;
+  const servers: { close(): void }[] = [];
+  const tlsConnections = new Set<TLSSocket>();
+
+  certificates.update(routes.table);
+  routes.onSwap((table) => {
+    const before = certificates.defaultPem;
+    certificates.update(table);
+    const after = certificates.defaultPem;
+    // Clients without SNI use the listener's own context: keep it on the default certificate.
+    if (https !== undefined && after !== before) https.setSecureContext({ ...TLS_CONTEXT_OPTIONS, cert: after.cert, key: after.key });
+  });
+
+  return {
+    certificates,
+    handshakeFailures,
+    http2Sessions,
+    tunnels,
+    forwardH2c: (o) => forwardH2cAttempt(pool, o),
+    plain(http, deps) {
+      Object.assign(http, { shouldUpgradeCallback: isWebSocketUpgrade });
+      http.on('upgrade', createUpgradeHandler(deps, tunnelOptions, 'http'));
+      if (!config.h2c) return http;
+      const handler = createHttp1Handler(deps, 'http');
+      const h2c = createH2cServer({ settings: { ...limits, enablePush: false } }, (req: Http2ServerRequest, res: Http2ServerResponse) =>
+        handler(req as DownstreamRequest, res as DownstreamResponse));
+      http2Sessions.attach(h2c);
+      const front = createH2cFront(http, h2c, config.clientHeaderTimeoutSeconds * 1000);
+      servers.push(front, h2c);
+      return front;
+    },
+    listenHttps(deps) {
+      const server = createHttpsServer(deps, {
+        store: certificates,
+        failures: handshakeFailures,
+        sessions: http2Sessions,
+        limits,
+        keepAliveTimeoutMs: config.clientIdleTimeoutSeconds * 1000,
+        headersTimeoutMs: config.clientHeaderTimeoutSeconds * 1000,
+        maxHeaderSize: config.maxHeaderSize,
+        onUpgrade: createUpgradeHandler(deps, tunnelOptions, 'https'),
+        connections: tlsConnections,
+      });
+      https = server;
+      servers.push(server);
+      return new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(config.httpsPort, config.bindAddress, () => {
+          server.off('error', reject);
+          resolve((server.address() as AddressInfo).port);
+        });
+      });
+    },
+    stopAccepting() {
+      for (const s of servers) s.close();
+      http2Sessions.closeAll();
+    },
+    close() {
+      tunnels.destroyAll();
+      http2Sessions.destroyAll();
+      for (const c of tlsConnections) c.destroy();
+      pool.close();
+    },
+  };
+}

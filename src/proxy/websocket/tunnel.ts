@@ -1,0 +1,200 @@
+import { type ClientRequest, type IncomingMessage, request } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { performance } from 'node:perf_hooks';
+import { ErrorKinds, ProxyError, upstreamFailure } from '../errors.ts';
+import { downstreamResponseHeaders, upstreamRequestHeaders } from '../headers.ts';
+import { type ProxyDeps, acceptRecord } from '../http1-handler.ts';
+import type { RequestRecord } from '../request-record.ts';
+import { sslRedirectLocation } from '../tls/redirect.ts';
+
+/** Only WebSocket upgrades become tunnels; other Upgrade requests (h2c…) are served as plain requests. */
+export function isWebSocketUpgrade(req: IncomingMessage): boolean {
+  const upgrade = req.headers.upgrade;
+  return req.method === 'GET' && typeof upgrade === 'string' && upgrade.toLowerCase() === 'websocket';
+}
+
+/** Open tunnels, so shutdown can cut the ones still open when the grace period ends. */
+export class Tunnels {
+  private readonly open = new Set<Duplex>();
+
+  get size(): number {
+    return this.open.size;
+  }
+
+  add(socket: Duplex): void {
+    this.open.add(socket);
+    socket.once('close', () => this.open.delete(socket));
+  }
+
+  destroyAll(): void {
+    for (const s of this.open) s.destroy();
+  }
+}
+
+export interface TunnelOptions {
+  readonly idleTimeoutMs: number;
+  readonly tunnels: Tunnels;
+}
+
+/**
+ * `Upgrade: websocket` on HTTP/1.1 (both ports): the handshake goes to the endpoint the route picks, and
+ * once the pod answers 101 the two sockets are piped into each other (back-pressure both ways). The
+ * tunnel holds no reference to the route table, so table swaps and certificate reloads leave it alone.
+ * It counts as one active request (shutdown gives it the grace period) and its RequestRecord — protocol
+ * `websocket`, duration, bytes each way — is finished exactly once, when the client socket closes.
+ */
+export function createUpgradeHandler(deps: ProxyDeps, opts: TunnelOptions, scheme: 'http' | 'https') {
+  return (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    const rec = acceptRecord(req, scheme);
+    rec.protocol = 'websocket';
+    deps.active.inc();
+    deps.observer.start(rec, req.headers);
+    opts.tunnels.add(socket);
+    let finished = false;
+    socket.once('close', () => {
+      if (finished) return;
+      finished = true;
+      deps.active.dec();
+      rec.durationMs = performance.now() - rec.startedHr;
+      deps.observer.finish(rec);
+    });
+    socket.on('error', (err) => {
+      rec.error ??= new ProxyError(ErrorKinds.clientAborted, `client socket: ${err.message}`, { cause: err });
+      socket.destroy();
+    });
+    // One idle timer covers both directions: a net.Socket's timeout is reset by reads and by writes.
+    (socket as Socket).setTimeout(opts.idleTimeoutMs);
+    socket.once('timeout', () => socket.destroy());
+    void open(deps, req, socket, head, rec, scheme);
+  };
+}
+
+async function open(deps: ProxyDeps, req: IncomingMessage, socket: Duplex, head: Buffer, rec: RequestRecord, scheme: 'http' | 'https'): Promise<void> {
+  const route = deps.routes.table.match(rec.host, rec.path);
+  rec.route = route;
+  if (route === undefined) return reject(socket, rec, new ProxyError(ErrorKinds.noRoute, `no route for host "${rec.host}" path "${rec.path}"`));
+  if (route.backend.unavailable) return reject(socket, rec, new ProxyError(ErrorKinds.backendUnavailable, route.backend.unavailable.message));
+  const redirect = sslRedirectLocation(route, scheme, rec.host, req.url ?? '/');
+  if (redirect !== undefined) {
+    rec.statusCode = 308;
+    socket.end(`HTTP/1.1 308 Permanent Redirect\r\nLocation: ${redirect}\r\nContent-Length: 0\r\nX-Request-Id: ${rec.requestId}\r\nConnection: close\r\n\r\n`);
+    return;
+  }
+  let tried: Set<string> | undefined;
+  let lastError: ProxyError | undefined;
+  const maxAttempts = 1 + route.policy.retries;
+  while (rec.attempts < maxAttempts && !socket.destroyed) {
+    const endpoint = deps.balancer.pick(route, { clientIp: rec.clientIp, path: rec.path, headers: req.headers }, tried);
+    if (endpoint === undefined) break;
+    rec.attempts++;
+    rec.endpoint = endpoint;
+    const headers = upstreamRequestHeaders(req.rawHeaders, {
+      clientIp: rec.clientIp, proto: scheme, host: rec.host, port: req.socket.localPort ?? 0, requestId: rec.requestId,
+      priorForwardedFor: typeof req.headers['x-forwarded-for'] === 'string' ? req.headers['x-forwarded-for'] : undefined,
+    }, deps.observer.upstreamHeaders(rec, rec.attempts, endpoint));
+    // Hop-by-hop filtering removed them; for a tunnel they are the point.
+    headers.push('connection', 'Upgrade', 'upgrade', 'websocket');
+    const started = performance.now();
+    const error = await handshake(deps, req, socket, head, rec, endpoint.ip, endpoint.port, headers);
+    rec.upstreamDurationMs = (rec.upstreamDurationMs ?? 0) + performance.now() - started;
+    deps.observer.attemptFinished(rec, endpoint, error, rec.statusCode || undefined);
+    if (error === undefined) return;
+    lastError = error;
+    if (!error.kind.retryable) break;
+    (tried ??= new Set()).add(endpoint.key);
+  }
+  reject(socket, rec, lastError ?? new ProxyError(ErrorKinds.noEndpoints, `service ${route.backend.namespace}/${route.backend.service} has no ready endpoints`));
+}
+
+/**
+ * Sends the handshake to one endpoint. Resolves undefined once the pod answered (101: the tunnel is
+ * up and runs on its own; anything else: relayed to the client, connection closed), or with the error
+ * when the pod could not be reached.
+ */
+function handshake(deps: ProxyDeps, req: IncomingMessage, socket: Duplex, head: Buffer, rec: RequestRecord, ip: string, port: number, headers: string[]): Promise<ProxyError | undefined> {
+  return new Promise((resolve) => {
+    let connected = false;
+    let settled = false;
+    const settle = (e: ProxyError | undefined) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      socket.off('close', onClientClose);
+      resolve(e);
+    };
+    const up: ClientRequest = request({ host: ip, port, method: 'GET', path: req.url, headers, setHost: false, agent: false });
+    let timer = setTimeout(() => {
+      up.destroy(new ProxyError(ErrorKinds.upstreamConnectTimeout, `connect to ${ip}:${port} timed out after ${deps.connectTimeoutMs}ms`));
+    }, deps.connectTimeoutMs);
+    const onClientClose = () => {
+      up.destroy();
+      settle(undefined);
+    };
+    socket.once('close', onClientClose);
+    up.on('socket', (s) => s.once('connect', () => {
+      connected = true;
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        up.destroy(new ProxyError(ErrorKinds.upstreamTimeout, `${ip}:${port} did not answer the WebSocket handshake within ${deps.responseTimeoutMs}ms`));
+      }, deps.responseTimeoutMs);
+    }));
+    up.on('error', (err) => settle(upstreamFailure(err, connected)));
+    up.on('response', (res: IncomingMessage) => {
+      // The pod refused the upgrade: relay its answer as a plain response and close.
+      rec.statusCode = res.statusCode ?? 502;
+      const hdrs = downstreamResponseHeaders(res.rawHeaders, rec.requestId);
+      let headText = `HTTP/1.1 ${rec.statusCode} ${res.statusMessage ?? ''}\r\n`;
+      for (let i = 0; i < hdrs.length; i += 2) if (hdrs[i].toLowerCase() !== 'content-length') headText += `${hdrs[i]}: ${hdrs[i + 1]}\r\n`;
+      socket.write(`${headText}Connection: close\r\n\r\n`);
+      res.on('data', (c: Buffer) => { rec.bytesOut += c.length; });
+      res.pipe(socket);
+      settle(undefined);
+    });
+    up.on('upgrade', (res: IncomingMessage, upSocket: Duplex, upHead: Buffer) => {
+      rec.statusCode = res.statusCode ?? 101;
+      let headText = `HTTP/1.1 ${rec.statusCode} ${res.statusMessage ?? 'Switching Protocols'}\r\n`;
+      const raw = res.rawHeaders;
+      for (let i = 0; i < raw.length; i += 2) if (raw[i].toLowerCase() !== 'x-request-id') headText += `${raw[i]}: ${raw[i + 1]}\r\n`;
+      socket.write(`${headText}X-Request-Id: ${rec.requestId}\r\n\r\n`);
+      if (upHead.length > 0) {
+        rec.bytesOut += upHead.length;
+        socket.write(upHead);
+      }
+      if (head.length > 0) {
+        rec.bytesIn += head.length;
+        upSocket.write(head);
+      }
+      splice(socket, upSocket, rec);
+      settle(undefined);
+    });
+    up.end();
+  });
+}
+
+/** Pipes both ways; either side closing or failing closes the other. */
+function splice(client: Duplex, upstream: Duplex, rec: RequestRecord): void {
+  client.on('data', (c: Buffer) => { rec.bytesIn += c.length; });
+  upstream.on('data', (c: Buffer) => { rec.bytesOut += c.length; });
+  client.pipe(upstream);
+  upstream.pipe(client);
+  upstream.on('error', (err) => {
+    rec.error ??= upstreamFailure(err, true);
+    client.destroy();
+  });
+  upstream.once('close', () => client.destroy());
+  client.once('close', () => upstream.destroy());
+}
+
+/** RAUTA's own answer on a raw socket (the handshake never reached a pod). */
+function reject(socket: Duplex, rec: RequestRecord, error: ProxyError): void {
+  rec.error = error;
+  rec.statusCode = error.kind.status;
+  if (socket.destroyed) return;
+  const body = `${error.kind.status} ${error.kind.title}: ${error.message} (${error.kind.code}, request id ${rec.requestId})\n`;
+  rec.bytesOut += Buffer.byteLength(body);
+  socket.end(
+    `HTTP/1.1 ${error.kind.status} ${error.kind.title}\r\nContent-Type: text/plain; charset=utf-8\r\n` +
+    `Content-Length: ${Buffer.byteLength(body)}\r\nServer: rauta\r\nX-Request-Id: ${rec.requestId}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}
