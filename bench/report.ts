@@ -16,6 +16,8 @@ export interface RoundSample {
   readonly cpuUsPerRequest: number;
   /** Whole-machine busy % during the run (200 = both cores), target and load generator included. */
   readonly machineBusy: number;
+  /** Busy % of processes the bench did not start (other work on the machine) during the run. */
+  readonly foreignCpu: number;
   readonly p50: number;
   readonly p99: number;
   readonly latencyErrors: number;
@@ -109,6 +111,23 @@ export function table(rows: readonly TargetSummary[], latencyConnections: number
   return [line(head), sep, ...body.map(line)].join('\n');
 }
 
-export function checkLines(cs: readonly Check[]): string {
-  return cs.map((c) => `${c.pass === undefined ? '  n/a ' : c.pass ? '  PASS' : '  MISS'}  ${c.goal}: ${f(c.value, 2)}`).join('\n');
+/**
+ * Runs during which processes the bench did not start used more than a quarter of a core: the target
+ * then competes for its core and req/s measures that contention, not the target.
+ */
+export function contendedRuns(rows: readonly TargetSummary[]): { contended: number; total: number; medianForeignCpu: number } {
+  let contended = 0;
+  const foreign: number[] = [];
+  for (const r of rows) {
+    for (const s of r.rounds) {
+      foreign.push(s.foreignCpu);
+      if (s.foreignCpu > 25) contended++;
+    }
+  }
+  return { contended, total: foreign.length, medianForeignCpu: median(foreign) };
+}
+
+export function checkLines(cs: readonly Check[], contended = false): string {
+  const tag = contended ? '  (other work competed for the cores: not a valid measurement)' : '';
+  return cs.map((c) => `${c.pass === undefined ? '  n/a ' : c.pass ? '  PASS' : '  MISS'}  ${c.goal}: ${f(c.value, 2)}${tag}`).join('\n');
 }
