@@ -9,12 +9,13 @@ import type { Config } from './config/settings.ts';
 import { ActiveRequests } from './proxy/active-requests.ts';
 import type { ProxyDeps } from './proxy/http1-handler.ts';
 import { createHttpServer } from './proxy/http-server.ts';
+import { type KubernetesMode, kubernetesMode } from './kubernetes-mode.ts';
 import { InFlight } from './proxy/in-flight.ts';
 import { startLoadBalancing } from './proxy/load-balancing.ts';
 import { type Protocols, createProtocols } from './proxy/protocols.ts';
 import { RouteState } from './proxy/route-state.ts';
 import { createUpstreamClient } from './proxy/upstream-client.ts';
-import { Reconciler } from './reconciler.ts';
+import { Reconciler, combineHooks } from './reconciler.ts';
 import { RouteTable } from './routing/route-table.ts';
 import { FileSource } from './sources/file/file-source.ts';
 import type { Source } from './sources/object-set.ts';
@@ -42,9 +43,9 @@ function listen(server: Server, port: number, host: string): Promise<number> {
   });
 }
 
-function createSource(config: Config, logger: Logger): Source {
-  if (config.config !== undefined) return new FileSource({ path: config.config, logger });
-  throw new Error('Kubernetes mode is not available in this build: pass --config FILE (standalone mode)');
+function createSource(config: Config, logger: Logger, kube: KubernetesMode | undefined): Source {
+  if (kube !== undefined) return kube.source;
+  return new FileSource({ path: config.config ?? '', logger });
 }
 
 /** Wires sources → translation → route table → proxy → telemetry. No logic of its own. */
@@ -55,7 +56,8 @@ export async function startRauta(config: Config, logger: Logger): Promise<Rauta>
   const admin = new AdminServer(logger);
   const telemetry = startTelemetry(config, logger, admin);
   balancing.onHealthChange((e) => telemetry.publishBackendChange(backendChangeOf(e)));
-  const reconciler = new Reconciler(routes, { ingressClass: config.ingressClass, controllerName: config.controllerName, defaultCertificate: config.defaultCertificate }, logger, telemetry.reconcilerHooks);
+  const kube = config.config === undefined ? kubernetesMode(config, logger) : undefined;
+  const reconciler = new Reconciler(routes, { ingressClass: config.ingressClass, controllerName: config.controllerName, defaultCertificate: config.defaultCertificate }, logger, combineHooks(telemetry.reconcilerHooks, kube?.status.hooks));
   const protocols = await createProtocols(config, routes, logger);
   const active = new ActiveRequests();
   let draining = false;
@@ -84,7 +86,7 @@ export async function startRauta(config: Config, logger: Logger): Promise<Rauta>
     forwardH2c: protocols.forwardH2c,
   };
 
-  const source = createSource(config, logger);
+  const source = createSource(config, logger, kube);
   admin.get('/healthz', (_req, res) => sendText(res, 200, 'ok\n'));
   admin.get('/readyz', (_req, res) => {
     if (draining) return sendText(res, 503, 'shutting down\n');
@@ -106,7 +108,9 @@ export async function startRauta(config: Config, logger: Logger): Promise<Rauta>
   telemetry.trackConnections(http);
 
   const adminPort = await listen(admin.server, config.adminPort, config.adminBindAddress);
-  await source.start((objects) => reconciler.apply(objects));
+  kube?.status.start();
+  // A snapshot that leaves the table unchanged can still matter for status (publish Service, overwritten status).
+  await source.start((objects) => reconciler.apply(objects) ?? kube?.status.observe(objects));
   const httpPort = await listen(protocols.plain(http, deps), config.httpPort, config.bindAddress);
   const httpsPort = await protocols.listenHttps(deps);
   logger.info({ http: `${config.bindAddress}:${httpPort}`, https: `${config.bindAddress}:${httpsPort}`, admin: `${config.adminBindAddress}:${adminPort}`, mode: config.config ? 'standalone' : 'kubernetes' }, 'rauta listening');
@@ -125,6 +129,7 @@ export async function startRauta(config: Config, logger: Logger): Promise<Rauta>
       if (!drained) logger.warn({ in_flight: active.size }, 'grace period over; closing remaining connections');
       http.closeAllConnections();
       protocols.close();
+      await kube?.status.stop();
       await source.stop();
       balancing.stop();
       agent.destroy();

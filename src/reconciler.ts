@@ -19,6 +19,19 @@ export interface ReconcilerHooks {
   onNewDiagnostic?(d: Diagnostic): void;
 }
 
+/** Several parties (telemetry, Kubernetes status) listen to the same reconciler. */
+export function combineHooks(...list: (ReconcilerHooks | undefined)[]): ReconcilerHooks {
+  const hooks = list.filter((h): h is ReconcilerHooks => h !== undefined);
+  return {
+    onApplied: (applied, objects) => {
+      for (const h of hooks) h.onApplied?.(applied, objects);
+    },
+    onNewDiagnostic: (d) => {
+      for (const h of hooks) h.onNewDiagnostic?.(d);
+    },
+  };
+}
+
 /**
  * Snapshot in, route table out: translates every snapshot a source emits and swaps the table in only
  * when its fingerprint changed, so an informer resync or an unrelated Secret never churns the proxy.

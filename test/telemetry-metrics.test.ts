@@ -100,6 +100,7 @@ describe('telemetry - Prometheus /metrics', () => {
     assert.equal(find('rauta_nats_connected', {})?.value, 0);
     assert.ok((find('rauta_events_published_total', { sink: 'ring' })?.value ?? 0) >= 7);
     assert.equal(find('rauta_events_dropped_total', { sink: 'ring' })?.value, 0);
+    assert.equal(find('rauta_events_published_total', { sink: 'metrics' })?.value, find('rauta_events_published_total', { sink: 'ring' })?.value);
   });
 
   it('tracks open client connections', async () => {

@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
-import { Agent } from 'node:http';
-import { request } from 'node:http';
+import { Agent, request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { type NatsConnection, connect } from 'nats';
+import { pino } from 'pino';
+import { AdminServer } from '../src/admin/admin-server.ts';
+import { loadConfig } from '../src/config/load.ts';
 import { type EchoServer, startEcho } from '../src/demo/echo-server.ts';
+import { type Telemetry, startTelemetry } from '../src/telemetry/telemetry.ts';
 import { get } from './support/client.ts';
 import { type RequestEventJson, assertValidEvent, validRequestEvents } from './support/event-schema.ts';
 import { type RunningRauta, startStandalone } from './support/harness.ts';
@@ -151,5 +154,52 @@ describe('telemetry - NATS rauta.requests', () => {
     for (let i = 0; i < 5; i++) assert.equal((await get(rauta.httpPort, `/cart/after-${i}`, { host: 'shop.test' })).status, 200);
     await until('events after restart', () => (requests as RequestEventJson[]).filter((e) => e.data.path.startsWith('/cart/after-')).length === 5);
     for (const e of requests) assertValidEvent('request', e);
+  });
+});
+
+describe('telemetry - NATS rauta.backends and rauta.config from the publisher functions', () => {
+  let nats: NatsServer;
+  let sub: NatsConnection;
+  let telemetry: Telemetry;
+  before(async () => {
+    nats = await NatsServer.start();
+    sub = await connect({ servers: nats.url });
+    const logger = pino({ level: 'silent' });
+    const { config } = loadConfig([], { NATS_URL: nats.url, RAUTA_CLUSTER_NAME: 'c1', NODE_NAME: 'n1' });
+    telemetry = startTelemetry(config, logger, new AdminServer(logger));
+    await until('telemetry connected', async () => (await telemetry.metrics.registry.getSingleMetricAsString('rauta_nats_connected')).includes('rauta_nats_connected 1'));
+  });
+  after(async () => {
+    await telemetry?.stop();
+    await sub?.close();
+    await nats?.kill();
+  });
+
+  it('publishes health state changes on rauta.backends', async () => {
+    const backends = collector(sub, 'rauta.backends');
+    await sub.flush();
+    telemetry.publishBackendChange({
+      namespace: 'prod', service: 'cart', endpoint: { ip: '10.0.1.42', port: 8080, pod: 'cart-7d9f', node: 'node-b', zone: 'zone-2' },
+      previous: 'healthy', current: 'unhealthy', check: 'active', reason: 'ProbeTimeout', message: 'GET /healthz timed out after 1000 ms',
+    });
+    telemetry.publishBackendChange({ namespace: 'prod', service: 'cart', endpoint: { ip: '10.0.1.42', port: 8080 }, previous: 'unhealthy', current: 'healthy', check: 'passive', reason: 'ProbePassed' });
+    await until('2 backend events', () => backends.length === 2);
+    for (const e of backends) assertValidEvent('backend', e);
+    const [down, up] = backends as { severity: string; outcome: string; context: { cluster: string; entities: { kind: string }[] }; data: { current: string } }[];
+    assert.equal(down.severity, 'warning');
+    assert.equal(down.outcome, 'timeout');
+    assert.equal(down.context.cluster, 'c1');
+    assert.deepEqual(down.context.entities.map((x) => x.kind), ['service', 'pod']);
+    assert.equal(up.data.current, 'healthy');
+    assert.equal(up.outcome, 'success');
+  });
+
+  it('publishes rejected Ingresses on rauta.config', async () => {
+    const configEvents = collector(sub, 'rauta.config');
+    await sub.flush();
+    telemetry.publishIngressRejected({ namespace: 'prod', ingress: 'shop', severity: 'error', reason: 'ServiceNotFound', message: 'service "nope" not found', field: 'spec.rules[0]' });
+    await until('a config event', () => configEvents.length === 1);
+    assertValidEvent('config', configEvents[0]);
+    assert.equal((configEvents[0] as { type: string }).type, 'config.ingress_rejected');
   });
 });

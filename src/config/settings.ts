@@ -1,4 +1,4 @@
-import { boolean, choice, integer, optional, port, prime, secret, seconds, text } from './setting.ts';
+import { boolean, choice, integer, list, optional, port, prime, secret, seconds, text } from './setting.ts';
 
 const hostOrIp = /^[A-Za-z0-9.:_\-[\]]+$/;
 
@@ -28,6 +28,16 @@ export const settings = {
   configMaxDebounceMs: integer('RAUTA_CONFIG_MAX_DEBOUNCE_MS', '--config-max-debounce-ms', 1000, 'Longest a rebuild waits while changes keep coming', 0, 600_000),
 
   // ── Kubernetes mode: informers, status, leader election ──
+  watchNamespaces: list('RAUTA_WATCH_NAMESPACE', '--watch-namespace', 'Comma-separated namespaces to watch (IngressClasses are cluster-wide); default all'),
+  updateStatus: boolean('RAUTA_UPDATE_STATUS', '--update-status', true, 'Write status.loadBalancer of served Ingresses (leader only)'),
+  publishStatusAddress: list('RAUTA_PUBLISH_STATUS_ADDRESS', '--publish-status-address', 'Comma-separated IPs or hostnames written to Ingress status'),
+  publishService: optional('RAUTA_PUBLISH_SERVICE', '--publish-service', 'namespace/name of the LoadBalancer Service in front of RAUTA; its status.loadBalancer is copied to Ingresses', /^[a-z0-9]([-a-z0-9]*[a-z0-9])?\/[a-z0-9]([-a-z0-9]*[a-z0-9])?$/),
+  electionId: text('RAUTA_ELECTION_ID', '--election-id', 'rauta-leader', 'Name of the coordination.k8s.io/v1 Lease used for leader election', /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/),
+  podNamespace: text('POD_NAMESPACE', '--pod-namespace', 'default', 'RAUTA\'s own namespace (the Lease and the publish service lookups live there)', /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/),
+  podName: optional('POD_NAME', '--pod-name', 'Leader-election identity; default hostname_pid'),
+  leaseDurationSeconds: seconds('RAUTA_LEASE_DURATION_SECONDS', '--lease-duration-seconds', 15, 'How long a Lease holds without renewal before another replica may take it'),
+  leaseRenewDeadlineSeconds: seconds('RAUTA_LEASE_RENEW_DEADLINE_SECONDS', '--lease-renew-deadline-seconds', 10, 'The leader steps down when it could not renew for this long'),
+  leaseRetryPeriodSeconds: seconds('RAUTA_LEASE_RETRY_PERIOD_SECONDS', '--lease-retry-period-seconds', 2, 'Interval of Lease renewals and acquisition attempts'),
 
   // ── Telemetry: request events, NATS, OTLP traces, metrics, logs ──
   clusterName: text('RAUTA_CLUSTER_NAME', '--cluster-name', '', 'Cluster name put in every event (context.cluster)'),

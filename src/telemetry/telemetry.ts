@@ -8,13 +8,13 @@ import type { ReconcilerHooks } from '../reconciler.ts';
 import { EventBus } from './bus.ts';
 import { type BackendHealthChange, ControlEventBuilder } from './control-events.ts';
 import { TelemetryObserver } from './observer.ts';
-import type { EventIdentity } from './request-event.ts';
+import { type EventIdentity, TimestampCache } from './request-event.ts';
 import { mountRequestsEndpoints } from './requests-endpoint.ts';
 import { compileRequestEventSerializer } from './serialize.ts';
 import { AccessLogSink, asyncStdout } from './sinks/access-log.ts';
 import { Metrics } from './sinks/metrics.ts';
 import { NatsPublisher, NatsSink } from './sinks/nats.ts';
-import { createTracerProvider } from './sinks/otlp-setup.ts';
+import { createSpanPipeline } from './sinks/otlp-setup.ts';
 import { RingSink } from './sinks/ring.ts';
 import { OtelTracing, PassiveTraceIds, type RequestTracing } from './tracing.ts';
 import { UlidGenerator } from './ulid.ts';
@@ -76,7 +76,7 @@ export function startTelemetry(config: Config, logger: Logger, admin: AdminServe
   }
 
   let tracing: RequestTracing = new PassiveTraceIds();
-  const otlp = createTracerProvider({
+  const otlp = createSpanPipeline({
     endpoint: config.otelExporterOtlpEndpoint,
     tracesEndpoint: config.otelExporterOtlpTracesEndpoint,
     protocol: config.otelExporterOtlpProtocol,
@@ -90,11 +90,11 @@ export function startTelemetry(config: Config, logger: Logger, admin: AdminServe
     exportTimeoutMs: config.otelExporterOtlpTimeout,
   }, metrics.countersFor('otlp'), log);
   if (otlp !== undefined) {
-    tracing = new OtelTracing(otlp.provider, config.eventIncludeQuery);
+    tracing = new OtelTracing(otlp, config.eventIncludeQuery);
     log.info({ url: otlp.url, protocol: otlp.protocol, service: config.otelServiceName, sampler: config.otelTracesSampler }, 'OTLP tracing on');
   }
 
-  const observer = new TelemetryObserver({ tracing, bus, metrics, eventOptions: { ...identity, includeQuery: config.eventIncludeQuery, ids }, logger: log });
+  const observer = new TelemetryObserver({ tracing, bus, metrics, eventOptions: { ...identity, includeQuery: config.eventIncludeQuery, ids, timestamps: new TimestampCache() }, logger: log });
   const control = new ControlEventBuilder(ids, identity);
   const publishControl = (subject: string, event: unknown) => nats?.publish(subject, Buffer.from(JSON.stringify(event)));
 

@@ -27,15 +27,18 @@ function canConnect(port: number): Promise<boolean> {
 /** A private nats-server on loopback; `kill()` is SIGKILL (an outage, not a graceful shutdown). */
 export class NatsServer {
   readonly port: number;
+  private readonly extraArgs: readonly string[];
   private child: ChildProcess | undefined;
 
-  private constructor(port: number) {
+  private constructor(port: number, extraArgs: readonly string[]) {
     this.port = port;
+    this.extraArgs = extraArgs;
   }
 
-  static async start(port?: number): Promise<NatsServer> {
+  /** `extraArgs` e.g. `['--user', 'u', '--pass', 'p']` or `['--auth', 'token']`. */
+  static async start(port?: number, extraArgs: readonly string[] = []): Promise<NatsServer> {
     if (!existsSync(BINARY)) throw new Error(`${BINARY} not found: apt-get install nats-server`);
-    const server = new NatsServer(port ?? await freePort());
+    const server = new NatsServer(port ?? await freePort(), extraArgs);
     await server.restart();
     return server;
   }
@@ -45,7 +48,7 @@ export class NatsServer {
   }
 
   async restart(): Promise<void> {
-    const child = spawn(BINARY, ['-a', '127.0.0.1', '-p', String(this.port)], { stdio: 'ignore' });
+    const child = spawn(BINARY, ['-a', '127.0.0.1', '-p', String(this.port), ...this.extraArgs], { stdio: 'ignore' });
     this.child = child;
     const deadline = Date.now() + 10_000;
     while (!(await canConnect(this.port))) {

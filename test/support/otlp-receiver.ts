@@ -116,7 +116,8 @@ export class OtlpReceiver {
     return `http://127.0.0.1:${this.port}`;
   }
 
-  get requestsSeen(): number {
+  /** Export requests held open in hang mode. */
+  get hungRequests(): number {
     return this.hung.size;
   }
 

@@ -33,6 +33,7 @@ export class Metrics implements EventSink {
   readonly ingressRejected: Gauge;
   /** Label children cached by route+method+code: prom-client hashes label objects on every call otherwise. */
   private readonly requestChildren = new Map<string, { inc(): void; observe(v: number): void }>();
+  private readonly ownCounters: SinkCounters;
 
   constructor() {
     const registers = [this.registry];
@@ -52,6 +53,7 @@ export class Metrics implements EventSink {
     }
     for (const result of ['success', 'failure']) this.configReloads.labels(result).inc(0);
     collectDefaultMetrics({ register: this.registry });
+    this.ownCounters = this.countersFor('metrics');
   }
 
   countersFor(sink: string): SinkCounters {
@@ -77,6 +79,7 @@ export class Metrics implements EventSink {
     child.inc();
     child.observe(e.data.duration_ms / 1000);
     if (e.data.upstream_duration_ms !== undefined) this.upstream.labels(ns, service).observe(e.data.upstream_duration_ms / 1000);
+    this.ownCounters.published();
   }
 
   backendError(namespace: string, service: string, code: string): void {

@@ -94,16 +94,25 @@ export class NatsPublisher {
       void this.watch(nc);
       void nc.closed().then((err) => {
         this.setConnected(false);
-        if (err && !this.closed) this.logger.error({ err: err.message }, 'NATS connection closed');
+        if (this.closed) return;
+        // nats.js gives up on a connection only for fatal errors (e.g. auth revoked while reconnecting);
+        // RAUTA never gives up: start over with a fresh connection.
+        this.logger.error({ err: err?.message }, 'NATS connection closed; reconnecting');
+        this.nc = undefined;
+        this.retryLater(undefined);
       });
     } catch (err) {
-      const delay = backoffMs(this.attempt++);
-      if (this.attempt === 1 || this.attempt % 20 === 0) {
-        this.logger.warn({ servers: this.display, err: (err as Error).message, retry_ms: delay, attempts: this.attempt }, 'NATS not reachable; retrying in the background');
-      }
-      this.retryTimer = setTimeout(() => void this.tryConnect(), delay);
-      this.retryTimer.unref();
+      this.retryLater(err as Error);
     }
+  }
+
+  private retryLater(err: Error | undefined): void {
+    const delay = backoffMs(this.attempt++);
+    if (err !== undefined && (this.attempt === 1 || this.attempt % 20 === 0)) {
+      this.logger.warn({ servers: this.display, err: err.message, retry_ms: delay, attempts: this.attempt }, 'NATS not reachable; retrying in the background');
+    }
+    this.retryTimer = setTimeout(() => void this.tryConnect(), delay);
+    this.retryTimer.unref();
   }
 
   private async watch(nc: NatsConnection): Promise<void> {

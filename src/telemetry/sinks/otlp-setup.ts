@@ -1,12 +1,12 @@
-import { OTLPTraceExporter as HttpJsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { OTLPTraceExporter as HttpProtoExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import {
-  AlwaysOffSampler, AlwaysOnSampler, BasicTracerProvider, BatchSpanProcessor, ParentBasedSampler,
+  AlwaysOffSampler, AlwaysOnSampler, BatchSpanProcessor, ParentBasedSampler,
   type ReadableSpan, type Sampler, type SpanExporter, TraceIdRatioBasedSampler,
 } from '@opentelemetry/sdk-trace-base';
 import type { Logger } from 'pino';
 import type { SinkCounters } from '../sink.ts';
+import type { SpanPipeline } from '../tracing.ts';
+import { WorkerSpanExporter } from './worker-exporter.ts';
 
 /** The standard OTEL_* variables RAUTA honours (read through RAUTA's settings, so flags work too). */
 export interface OtlpSettings {
@@ -112,26 +112,23 @@ class CountingExporter implements SpanExporter {
 }
 
 /**
- * A tracer provider of our own, never registered globally (no auto-instrumentation, no module state).
- * Export runs in the BatchSpanProcessor's background timer with a bounded queue: a dead or hanging
+ * The SDK parts RAUTA's tracing uses: the configured sampler, the resource, and a BatchSpanProcessor in
+ * front of the OTLP exporter, which runs in a worker thread (encoding and HTTP off the proxy's loop). Nothing is registered globally (no auto-instrumentation, no module
+ * state). Export runs on the processor's background timer with a bounded queue: a dead or hanging
  * collector costs dropped spans, never request latency.
  */
-export function createTracerProvider(s: OtlpSettings, counters: SinkCounters, logger: Logger): { provider: BasicTracerProvider; url: string; protocol: string } | undefined {
+export function createSpanPipeline(s: OtlpSettings, counters: SinkCounters, logger: Logger): (SpanPipeline & { url: string; protocol: string }) | undefined {
   const url = tracesUrl(s);
   if (url === undefined) return undefined;
   const protocol = s.tracesProtocol ?? s.protocol;
-  const exporterConfig = { url, timeoutMillis: s.exportTimeoutMs, concurrencyLimit: 2 };
-  const exporter = protocol === 'http/json' ? new HttpJsonExporter(exporterConfig) : new HttpProtoExporter(exporterConfig);
-  const resource = resourceFromAttributes({ ...parseResourceAttributes(s.resourceAttributes), 'service.name': s.serviceName });
-  const provider = new BasicTracerProvider({
-    resource,
-    sampler: samplerFrom(s.sampler, s.samplerArg),
-    spanProcessors: [new BatchSpanProcessor(new CountingExporter(exporter, counters, logger), {
-      maxQueueSize: s.maxQueueSize,
-      maxExportBatchSize: Math.min(512, s.maxQueueSize),
-      scheduledDelayMillis: s.scheduleDelayMs,
-      exportTimeoutMillis: s.exportTimeoutMs,
-    })],
+  const resourceAttributes = { ...parseResourceAttributes(s.resourceAttributes), 'service.name': s.serviceName };
+  const resource = resourceFromAttributes(resourceAttributes);
+  const exporter = new WorkerSpanExporter({ protocol, url, timeoutMs: s.exportTimeoutMs, resourceAttributes });
+  const processor = new BatchSpanProcessor(new CountingExporter(exporter, counters, logger), {
+    maxQueueSize: s.maxQueueSize,
+    maxExportBatchSize: Math.min(512, s.maxQueueSize),
+    scheduledDelayMillis: s.scheduleDelayMs,
+    exportTimeoutMillis: s.exportTimeoutMs,
   });
-  return { provider, url, protocol };
+  return { processor, sampler: samplerFrom(s.sampler, s.samplerArg), resource, url, protocol, terminate: () => exporter.terminate() };
 }

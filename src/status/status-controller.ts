@@ -1,0 +1,111 @@
+import { hostname } from 'node:os';
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import type { Config } from '../config/settings.ts';
+import type { ReconcilerHooks } from '../reconciler.ts';
+import type { Diagnostic } from '../routing/types.ts';
+import type { ObjectSet } from '../sources/object-set.ts';
+import { type AddressSource, addressSource, resolveAddresses } from './addresses.ts';
+import { EventRecorder } from './events.ts';
+import { IngressStatusWriter, statusChanges } from './ingress-status.ts';
+import { LeaderElector } from './leader-election.ts';
+
+/**
+ * Everything RAUTA writes back to the cluster, done by the elected leader only: Ingress status and Events
+ * for rejected Ingresses. Every replica routes; only this part depends on leadership. Work is driven by
+ * the reconciler hooks (a new table, a new diagnostic) and by snapshots that did not change the table
+ * (an Ingress's status was overwritten, the publish Service got an address), and always uses the latest
+ * snapshot: one sync runs at a time and a request made meanwhile runs once more afterwards.
+ */
+export class StatusController {
+  readonly hooks: ReconcilerHooks;
+  readonly identity: string;
+  private readonly elector: LeaderElector;
+  private readonly writer: IngressStatusWriter;
+  private readonly events: EventRecorder;
+  private readonly addresses: AddressSource | undefined;
+  private readonly updateStatus: boolean;
+  private readonly logger: Logger;
+  private objects: ObjectSet | undefined;
+  private served: ReadonlySet<string> = new Set();
+  private diagnostics: readonly Diagnostic[] = [];
+  private running: Promise<void> | undefined;
+  private again = false;
+
+  constructor(kc: KubeConfig, config: Config, logger: Logger) {
+    this.logger = logger.child({ component: 'status' });
+    this.identity = config.podName ?? `${hostname()}_${process.pid}`;
+    this.addresses = addressSource(config.publishStatusAddress, config.publishService);
+    this.updateStatus = config.updateStatus;
+    this.writer = new IngressStatusWriter(kc, logger);
+    this.events = new EventRecorder(kc, config.controllerName, this.identity, logger);
+    this.elector = new LeaderElector({
+      kubeConfig: kc,
+      namespace: config.podNamespace,
+      name: config.electionId,
+      identity: this.identity,
+      leaseDurationMs: config.leaseDurationSeconds * 1000,
+      renewDeadlineMs: config.leaseRenewDeadlineSeconds * 1000,
+      retryPeriodMs: config.leaseRetryPeriodSeconds * 1000,
+      logger,
+      onStartedLeading: () => this.kick(),
+    });
+    this.hooks = {
+      onApplied: (applied, objects) => {
+        this.served = new Set(applied.table.ingresses);
+        this.diagnostics = applied.table.diagnostics;
+        this.observe(objects);
+      },
+      onNewDiagnostic: (d) => this.events.forget(d),
+    };
+    if (this.addresses === undefined && this.updateStatus) {
+      this.logger.info('neither RAUTA_PUBLISH_STATUS_ADDRESS nor RAUTA_PUBLISH_SERVICE is set: Ingress status is not written');
+    }
+  }
+
+  get isLeader(): boolean {
+    return this.elector.isLeader;
+  }
+
+  start(): void {
+    this.elector.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.elector.stop();
+    await this.running;
+  }
+
+  /** A snapshot from the source (whether or not it changed the route table). */
+  observe(objects: ObjectSet): void {
+    this.objects = objects;
+    this.kick();
+  }
+
+  private kick(): void {
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.syncLoop().finally(() => (this.running = undefined));
+  }
+
+  private async syncLoop(): Promise<void> {
+    do {
+      this.again = false;
+      await this.sync();
+    } while (this.again);
+  }
+
+  private async sync(): Promise<void> {
+    const objects = this.objects;
+    const allowed = () => this.elector.isLeader;
+    if (objects === undefined || !allowed()) return;
+    if (this.updateStatus && this.addresses !== undefined) {
+      const addresses = resolveAddresses(this.addresses, objects);
+      if (addresses !== undefined) await this.writer.apply(statusChanges(objects, this.served, addresses), allowed);
+    }
+    const uids = new Map(objects.ingresses.map((i) => [`${i.metadata.namespace ?? 'default'}/${i.metadata.name}`, i.metadata.uid]));
+    await this.events.flush(this.diagnostics, (d) => (uids.has(`${d.namespace}/${d.ingress}`) ? { uid: uids.get(`${d.namespace}/${d.ingress}`) } : undefined), allowed);
+  }
+}
