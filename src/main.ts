@@ -14,6 +14,7 @@ import { InFlight } from './proxy/in-flight.ts';
 import { startLoadBalancing } from './proxy/load-balancing.ts';
 import { type Protocols, createProtocols } from './proxy/protocols.ts';
 import { RouteState } from './proxy/route-state.ts';
+import { createUpstreamClient } from './proxy/upstream-client.ts';
 import { Reconciler, combineHooks } from './reconciler.ts';
 import { RouteTable } from './routing/route-table.ts';
 import { FileSource } from './sources/file/file-source.ts';
@@ -68,6 +69,7 @@ export async function startRauta(config: Config, logger: Logger): Promise<Rauta>
     timeout: config.upstreamIdleTimeoutSeconds * 1000,
     scheduling: 'lifo',
   });
+  const upstream = createUpstreamClient({ connectTimeoutMs: config.upstreamConnectTimeoutSeconds * 1000, idleTimeoutMs: config.upstreamIdleTimeoutSeconds * 1000 });
   const deps: ProxyDeps = {
     routes,
     balancer: balancing.balancer,
@@ -75,6 +77,7 @@ export async function startRauta(config: Config, logger: Logger): Promise<Rauta>
     retryBudgetMs: balancing.retryBudgetMs,
     observer: telemetry.observer,
     agent,
+    upstream,
     inFlight,
     active,
     connectTimeoutMs: config.upstreamConnectTimeoutSeconds * 1000,
@@ -130,6 +133,7 @@ export async function startRauta(config: Config, logger: Logger): Promise<Rauta>
       await source.stop();
       balancing.stop();
       agent.destroy();
+      await upstream.destroy();
       await telemetry.stop();
       admin.server.close();
       admin.server.closeAllConnections();

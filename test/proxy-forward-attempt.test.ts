@@ -1,11 +1,14 @@
 import assert from 'node:assert/strict';
 import { Agent, type IncomingMessage, type ServerResponse, createServer, request } from 'node:http';
-import { type AddressInfo, Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import type { Dispatcher } from 'undici';
 import { describe, it } from 'node:test';
 import { ErrorKinds } from '../src/proxy/errors.ts';
 import { type AttemptResult, forwardAttempt } from '../src/proxy/forward.ts';
 import type { Endpoint } from '../src/routing/types.ts';
+import { createUpstreamClient } from '../src/proxy/upstream-client.ts';
 import { startRawBackend } from './support/backends.ts';
+import { startBlackhole } from './support/blackhole.ts';
 
 /**
  * forwardAttempt on its own: the cases a loopback backend cannot produce through the whole proxy
@@ -15,22 +18,13 @@ function endpoint(ip: string, port: number): Endpoint {
   return { key: `${ip}:${port}`, ip, port, ready: true, serving: true, terminating: false, weight: 1 };
 }
 
-/** An agent whose connections never complete, like a SYN to a host that is gone. */
-class BlackholeAgent extends Agent {
-  override createConnection(): Socket {
-    const socket = new Socket();
-    // Typed read-only, but a plain field that connect() would set: the request queues its writes.
-    Object.defineProperty(socket, 'connecting', { value: true, writable: true });
-    return socket;
-  }
-}
-
 /** A front server that forwards every request with `opts` and hands the result to the test. */
-async function front(agent: Agent, ep: Endpoint, opts: { connectTimeoutMs: number; responseTimeoutMs: number }) {
+async function front(dispatcher: Dispatcher, ep: Endpoint, opts: { connectTimeoutMs: number; responseTimeoutMs: number }) {
+  const agent = new Agent({ keepAlive: true });
   const results: AttemptResult[] = [];
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     void forwardAttempt({
-      endpoint: ep, req, res, headers: ['host', 'x'], agent, hasBody: false, requestId: 'test',
+      endpoint: ep, req, res, headers: ['host', 'x'], agent, dispatcher, hasBody: false, requestId: 'test',
       connectTimeoutMs: opts.connectTimeoutMs, responseTimeoutMs: opts.responseTimeoutMs,
       onBytesOut: () => {},
     }).then((r) => {
@@ -42,6 +36,7 @@ async function front(agent: Agent, ep: Endpoint, opts: { connectTimeoutMs: numbe
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  server.on('close', () => agent.destroy());
   return { server, port: (server.address() as AddressInfo).port, results };
 }
 
@@ -60,8 +55,9 @@ function fetchOnce(port: number): Promise<{ status: number; body: string } | { e
 
 describe('proxy - one forward attempt', () => {
   it('a connect that never completes fails with RAUTA_ERR_UPSTREAM_CONNECT_TIMEOUT after the connect timeout', async () => {
-    const agent = new BlackholeAgent();
-    const f = await front(agent, endpoint('127.0.0.18', 9), { connectTimeoutMs: 200, responseTimeoutMs: 10_000 });
+    const hole = await startBlackhole();
+    const client = createUpstreamClient({ connectTimeoutMs: 200, idleTimeoutMs: 1000 });
+    const f = await front(client, endpoint(hole.host, hole.port), { connectTimeoutMs: 200, responseTimeoutMs: 10_000 });
     try {
       const started = performance.now();
       const res = await fetchOnce(f.port);
@@ -71,9 +67,10 @@ describe('proxy - one forward attempt', () => {
       assert.equal(f.results[0].error?.kind, ErrorKinds.upstreamConnectTimeout);
       assert.equal(f.results[0].error?.kind.retryable, true);
     } finally {
-      agent.destroy();
+      await client.close().catch(() => {});
       f.server.closeAllConnections();
       f.server.close();
+      await hole.close();
     }
   });
 
@@ -84,8 +81,8 @@ describe('proxy - one forward attempt', () => {
         setTimeout(() => s.destroy(), 50);
       });
     });
-    const agent = new Agent({ keepAlive: true });
-    const f = await front(agent, endpoint('127.0.0.19', raw.port), { connectTimeoutMs: 1000, responseTimeoutMs: 5000 });
+    const client = createUpstreamClient({ connectTimeoutMs: 1000, idleTimeoutMs: 1000 });
+    const f = await front(client, endpoint('127.0.0.19', raw.port), { connectTimeoutMs: 1000, responseTimeoutMs: 5000 });
     try {
       const res = await fetchOnce(f.port);
       assert.ok('error' in res, `the client got a clean response: ${JSON.stringify(res)}`);
@@ -94,7 +91,7 @@ describe('proxy - one forward attempt', () => {
       assert.equal(f.results[0]?.error?.kind, ErrorKinds.upstreamReset);
       assert.equal(f.results[0]?.responded, true);
     } finally {
-      agent.destroy();
+      await client.close().catch(() => {});
       f.server.closeAllConnections();
       f.server.close();
       await raw.close();

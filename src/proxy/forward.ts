@@ -1,4 +1,6 @@
-import { type Agent, type ClientRequest, type IncomingMessage, request } from 'node:http';
+import type { Agent } from 'node:http';
+import { Readable } from 'node:stream';
+import type { Dispatcher } from 'undici';
 import type { Endpoint } from '../routing/types.ts';
 import { type DownstreamRequest, type DownstreamResponse, responseGone, writeHead } from './downstream.ts';
 import { ErrorKinds, ProxyError, upstreamFailure } from './errors.ts';
@@ -9,11 +11,19 @@ export interface AttemptOptions {
   readonly req: DownstreamRequest;
   readonly res: DownstreamResponse;
   readonly headers: string[];
+  /** node:http keep-alive agent, for forwarders that still use node:http. */
   readonly agent: Agent;
+  /** The HTTP/1.1 upstream client: an undici Agent (one keep-alive pool per endpoint). */
+  readonly dispatcher: Dispatcher;
   readonly connectTimeoutMs: number;
   readonly responseTimeoutMs: number;
   readonly hasBody: boolean;
   readonly requestId: string;
+  /**
+   * Request body bytes handed to the backend, where the caller cannot see them flow: a chunked body is
+   * relayed through an async iterator, which never emits 'resume'.
+   */
+  onBytesIn?(n: number): void;
   /** Response body bytes relayed to the client. */
   onBytesOut(n: number): void;
 }
@@ -30,103 +40,186 @@ export interface AttemptResult {
   readonly grpcStatus?: string;
 }
 
+/** undici's error codes → RAUTA's kinds (the rest is classified like a socket error). */
+function classify(err: Error, connected: boolean, endpointKey: string, o: AttemptOptions): ProxyError {
+  const code = (err as { code?: string }).code;
+  if (code === 'UND_ERR_CONNECT_TIMEOUT') {
+    return new ProxyError(ErrorKinds.upstreamConnectTimeout, `connect to ${endpointKey} timed out after ${o.connectTimeoutMs}ms`, { cause: err });
+  }
+  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
+    return new ProxyError(ErrorKinds.upstreamTimeout, `${endpointKey} sent nothing for ${o.responseTimeoutMs}ms`, { cause: err });
+  }
+  if (code === 'HPE_INVALID_CONSTANT' || (code !== undefined && code.startsWith('HPE_')) || code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH') {
+    return new ProxyError(ErrorKinds.upstreamProtocol, `invalid response: ${err.message}`, { cause: err });
+  }
+  // undici wraps socket errors (UND_ERR_SOCKET) with the original as cause.
+  const cause = (err as { cause?: unknown }).cause;
+  return upstreamFailure(code === 'UND_ERR_SOCKET' && cause instanceof Error ? cause : err, connected);
+}
+
 /**
- * One attempt against one endpoint. The request body is held back until the connection is up, so a
- * connect failure leaves it untouched and the request can be retried elsewhere. Resolves when the
- * response has been relayed completely, or the attempt failed.
+ * One attempt against one endpoint, over undici's dispatcher (a connection pool per endpoint, no
+ * ClientRequest/IncomingMessage streams per request: about a third less CPU per proxied request than
+ * `http.request`, measured with `npm run bench`). The request body is only read once the connection is
+ * up, so a connect failure leaves it untouched and the request can be retried elsewhere. Resolves when
+ * the response has been relayed completely, or the attempt failed.
  */
 export function forwardAttempt(o: AttemptOptions): Promise<AttemptResult> {
   return new Promise((resolve) => {
-    let settled = false;
-    let connected = false;
-    let responded = false;
-    let bodySent = false;
-    let statusCode: number | undefined;
-    let connectTimer: NodeJS.Timeout | undefined;
-    const { req, res } = o;
-    // The client may have left before this attempt (during an earlier one): its 'close' is gone, so
-    // do not start a request nobody will read.
-    if (responseGone(res)) {
+    // The client may have left during an earlier attempt: its 'close' is gone, so start nothing.
+    if (responseGone(o.res) || o.req.socket.destroyed) {
       resolve({ error: new ProxyError(ErrorKinds.clientAborted, 'client closed the connection before the request was forwarded'), responded: false, bodySent: false, statusCode: undefined });
       return;
     }
-
-    const up: ClientRequest = request({
-      host: o.endpoint.ip,
-      port: o.endpoint.port,
-      method: req.method,
-      path: req.url,
-      headers: o.headers,
-      agent: o.agent,
-      setHost: false,
-    });
-
-    const done = (error: ProxyError | undefined) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(connectTimer);
-      res.off('close', onClientClose);
-      resolve({ error, responded, bodySent, statusCode });
-    };
-
-    const onClientClose = () => {
-      // The client went away (or the response completed; then this is a no-op).
-      if (!res.writableFinished) {
-        up.destroy();
-        done(new ProxyError(ErrorKinds.clientAborted, 'client closed the connection before the response completed'));
-      }
-    };
-    res.once('close', onClientClose);
-
-    const sendBody = () => {
-      connected = true;
-      clearTimeout(connectTimer);
-      if (!o.hasBody) return;
-      bodySent = true;
-      req.pipe(up);
-    };
-
-    up.on('socket', (socket) => {
-      if (!socket.connecting) return sendBody();
-      connectTimer = setTimeout(() => {
-        up.destroy(new ProxyError(ErrorKinds.upstreamConnectTimeout, `connect to ${o.endpoint.key} timed out after ${o.connectTimeoutMs}ms`));
-      }, o.connectTimeoutMs);
-      socket.once('connect', sendBody);
-    });
-    // A body is piped (and ended) once connected; without one the request is complete now.
-    if (!o.hasBody) up.end();
-
-    up.setTimeout(o.responseTimeoutMs, () => {
-      up.destroy(new ProxyError(ErrorKinds.upstreamTimeout, `${o.endpoint.key} sent nothing for ${o.responseTimeoutMs}ms`));
-    });
-
-    up.on('response', (upRes: IncomingMessage) => {
-      responded = true;
-      statusCode = upRes.statusCode ?? 502;
-      if (res.headersSent || responseGone(res)) {
-        upRes.destroy();
-        return done(new ProxyError(ErrorKinds.clientAborted, 'client gone before the response head'));
-      }
-      writeHead(res, statusCode, upRes.statusMessage, downstreamResponseHeaders(upRes.rawHeaders, o.requestId));
-      upRes.on('data', (chunk: Buffer) => o.onBytesOut(chunk.length));
-      upRes.on('error', (err) => {
-        // Mid-body failure: the status line is gone, so the only honest signal left is to cut the
-        // connection rather than pretend the body is complete.
-        res.destroy();
-        done(upstreamFailure(err, true));
-      });
-      upRes.on('end', () => {
-        res.once('finish', () => done(undefined));
-      });
-      upRes.pipe(res);
-    });
-
-    up.on('error', (err) => {
-      if (responded) {
-        res.destroy();
-        return done(upstreamFailure(err, true));
-      }
-      done(upstreamFailure(err, connected));
-    });
+    // Held until the connection is up (undici resumes it when it writes the body): bytes that flowed
+    // earlier would be lost, and a connect failure must leave the body untouched for a retry.
+    if (o.hasBody) o.req.pause();
+    const handler = new RelayHandler(o, resolve);
+    o.res.once('close', handler.onClientClose);
+    o.dispatcher.dispatch({
+      // The endpoint key is `ip:port` with IPv6 bracketed: exactly a URL authority.
+      origin: `http://${o.endpoint.key}`,
+      method: (o.req.method ?? 'GET') as Dispatcher.HttpMethod,
+      path: o.req.url ?? '/',
+      headers: o.hasBody ? withoutFraming(o.headers) : o.headers,
+      body: !o.hasBody ? null : handler.chunked ? Readable.from(relayChunks(o.req, o.onBytesIn), { objectMode: false }) : o.req,
+      headersTimeout: o.responseTimeoutMs,
+      bodyTimeout: o.responseTimeoutMs,
+      // Responses are relayed as they are; a backend's `Upgrade` is handled by the WebSocket path.
+      reset: false,
+    }, handler);
   });
+}
+
+/**
+ * undici frames a streamed body itself (chunked unless Content-Length is given) and refuses a
+ * Transfer-Encoding header, so one the caller added to keep the framing is dropped here.
+ */
+function withoutFraming(headers: string[]): string[] {
+  for (let i = 0; i < headers.length; i += 2) {
+    if (headers[i].length === 17 && headers[i].toLowerCase() === 'transfer-encoding') {
+      return headers.filter((_, j) => j !== i && j !== i + 1);
+    }
+  }
+  return headers;
+}
+
+/**
+ * A chunked request body goes on chunked (undici would otherwise send Content-Length when the whole body
+ * had already arrived): a stream over an async iterable has no length it could know in advance.
+ */
+async function* relayChunks(req: DownstreamRequest, count: ((n: number) => void) | undefined): AsyncGenerator<Buffer> {
+  for await (const chunk of req) {
+    count?.((chunk as Buffer).length);
+    yield chunk as Buffer;
+  }
+}
+
+/** The part of a downstream response the body relay writes to (HTTP/1.x and HTTP/2 alike). */
+interface BodyOut {
+  write(chunk: Buffer): boolean;
+  end(cb: () => void): unknown;
+  once(event: 'drain', listener: () => void): unknown;
+}
+
+/**
+ * The relay for one attempt: a class rather than closures so the per-request cost is one object.
+ * Backpressure: when the client socket is full the upstream read pauses until it drains.
+ */
+class RelayHandler implements Dispatcher.DispatchHandler {
+  private readonly o: AttemptOptions;
+  private readonly resolve: (r: AttemptResult) => void;
+  private controller: Dispatcher.DispatchController | undefined;
+  private settled = false;
+  private connected = false;
+  private responded = false;
+  private bodySent = false;
+  private statusCode: number | undefined;
+  /** The client sent the body chunked; it is relayed chunked. */
+  readonly chunked: boolean;
+
+  constructor(o: AttemptOptions, resolve: (r: AttemptResult) => void) {
+    this.o = o;
+    this.resolve = resolve;
+    this.chunked = o.hasBody && o.req.headers['transfer-encoding'] !== undefined;
+  }
+
+  private done(error: ProxyError | undefined): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.o.res.off('close', this.onClientClose);
+    this.resolve({ error, responded: this.responded, bodySent: this.bodySent, statusCode: this.statusCode });
+  }
+
+  /** The client went away (or the response completed; then this is a no-op). */
+  readonly onClientClose = (): void => {
+    if (this.o.res.writableFinished || this.settled) return;
+    const err = new ProxyError(ErrorKinds.clientAborted, 'client closed the connection before the response completed');
+    this.controller?.abort(err);
+    this.done(err);
+  };
+
+  private readonly onDrain = (): void => {
+    this.controller?.resume();
+  };
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller;
+    // Called when the request is about to be written to a connected socket.
+    this.connected = true;
+    if (this.settled) {
+      controller.abort(new ProxyError(ErrorKinds.clientAborted, 'client gone before the upstream connection'));
+      return;
+    }
+    // A streamed body is counted by the caller's 'resume' hook, a chunked one in relayChunks.
+    if (this.o.hasBody) this.bodySent = true;
+  }
+
+  onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, _headers: unknown, statusMessage?: string): void {
+    this.responded = true;
+    this.statusCode = statusCode;
+    const res = this.o.res;
+    if (res.headersSent || responseGone(res)) {
+      const err = new ProxyError(ErrorKinds.clientAborted, 'client gone before the response head');
+      controller.abort(err);
+      this.done(err);
+      return;
+    }
+    // undici hands the raw header list as Buffers; latin1 keeps every byte as the backend sent it.
+    const raw = controller.rawHeaders as unknown as Buffer[];
+    const flat: string[] = new Array(raw.length);
+    for (let i = 0; i < raw.length; i++) flat[i] = raw[i].toString('latin1');
+    writeHead(res, statusCode, statusMessage || undefined, downstreamResponseHeaders(flat, this.o.requestId));
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.settled) return;
+    this.o.onBytesOut(chunk.length);
+    // Written at once: a streaming backend (SSE, long poll, progress output) must reach the client
+    // chunk by chunk, never held back waiting for the next one.
+    if (!(this.o.res as BodyOut).write(chunk)) {
+      controller.pause();
+      (this.o.res as BodyOut).once('drain', this.onDrain);
+    }
+  }
+
+  onResponseEnd(): void {
+    if (this.settled) return;
+    (this.o.res as BodyOut).end(this.onFinish);
+  }
+
+  private readonly onFinish = (): void => {
+    this.done(undefined);
+  };
+
+  onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
+    if (this.settled) return;
+    const error = err instanceof ProxyError ? err : classify(err, this.connected || this.responded, this.o.endpoint.key, this.o);
+    if (this.responded) {
+      // Mid-body failure: the status line is gone, so the only honest signal left is to cut the
+      // connection rather than pretend the body is complete.
+      this.o.res.destroy();
+    }
+    this.done(error);
+  }
 }

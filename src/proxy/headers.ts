@@ -8,6 +8,12 @@ const HOP_BY_HOP = new Set([
   'proxy-authenticate', 'proxy-authorization', 'http2-settings',
 ]);
 
+/**
+ * `Expect: 100-continue` was already answered by RAUTA's own server (Node sends the 100); the backend
+ * gets the body straight away, and the upstream client refuses the header anyway.
+ */
+const ANSWERED_HERE = 'expect';
+
 /** Headers RAUTA sets itself on the way to the backend. */
 const REPLACED_UPSTREAM = new Set(['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port', 'x-request-id', 'traceparent', 'tracestate']);
 
@@ -56,7 +62,7 @@ export function upstreamRequestHeaders(raw: readonly string[], fwd: ForwardedInf
       (cookies ??= []).push(raw[i + 1]);
       continue;
     }
-    if (HOP_BY_HOP.has(lower) || REPLACED_UPSTREAM.has(lower) || named?.has(lower)) {
+    if (HOP_BY_HOP.has(lower) || REPLACED_UPSTREAM.has(lower) || lower === ANSWERED_HERE || named?.has(lower)) {
       // Trace context is forwarded as received unless the observer supplies its own.
       if ((lower === 'traceparent' || lower === 'tracestate') && extra === undefined) out.push(name, raw[i + 1]);
       continue;

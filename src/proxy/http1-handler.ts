@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Agent } from 'node:http';
 import { performance } from 'node:perf_hooks';
+import type { Dispatcher } from 'undici';
 import type { ActiveRequests } from './active-requests.ts';
 import type { Balancer } from './balance/balancer.ts';
 import type { PickInput } from './balance/selector.ts';
@@ -19,7 +20,10 @@ export interface ProxyDeps {
   readonly routes: RouteState;
   readonly balancer: Balancer;
   readonly observer: RequestObserver;
+  /** Kept for paths that need node:http (protocol upgrades); forwarding uses `upstream`. */
   readonly agent: Agent;
+  /** The HTTP/1.1 forwarding client (see upstream-client.ts). */
+  readonly upstream: Dispatcher;
   readonly inFlight: InFlight;
   readonly active: ActiveRequests;
   readonly connectTimeoutMs: number;
@@ -171,8 +175,9 @@ async function handle(deps: ProxyDeps, req: DownstreamRequest, res: DownstreamRe
     // (or DELETE's) body unframed and an HTTP/1.1 backend would parse it as the next request.
     if (forward === forwardAttempt && hasBody && needsChunkedUpstream(req)) headers.push('transfer-encoding', 'chunked');
     const result = await forward({
-      endpoint, req, res, headers, agent: deps.agent, hasBody, requestId: rec.requestId,
+      endpoint, req, res, headers, agent: deps.agent, dispatcher: deps.upstream, hasBody, requestId: rec.requestId,
       connectTimeoutMs: deps.connectTimeoutMs, responseTimeoutMs: deps.responseTimeoutMs,
+      onBytesIn: (n) => { rec.bytesIn += n; },
       onBytesOut: (n) => { rec.bytesOut += n; },
     });
     deps.inFlight.dec(endpoint.key);

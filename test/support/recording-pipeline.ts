@@ -10,6 +10,7 @@ import { InFlight } from '../../src/proxy/in-flight.ts';
 import { type Protocols, createProtocols } from '../../src/proxy/protocols.ts';
 import type { RequestObserver, RequestRecord } from '../../src/proxy/request-record.ts';
 import { RouteState } from '../../src/proxy/route-state.ts';
+import { createUpstreamClient } from '../../src/proxy/upstream-client.ts';
 import { RouteTable } from '../../src/routing/route-table.ts';
 import type { ObjectSet } from '../../src/sources/object-set.ts';
 import { translate } from '../../src/translate/translate.ts';
@@ -52,8 +53,9 @@ export async function startRecordingPipeline(objects: readonly Obj[], env: Recor
   };
   const active = new ActiveRequests();
   const agent = new Agent({ keepAlive: true });
+  const upstream = createUpstreamClient({ connectTimeoutMs: 2000, idleTimeoutMs: 4000 });
   const deps: ProxyDeps = {
-    routes, balancer, observer, agent, active, inFlight: new InFlight(),
+    routes, balancer, observer, agent, upstream, active, inFlight: new InFlight(),
     connectTimeoutMs: 2000, responseTimeoutMs: 10_000, draining: () => false, forwardH2c: protocols.forwardH2c,
   };
   const apply = (objs: readonly Obj[]) => routes.swap(translate(objectSet(objs), { ingressClass: 'rauta', controllerName: 'rauta.io/ingress-controller' }).table);
@@ -70,6 +72,7 @@ export async function startRecordingPipeline(objects: readonly Obj[], env: Recor
       http.closeAllConnections();
       protocols.close();
       agent.destroy();
+      void upstream.destroy();
     },
   };
 }
