@@ -2,7 +2,7 @@ import { type FSWatcher, watch } from 'node:fs';
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Logger } from 'pino';
-import type { ObjectSet, Source } from '../object-set.ts';
+import type { ObjectSet, OnRejected, Source } from '../object-set.ts';
 import { ManifestError, parseManifests } from './manifests.ts';
 
 export interface FileSourceOptions {
@@ -11,6 +11,8 @@ export interface FileSourceOptions {
   /** How often to look at modification times, in case the platform's file events are missed. */
   readonly pollMs?: number;
   readonly debounceMs?: number;
+  /** Called when a changed manifest set does not parse (not at start-up: there the error fails start). */
+  readonly onRejected?: OnRejected;
 }
 
 /**
@@ -23,6 +25,7 @@ export class FileSource implements Source {
   private readonly logger: Logger;
   private readonly pollMs: number;
   private readonly debounceMs: number;
+  private readonly onRejected: OnRejected;
   private watcher: FSWatcher | undefined;
   private poller: NodeJS.Timeout | undefined;
   private debounce: NodeJS.Timeout | undefined;
@@ -36,6 +39,7 @@ export class FileSource implements Source {
     this.logger = opts.logger.child({ source: 'file', path: this.path });
     this.pollMs = opts.pollMs ?? 500;
     this.debounceMs = opts.debounceMs ?? 50;
+    this.onRejected = opts.onRejected ?? (() => {});
   }
 
   async start(onSnapshot: (objects: ObjectSet) => void): Promise<void> {
@@ -97,6 +101,7 @@ export class FileSource implements Source {
       if (!(err instanceof ManifestError)) throw err;
       if (first) throw err;
       this.logger.error({ err: err.message }, 'manifests rejected; keeping the last good routes');
+      this.onRejected({ source: 'file', message: err.message });
     }
   }
 }
