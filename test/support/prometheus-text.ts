@@ -23,9 +23,9 @@ export async function scrape(adminPort: number, name: string, labels: Record<str
   return samples.find((s) => s.name === name && Object.keys(s.labels).length === Object.keys(labels).length && Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;
 }
 
-/** Scrapes until the series has `want` (bounded: 3 s), then returns what it has last seen. */
+/** Scrapes until the series has `want` (bounded: 5 s: the machine may be loaded), then returns what it has last seen. */
 export async function scrapeUntil(adminPort: number, name: string, labels: Record<string, string>, want: number): Promise<number | undefined> {
-  const deadline = Date.now() + 3000;
+  const deadline = Date.now() + 5000;
   let got = await scrape(adminPort, name, labels);
   while (got !== want && Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, 20));
