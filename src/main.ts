@@ -19,8 +19,7 @@ import { Reconciler, combineHooks } from './reconciler.ts';
 import { RouteTable } from './routing/route-table.ts';
 import { FileSource } from './sources/file/file-source.ts';
 import type { Source } from './sources/object-set.ts';
-import { backendChangeOf } from './telemetry/health-bridge.ts';
-import { startTelemetry } from './telemetry/telemetry.ts';
+import { type Telemetry, startTelemetry } from './telemetry/telemetry.ts';
 
 export interface Rauta {
   readonly httpPort: number;
@@ -43,9 +42,12 @@ function listen(server: Server, port: number, host: string): Promise<number> {
   });
 }
 
-function createSource(config: Config, logger: Logger, kube: KubernetesMode | undefined): Source {
+function createSource(config: Config, logger: Logger, kube: KubernetesMode | undefined, telemetry: Telemetry): Source {
   if (kube !== undefined) return kube.source;
-  return new FileSource({ path: config.config ?? '', logger, debounceMs: config.configDebounceMs, maxDebounceMs: config.configMaxDebounceMs });
+  return new FileSource({
+    path: config.config ?? '', logger, debounceMs: config.configDebounceMs, maxDebounceMs: config.configMaxDebounceMs,
+    onRejected: () => telemetry.configReloadFailed(),
+  });
 }
 
 /** Wires sources → translation → route table → proxy → telemetry. No logic of its own. */
@@ -55,10 +57,12 @@ export async function startRauta(config: Config, logger: Logger): Promise<Rauta>
   const balancing = startLoadBalancing(config, { routes, inFlight, logger });
   const admin = new AdminServer(logger);
   const telemetry = startTelemetry(config, logger, admin);
-  balancing.onHealthChange((e) => telemetry.publishBackendChange(backendChangeOf(e)));
+  balancing.onHealthChange((e) => telemetry.backendHealthChanged(e));
+  telemetry.trackBackends(() => routes.table, balancing.health);
   const kube = config.config === undefined ? kubernetesMode(config, logger) : undefined;
   const reconciler = new Reconciler(routes, { ingressClass: config.ingressClass, controllerName: config.controllerName, defaultCertificate: config.defaultCertificate }, logger, combineHooks(telemetry.reconcilerHooks, kube?.status.hooks));
   const protocols = await createProtocols(config, routes, logger);
+  telemetry.trackHandshakeFailures(protocols.handshakeFailures);
   const active = new ActiveRequests();
   let draining = false;
 
@@ -86,7 +90,7 @@ export async function startRauta(config: Config, logger: Logger): Promise<Rauta>
     forwardH2c: protocols.forwardH2c,
   };
 
-  const source = createSource(config, logger, kube);
+  const source = createSource(config, logger, kube, telemetry);
   admin.get('/healthz', (_req, res) => sendText(res, 200, 'ok\n'));
   admin.get('/readyz', (_req, res) => {
     if (draining) return sendText(res, 503, 'shutting down\n');
@@ -105,14 +109,15 @@ export async function startRauta(config: Config, logger: Logger): Promise<Rauta>
     headersTimeoutMs: config.clientHeaderTimeoutSeconds * 1000,
     keepAliveTimeoutMs: config.clientIdleTimeoutSeconds * 1000,
   });
-  telemetry.trackConnections(http);
 
   const adminPort = await listen(admin.server, config.adminPort, config.adminBindAddress);
   kube?.status.start();
   // A snapshot that leaves the table unchanged can still matter for status (publish Service, overwritten status).
   await source.start((objects) => reconciler.apply(objects) ?? kube?.status.observe(objects));
-  const httpPort = await listen(protocols.plain(http, deps), config.httpPort, config.bindAddress);
-  const httpsPort = await protocols.listenHttps(deps);
+  const plain = protocols.plain(http, deps);
+  telemetry.trackConnections(plain);
+  const httpPort = await listen(plain, config.httpPort, config.bindAddress);
+  const httpsPort = await protocols.listenHttps(deps, telemetry.trackConnections);
   logger.info({ http: `${config.bindAddress}:${httpPort}`, https: `${config.bindAddress}:${httpsPort}`, admin: `${config.adminBindAddress}:${adminPort}`, mode: config.config ? 'standalone' : 'kubernetes' }, 'rauta listening');
 
   let shutdownPromise: Promise<void> | undefined;

@@ -49,7 +49,7 @@ function classify(err: Error, connected: boolean, endpointKey: string, o: Attemp
   if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
     return new ProxyError(ErrorKinds.upstreamTimeout, `${endpointKey} sent nothing for ${o.responseTimeoutMs}ms`, { cause: err });
   }
-  if (code === 'HPE_INVALID_CONSTANT' || (code !== undefined && code.startsWith('HPE_')) || code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH') {
+  if (code?.startsWith('HPE_') || code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH') {
     return new ProxyError(ErrorKinds.upstreamProtocol, `invalid response: ${err.message}`, { cause: err });
   }
   // undici wraps socket errors (UND_ERR_SOCKET) with the original as cause.

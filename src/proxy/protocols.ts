@@ -31,8 +31,8 @@ export interface Protocols {
   readonly forwardH2c: (o: AttemptOptions) => Promise<AttemptResult>;
   /** Adds WebSocket tunnels (and h2c when RAUTA_H2C) to the plain listener; returns the server to listen on. */
   plain(http: HttpServer, deps: ProxyDeps): Server;
-  /** Starts the HTTPS listener on RAUTA_HTTPS_PORT; resolves to the bound port. */
-  listenHttps(deps: ProxyDeps): Promise<number>;
+  /** Starts the HTTPS listener on RAUTA_HTTPS_PORT; resolves to the bound port. `track` sees the server before it listens. */
+  listenHttps(deps: ProxyDeps, track?: (server: Server) => void): Promise<number>;
   /** Shutdown, step 1: stop accepting; HTTP/2 clients get GOAWAY, streams in flight continue. */
   stopAccepting(): void;
   /** Shutdown, step 2 (grace period over): cut what is left — tunnels, sessions, backend sessions. */
@@ -84,7 +84,7 @@ export async function createProtocols(config: Config, routes: RouteState, logger
       servers.push(front, h2c);
       return front;
     },
-    listenHttps(deps) {
+    listenHttps(deps, track) {
       const server = createHttpsServer(deps, {
         store: certificates,
         failures: handshakeFailures,
@@ -98,6 +98,7 @@ export async function createProtocols(config: Config, routes: RouteState, logger
       });
       https = server;
       servers.push(server);
+      track?.(server);
       return new Promise((resolve, reject) => {
         server.once('error', reject);
         server.listen(config.httpsPort, config.bindAddress, () => {

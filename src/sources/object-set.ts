@@ -104,6 +104,16 @@ export const emptyObjectSet: ObjectSet = Object.freeze({
 });
 
 /** A source pushes whole snapshots; it never patches routes itself. */
+/** A configuration a source read but could not use (the last good one stays live). */
+export interface SourceRejection {
+  /** e.g. `file` */
+  readonly source: string;
+  readonly message: string;
+}
+
+/** Optional hook a source calls for every rejected configuration (`rauta_config_reloads_total{result="failure"}`). */
+export type OnRejected = (rejection: SourceRejection) => void;
+
 export interface Source {
   start(onSnapshot: (objects: ObjectSet) => void): Promise<void>;
   stop(): Promise<void>;

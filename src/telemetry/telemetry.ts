@@ -1,12 +1,16 @@
-import type { Server } from 'node:http';
+import type { Server } from 'node:net';
 import type { Logger } from 'pino';
 import type { AdminServer } from '../admin/admin-server.ts';
 import type { TelemetryStatus } from '../admin/summary.ts';
 import type { Config } from '../config/settings.ts';
+import type { HealthChangeEvent, HealthState } from '../proxy/health/types.ts';
 import type { RequestObserver } from '../proxy/request-record.ts';
 import type { ReconcilerHooks } from '../reconciler.ts';
+import type { RouteTable } from '../routing/route-table.ts';
+import { serviceEndpoints } from './backend-endpoints.ts';
 import { EventBus } from './bus.ts';
 import { type BackendHealthChange, ControlEventBuilder } from './control-events.ts';
+import { backendChangeOf } from './health-bridge.ts';
 import { TelemetryObserver } from './observer.ts';
 import { type EventIdentity, TimestampCache } from './request-event.ts';
 import { mountRequestsEndpoints } from './requests-endpoint.ts';
@@ -29,9 +33,18 @@ export interface Telemetry {
   readonly bus: EventBus;
   /** Pass to the Reconciler: config reload metrics and `rauta.config` events. */
   readonly reconcilerHooks: ReconcilerHooks;
-  /** Counts open client connections of a traffic listener (`rauta_active_connections`). */
+  /**
+   * Counts open client connections of a traffic listener (`rauta_active_connections`): pass the server
+   * that accepts the TCP connections (plain HTTP or its h2c front, the HTTPS listener).
+   */
   trackConnections(server: Server): void;
-  /** `rauta.backends`: call from the health checker's state-change callback. */
+  /** `rauta_tls_handshake_failures_total{reason}` from the HTTPS listener's failure counter. */
+  trackHandshakeFailures(failures: { onFailure(listener: (f: { readonly reason: string }) => void): void }): void;
+  /** `rauta_backend_ready_endpoints` / `rauta_backend_ejected_endpoints`, read from these at scrape time. */
+  trackBackends(table: () => RouteTable, health: { state(key: string): HealthState }): void;
+  /** The health state-change callback: `rauta_backend_health_transitions_total` and `rauta.backends`. */
+  backendHealthChanged(e: HealthChangeEvent): void;
+  /** `rauta.backends` only. */
   publishBackendChange(change: BackendHealthChange): void;
   publishConfigApplied(...args: Parameters<ControlEventBuilder['configApplied']>): void;
   publishIngressRejected(...args: Parameters<ControlEventBuilder['ingressRejected']>): void;
@@ -107,6 +120,7 @@ export function startTelemetry(config: Config, logger: Logger, admin: AdminServe
 
   const publishConfigApplied: Telemetry['publishConfigApplied'] = (applied) => publishControl(CONFIG_SUBJECT, control.configApplied(applied));
   const publishIngressRejected: Telemetry['publishIngressRejected'] = (d) => publishControl(CONFIG_SUBJECT, control.ingressRejected(d));
+  const publishBackendChange: Telemetry['publishBackendChange'] = (change) => publishControl(BACKENDS_SUBJECT, control.backendChange(change));
 
   return {
     observer,
@@ -128,7 +142,17 @@ export function startTelemetry(config: Config, logger: Logger, admin: AdminServe
         socket.once('close', () => metrics.activeConnections.dec());
       });
     },
-    publishBackendChange: (change) => publishControl(BACKENDS_SUBJECT, control.backendChange(change)),
+    trackHandshakeFailures(failures) {
+      failures.onFailure((f) => metrics.tlsHandshakeFailed(f.reason));
+    },
+    trackBackends(table, health) {
+      metrics.observeBackends(() => serviceEndpoints(table(), health));
+    },
+    backendHealthChanged(e) {
+      metrics.healthTransition(e.namespace, e.service, e.newState);
+      publishBackendChange(backendChangeOf(e));
+    },
+    publishBackendChange,
     publishConfigApplied,
     publishIngressRejected,
     configReloadFailed: () => metrics.configReload('failure'),

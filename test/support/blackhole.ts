@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { Socket, connect } from 'node:net';
+import { type Socket, connect } from 'node:net';
 
 export interface Blackhole {
   readonly host: string;

@@ -28,7 +28,7 @@ export interface RequestEventJson {
   error?: { code: string; message: string };
   context: { namespace?: string; trace_id: string; span_id: string; entities: { kind: string; id: string; name: string }[]; correlation_keys: string[] };
   data: {
-    request_id: string; method: string; host: string; path: string; status_code: number; duration_ms: number; attempts: number;
+    request_id: string; method: string; host: string; path: string; status_code: number; duration_ms: number; attempts: number; bytes_in: number; bytes_out: number;
     route?: { ingress: string; host: string; path: string; path_type: string };
     backend?: { service: string; service_port: string; pod?: string; pod_ip?: string; pod_port?: number };
   };

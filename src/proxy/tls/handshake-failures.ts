@@ -1,6 +1,9 @@
+/** Every reason a failed handshake is classified as: a closed set, so it can be a metric label. */
+export const HANDSHAKE_FAILURE_REASONS = ['protocol_version', 'no_shared_cipher', 'plain_http', 'timeout', 'reset', 'other'] as const;
+
 /** One failed TLS handshake: `reason` is a short stable label, `code` the OpenSSL/Node error code. */
 export interface HandshakeFailure {
-  readonly reason: 'protocol_version' | 'no_shared_cipher' | 'plain_http' | 'timeout' | 'reset' | 'other';
+  readonly reason: (typeof HANDSHAKE_FAILURE_REASONS)[number];
   readonly code: string;
   readonly servername: string | undefined;
   readonly clientIp: string;

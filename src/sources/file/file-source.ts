@@ -2,7 +2,7 @@ import { type FSWatcher, watch } from 'node:fs';
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Logger } from 'pino';
-import type { ObjectSet, Source } from '../object-set.ts';
+import type { ObjectSet, OnRejected, Source } from '../object-set.ts';
 import { parseManifests } from './manifests.ts';
 
 export interface FileSourceOptions {
@@ -14,6 +14,8 @@ export interface FileSourceOptions {
   readonly debounceMs?: number;
   /** Longest a read waits while changes keep coming (RAUTA_CONFIG_MAX_DEBOUNCE_MS). */
   readonly maxDebounceMs?: number;
+  /** Called when a changed manifest set does not parse (not at start-up: there the error fails start). */
+  readonly onRejected?: OnRejected;
 }
 
 interface Stamped {
@@ -39,6 +41,7 @@ export class FileSource implements Source {
   private readonly pollMs: number;
   private readonly debounceMs: number;
   private readonly maxDebounceMs: number;
+  private readonly onRejected: OnRejected;
   private watcher: FSWatcher | undefined;
   private poller: NodeJS.Timeout | undefined;
   private debounce: NodeJS.Timeout | undefined;
@@ -56,6 +59,7 @@ export class FileSource implements Source {
     this.pollMs = opts.pollMs ?? 500;
     this.debounceMs = opts.debounceMs ?? 100;
     this.maxDebounceMs = Math.max(opts.maxDebounceMs ?? 1000, this.debounceMs);
+    this.onRejected = opts.onRejected ?? (() => {});
   }
 
   async start(onSnapshot: (objects: ObjectSet) => void): Promise<void> {
@@ -142,6 +146,7 @@ export class FileSource implements Source {
     } catch (err) {
       if (first) throw err;
       this.logger.error({ err: (err as Error).message }, 'manifests rejected; keeping the last good routes');
+      this.onRejected({ source: 'file', message: (err as Error).message });
       return;
     }
     for (const p of objects.problems) this.logger.error({ origin: p.origin, kind: p.kind, name: p.name, field: p.field }, `invalid object skipped: ${p.message}`);

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { HANDSHAKE_FAILURE_REASONS } from '../../proxy/tls/handshake-failures.ts';
 import type { RequestEvent } from '../request-event.ts';
 import type { EventSink, SinkCounters } from '../sink.ts';
 
@@ -13,6 +14,18 @@ export function methodLabel(method: string): string {
 }
 
 type RequestLabels = 'namespace' | 'ingress' | 'service' | 'method' | 'code';
+
+/** One Service of the live route table, as the backend gauges report it at scrape time. */
+export interface ServiceEndpoints {
+  readonly namespace: string;
+  readonly service: string;
+  /** Endpoints the EndpointSlices call ready (health not applied). */
+  readonly ready: number;
+  /** Of those, the ones health has taken out of selection (passive ejection or failing probes). */
+  readonly ejected: number;
+}
+
+const HEALTH_STATES = ['healthy', 'ejected', 'unhealthy'] as const;
 
 /**
  * Every RAUTA metric, in its own registry (no prom-client global), plus Node's process metrics. As an
@@ -31,6 +44,10 @@ export class Metrics implements EventSink {
   readonly activeConnections: Gauge;
   private readonly configReloads: Counter<'result'>;
   readonly ingressRejected: Gauge;
+  private readonly tlsFailures: Counter<'reason'>;
+  private readonly healthTransitions: Counter<'namespace' | 'service' | 'state'>;
+  /** Read at scrape time: the gauges always describe the live route table, gone Services disappear. */
+  private backendSource: () => Iterable<ServiceEndpoints> = () => [];
   /** Label children cached by route+method+code: prom-client hashes label objects on every call otherwise. */
   private readonly requestChildren = new Map<string, { inc(): void; observe(v: number): void }>();
   private readonly ownCounters: SinkCounters;
@@ -47,6 +64,24 @@ export class Metrics implements EventSink {
     this.activeConnections = new Gauge({ name: 'rauta_active_connections', help: 'Open client connections on the traffic listeners', registers });
     this.configReloads = new Counter({ name: 'rauta_config_reloads_total', help: 'Route tables applied (success) or configuration that could not be loaded (failure)', labelNames: ['result'], registers });
     this.ingressRejected = new Gauge({ name: 'rauta_ingress_rejected', help: 'Ingresses with at least one error diagnostic in the live route table', registers });
+    this.tlsFailures = new Counter({ name: 'rauta_tls_handshake_failures_total', help: 'Failed TLS handshakes on the HTTPS listener, by reason', labelNames: ['reason'], registers });
+    const backends = (): Iterable<ServiceEndpoints> => this.backendSource();
+    new Gauge({
+      name: 'rauta_backend_ready_endpoints', help: 'Ready endpoints (EndpointSlice conditions) of each Service the route table routes to', labelNames: ['namespace', 'service'], registers,
+      collect() {
+        this.reset();
+        for (const s of backends()) this.labels(s.namespace, s.service).set(s.ready);
+      },
+    });
+    new Gauge({
+      name: 'rauta_backend_ejected_endpoints', help: 'Ready endpoints health has taken out of selection (passive ejection or failing active probes)', labelNames: ['namespace', 'service'], registers,
+      collect() {
+        this.reset();
+        for (const s of backends()) this.labels(s.namespace, s.service).set(s.ejected);
+      },
+    });
+    this.healthTransitions = new Counter({ name: 'rauta_backend_health_transitions_total', help: 'Endpoint health transitions, by the state entered', labelNames: ['namespace', 'service', 'state'], registers });
+    for (const reason of HANDSHAKE_FAILURE_REASONS) this.tlsFailures.labels(reason).inc(0);
     for (const sink of ['ring', 'nats', 'otlp', 'log', 'metrics', 'sse']) {
       this.published.labels(sink).inc(0);
       this.dropped.labels(sink).inc(0);
@@ -88,6 +123,20 @@ export class Metrics implements EventSink {
 
   configReload(result: 'success' | 'failure'): void {
     this.configReloads.labels(result).inc();
+  }
+
+  /** Bounded label set: an unknown reason counts as `other`. */
+  tlsHandshakeFailed(reason: string): void {
+    this.tlsFailures.labels((HANDSHAKE_FAILURE_REASONS as readonly string[]).includes(reason) ? reason : 'other').inc();
+  }
+
+  healthTransition(namespace: string, service: string, state: (typeof HEALTH_STATES)[number]): void {
+    this.healthTransitions.labels(namespace, service, state).inc();
+  }
+
+  /** Where the backend endpoint gauges read from (the live route table and health). */
+  observeBackends(source: () => Iterable<ServiceEndpoints>): void {
+    this.backendSource = source;
   }
 
   async render(): Promise<{ body: string; contentType: string }> {
