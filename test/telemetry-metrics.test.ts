@@ -5,22 +5,7 @@ import { type EchoServer, startEcho } from '../src/demo/echo-server.ts';
 import { get } from './support/client.ts';
 import { type RunningRauta, startStandalone } from './support/harness.ts';
 import { endpointSlice, ingress, ingressClass, service, toYaml } from './support/manifests.ts';
-
-interface Sample { name: string; labels: Record<string, string>; value: number }
-
-/** Parses the Prometheus text format (enough of it for these assertions). */
-function parse(text: string): Sample[] {
-  const out: Sample[] = [];
-  for (const line of text.split('\n')) {
-    if (line === '' || line.startsWith('#')) continue;
-    const m = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-    assert.ok(m, `unparsable metrics line: ${line}`);
-    const labels: Record<string, string> = {};
-    for (const l of (m[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) labels[l[1]] = l[2];
-    out.push({ name: m[1], labels, value: Number(m[3]) });
-  }
-  return out;
-}
+import { type Sample, parsePrometheus as parse } from './support/prometheus-text.ts';
 
 describe('telemetry - Prometheus /metrics', () => {
   let web: EchoServer;
