@@ -200,7 +200,7 @@ export async function benchTelemetry(o: TelemetryBenchOptions = {}): Promise<Tel
   const nats = natsIncluded ? spawn(natsBinary, ['-a', '127.0.0.1', '-p', String(natsPort)], { stdio: 'ignore' }) : undefined;
   await new Promise((r) => setTimeout(r, 300));
 
-  const base = { RAUTA_CONFIG: manifest, RAUTA_HTTP_PORT: '0', RAUTA_ADMIN_PORT: '0', RAUTA_BIND_ADDRESS: '127.0.0.1', RAUTA_ADMIN_BIND_ADDRESS: '127.0.0.1', RAUTA_SHUTDOWN_GRACE_SECONDS: '1' };
+  const base = { RAUTA_CONFIG: manifest, RAUTA_HTTP_PORT: '0', RAUTA_HTTPS_PORT: '0', RAUTA_ADMIN_PORT: '0', RAUTA_BIND_ADDRESS: '127.0.0.1', RAUTA_ADMIN_BIND_ADDRESS: '127.0.0.1', RAUTA_SHUTDOWN_GRACE_SECONDS: '1' };
   const allOn = {
     ...base,
     ...(natsIncluded ? { NATS_URL: `nats://127.0.0.1:${natsPort}`, RAUTA_NATS_MIRROR_SUBJECT: 'observations.rauta' } : {}),
