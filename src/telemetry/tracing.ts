@@ -1,11 +1,11 @@
-import { type Attributes, type HrTime, ROOT_CONTEXT, type SpanContext, SpanKind, SpanStatusCode, createTraceState, trace } from '@opentelemetry/api';
-import type { Resource } from '@opentelemetry/resources';
-import { type ReadableSpan, type Sampler, SamplingDecision, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { ROOT_CONTEXT, type SpanContext, SpanKind, createTraceState, trace } from '@opentelemetry/api';
+import { type Sampler, SamplingDecision } from '@opentelemetry/sdk-trace-base';
 import { performance } from 'node:perf_hooks';
 import type { ProxyError } from '../proxy/errors.ts';
 import type { RequestRecord } from '../proxy/request-record.ts';
 import type { Endpoint } from '../routing/types.ts';
 import type { RequestEvent } from './request-event.ts';
+import type { AttemptSpanInput, RequestSpanInput } from './sinks/span-record.ts';
 import { TraceIdSource, formatTraceparent, parseTraceparent } from './trace-context.ts';
 
 type Headers = Readonly<Record<string, string | string[] | undefined>>;
@@ -67,39 +67,17 @@ class RequestTrace {
   }
 }
 
-/** performance.now()-based ms → OTel HrTime (epoch seconds, nanoseconds). */
-function hrTime(hr: number): HrTime {
-  const ms = performance.timeOrigin + hr;
-  const s = Math.floor(ms / 1000);
-  const ns = Math.min(999_999_999, Math.round((ms - s * 1000) * 1e6));
-  return [s, ns];
-}
+/** performance.now() ms → epoch ms: the export worker has its own time origin. */
+const epochMs = (hr: number): number => performance.timeOrigin + hr;
 
-function hrDuration(start: HrTime, end: HrTime): HrTime {
-  let s = end[0] - start[0];
-  let ns = end[1] - start[1];
-  if (ns < 0) {
-    s -= 1;
-    ns += 1e9;
-  }
-  return [s, ns];
-}
-
-function stripPort(host: string): string {
-  if (host.startsWith('[')) return host.slice(0, host.indexOf(']') + 1);
-  const colon = host.lastIndexOf(':');
-  return colon === -1 ? host : host.slice(0, colon);
-}
-
+/** Where finished traced requests go: the export worker (sinks/worker-exporter.ts), or a test double. */
 export interface SpanPipeline {
-  readonly processor: SpanProcessor;
   readonly sampler: Sampler;
-  readonly resource: Resource;
-  /** Stops the export machinery at once (after the bounded final flush). */
-  terminate?(): Promise<void>;
+  /** One sampled request: its SERVER span and one CLIENT span per attempt. Never throws, never blocks. */
+  add(request: RequestSpanInput, attempts: readonly AttemptSpanInput[]): void;
+  /** Flushes what is queued (bounded by `timeoutMs`) and stops the export machinery. */
+  shutdown(timeoutMs: number): Promise<void>;
 }
-
-const SCOPE = { name: 'rauta' };
 
 /**
  * Tracing on: a SERVER span per request (`METHOD <route path>`) and a CLIENT span per upstream attempt,
@@ -107,9 +85,10 @@ const SCOPE = { name: 'rauta' };
  * both the stable HTTP semantic conventions and the older names URPO queries.
  *
  * Span ids are drawn when the request starts (the CLIENT span's id must be in the upstream
- * `traceparent`), but the spans themselves are written once, in `finish`, from the request event, and
- * handed to the SDK's BatchSpanProcessor and OTLP exporter. This skips the SDK's live Span objects
- * (context objects, per-attribute validation, clock reads) on the request path; the sampler, the
+ * `traceparent`), but the spans themselves are described once, in `finish`, from the request event, as
+ * plain values for the export worker, which builds them and runs the SDK's BatchSpanProcessor and OTLP
+ * exporter. This skips the SDK's live Span objects (context objects, per-attribute validation, clock
+ * reads) on the request path, and the span objects altogether on the proxy thread; the sampler, the
  * bounded export queue and the exporters are the SDK's own.
  */
 export class OtelTracing implements RequestTracing {
@@ -163,88 +142,51 @@ export class OtelTracing implements RequestTracing {
     const st = rec.telemetry;
     if (!(st instanceof RequestTrace) || st.flags === 0) return;
     const endHr = rec.startedHr + rec.durationMs;
-    const server: SpanContext = { traceId: e.context.trace_id, spanId: e.context.span_id, traceFlags: 1, traceState: st.parent?.traceState };
-    this.pipeline.processor.onEnd(this.span(
-      e.data.route !== undefined ? `${e.data.method} ${e.data.route.path}` : e.data.method,
-      SpanKind.SERVER, server, st.parent, rec.startedHr, endHr, this.serverAttributes(rec, e),
-      e.severity === 'error' ? { code: SpanStatusCode.ERROR, message: e.error?.message } : { code: SpanStatusCode.UNSET },
-    ));
+    const d = e.data;
+    const route = rec.route;
+    const attempts: AttemptSpanInput[] = [];
     for (const a of st.attempts) {
       // An attempt still open at finish ended with the request (a client abort).
       const error = a.endHr === undefined ? rec.error : a.error;
-      const failed = error !== undefined || (a.statusCode !== undefined && a.statusCode >= 500);
-      const attrs: Attributes = {
-        'http.request.method': e.data.method,
-        'http.method': e.data.method,
-        'server.address': a.endpoint.ip,
-        'server.port': a.endpoint.port,
-        'url.path': rec.path,
-        'http.target': rec.path,
-      };
-      if (a.attempt > 1) attrs['http.request.resend_count'] = a.attempt - 1;
-      if (a.endpoint.pod !== undefined) attrs['k8s.pod.name'] = a.endpoint.pod;
-      if (rec.route !== undefined) {
-        attrs['k8s.namespace.name'] = rec.route.backend.namespace;
-        attrs['k8s.service.name'] = rec.route.backend.service;
-      }
-      if (a.statusCode !== undefined) {
-        attrs['http.response.status_code'] = a.statusCode;
-        attrs['http.status_code'] = a.statusCode;
-      }
-      if (failed) attrs['error.type'] = error?.kind.code ?? String(a.statusCode);
-      this.pipeline.processor.onEnd(this.span(
-        e.data.method, SpanKind.CLIENT, { traceId: server.traceId, spanId: a.spanId, traceFlags: 1, traceState: server.traceState }, server,
-        a.startHr, a.endHr ?? endHr, attrs, failed ? { code: SpanStatusCode.ERROR, message: error?.message } : { code: SpanStatusCode.UNSET },
-      ));
+      attempts.push({
+        spanId: a.spanId, attempt: a.attempt, ip: a.endpoint.ip, port: a.endpoint.port, pod: a.endpoint.pod ?? null,
+        startMs: epochMs(a.startHr), endMs: epochMs(a.endHr ?? endHr), statusCode: a.statusCode ?? null,
+        errorCode: error?.kind.code ?? null, errorMessage: error?.message ?? null,
+      });
     }
-  }
-
-  private serverAttributes(rec: RequestRecord, e: RequestEvent): Attributes {
-    const d = e.data;
-    const attrs: Attributes = {
-      'http.request.method': d.method,
-      'http.method': d.method,
-      'http.response.status_code': d.status_code,
-      'http.status_code': d.status_code,
-      'url.path': rec.path,
-      'url.scheme': d.scheme,
-      'http.scheme': d.scheme,
-      'http.target': this.includeQuery && rec.query !== '' ? `${rec.path}?${rec.query}` : rec.path,
-      'server.address': stripPort(d.host),
-      'client.address': d.client_ip,
-      'network.protocol.version': d.protocol.replace('HTTP/', ''),
-      'user_agent.original': d.user_agent,
-      'rauta.request_id': d.request_id,
-    };
-    if (d.route !== undefined) {
-      attrs['http.route'] = d.route.path;
-      attrs['rauta.ingress'] = `${e.context.namespace}/${d.route.ingress}`;
-      attrs['k8s.namespace.name'] = e.context.namespace;
-    }
-    if (d.backend !== undefined) {
-      attrs['k8s.service.name'] = d.backend.service;
-      if (d.backend.pod !== undefined) attrs['k8s.pod.name'] = d.backend.pod;
-      if (d.backend.pod_ip !== undefined) attrs['network.peer.address'] = d.backend.pod_ip;
-    }
-    if (e.error !== undefined) attrs['error.type'] = e.error.code;
-    return attrs;
-  }
-
-  private span(name: string, kind: SpanKind, ctx: SpanContext, parent: SpanContext | undefined, startHr: number, endHr: number, attributes: Attributes, status: ReadableSpan['status']): ReadableSpan {
-    const startTime = hrTime(startHr);
-    const endTime = hrTime(Math.max(startHr, endHr));
-    return {
-      name, kind, spanContext: () => ctx, parentSpanContext: parent, startTime, endTime, status, attributes,
-      links: [], events: [], duration: hrDuration(startTime, endTime), ended: true,
-      resource: this.pipeline.resource, instrumentationScope: SCOPE,
-      droppedAttributesCount: 0, droppedEventsCount: 0, droppedLinksCount: 0,
-    };
+    this.pipeline.add({
+      traceId: e.context.trace_id,
+      spanId: e.context.span_id,
+      parentSpanId: st.parent?.spanId ?? null,
+      parentFlags: st.parent?.traceFlags ?? 0,
+      traceState: st.parent?.traceState?.serialize() ?? null,
+      startMs: epochMs(rec.startedHr),
+      endMs: epochMs(endHr),
+      method: d.method,
+      statusCode: d.status_code,
+      path: rec.path,
+      scheme: d.scheme,
+      target: this.includeQuery && rec.query !== '' ? `${rec.path}?${rec.query}` : rec.path,
+      host: d.host,
+      clientIp: d.client_ip,
+      protocol: d.protocol,
+      userAgent: d.user_agent,
+      requestId: d.request_id,
+      routePath: d.route?.path ?? null,
+      namespace: e.context.namespace ?? null,
+      ingress: d.route?.ingress ?? null,
+      service: route?.backend.service ?? null,
+      backendNamespace: route?.backend.namespace ?? null,
+      pod: d.backend?.pod ?? null,
+      podIp: d.backend?.pod_ip ?? null,
+      errorCode: e.error?.code ?? null,
+      errorMessage: e.error?.message ?? null,
+      failed: e.severity === 'error',
+    }, attempts);
   }
 
   async shutdown(timeoutMs = 3000): Promise<void> {
     // The final flush must not hang shutdown when the collector does.
-    const timer = new Promise<void>((r) => setTimeout(r, timeoutMs).unref());
-    await Promise.race([this.pipeline.processor.shutdown().catch(() => {}), timer]);
-    await this.pipeline.terminate?.();
+    await this.pipeline.shutdown(timeoutMs);
   }
 }

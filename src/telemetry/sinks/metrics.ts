@@ -48,8 +48,11 @@ export class Metrics implements EventSink {
   private readonly healthTransitions: Counter<'namespace' | 'service' | 'state'>;
   /** Read at scrape time: the gauges always describe the live route table, gone Services disappear. */
   private backendSource: () => Iterable<ServiceEndpoints> = () => [];
-  /** Label children cached by route+method+code: prom-client hashes label objects on every call otherwise. */
-  private readonly requestChildren = new Map<string, { inc(): void; observe(v: number): void }>();
+  /**
+   * Label children cached by route+method+code: prom-client builds and hashes a label object on every
+   * `labels(...)` call otherwise. The upstream-duration child (namespace+service) rides along.
+   */
+  private readonly requestChildren = new Map<string, { inc(): void; observe(v: number): void; observeUpstream(v: number): void }>();
   private readonly ownCounters: SinkCounters;
 
   constructor() {
@@ -108,12 +111,13 @@ export class Metrics implements EventSink {
     if (child === undefined) {
       const counter = this.requests.labels(ns, ingress, service, method, code);
       const hist = this.duration.labels(ns, ingress, service, method);
-      child = { inc: () => counter.inc(), observe: (v) => hist.observe(v) };
+      const upstream = this.upstream.labels(ns, service);
+      child = { inc: () => counter.inc(), observe: (v) => hist.observe(v), observeUpstream: (v) => upstream.observe(v) };
       this.requestChildren.set(key, child);
     }
     child.inc();
     child.observe(e.data.duration_ms / 1000);
-    if (e.data.upstream_duration_ms !== undefined) this.upstream.labels(ns, service).observe(e.data.upstream_duration_ms / 1000);
+    if (e.data.upstream_duration_ms !== undefined) child.observeUpstream(e.data.upstream_duration_ms / 1000);
     this.ownCounters.published();
   }
 

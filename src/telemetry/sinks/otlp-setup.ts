@@ -1,12 +1,9 @@
-import { resourceFromAttributes } from '@opentelemetry/resources';
 import {
-  AlwaysOffSampler, AlwaysOnSampler, BatchSpanProcessor, ParentBasedSampler,
-  type ReadableSpan, type Sampler, type SpanExporter, TraceIdRatioBasedSampler,
+  AlwaysOffSampler, AlwaysOnSampler, ParentBasedSampler, type Sampler, TraceIdRatioBasedSampler,
 } from '@opentelemetry/sdk-trace-base';
 import type { Logger } from 'pino';
 import type { SinkCounters } from '../sink.ts';
-import type { SpanPipeline } from '../tracing.ts';
-import { WorkerSpanExporter } from './worker-exporter.ts';
+import { WorkerSpanPipeline } from './worker-exporter.ts';
 
 /** The standard OTEL_* variables RAUTA honours (read through RAUTA's settings, so flags work too). */
 export interface OtlpSettings {
@@ -69,66 +66,23 @@ export function parseResourceAttributes(raw: string | undefined): Record<string,
   return out;
 }
 
-type ExportCallback = Parameters<SpanExporter['export']>[1];
-
 /**
- * Counts what reaches the collector (sink "otlp") and logs failures at most every 30 s: the SDK only
- * reports them through its global diag logger, which RAUTA does not install.
+ * The SDK parts RAUTA's tracing uses: the configured sampler (on the proxy thread, at request start),
+ * and in a worker thread the resource, a BatchSpanProcessor and the OTLP exporter (span building,
+ * encoding and HTTP off the proxy's loop). Nothing is registered globally (no auto-instrumentation, no
+ * module state). Export runs on the processor's background timer with a bounded queue: a dead or
+ * hanging collector costs dropped spans (counted, failures logged at most every 30 s), never request
+ * latency.
  */
-class CountingExporter implements SpanExporter {
-  private readonly inner: SpanExporter;
-  private readonly counters: SinkCounters;
-  private readonly logger: Logger;
-  private lastWarn = 0;
-
-  constructor(inner: SpanExporter, counters: SinkCounters, logger: Logger) {
-    this.inner = inner;
-    this.counters = counters;
-    this.logger = logger;
-  }
-
-  export(spans: ReadableSpan[], done: ExportCallback): void {
-    this.inner.export(spans, (result) => {
-      if (result.code === 0) this.counters.published(spans.length);
-      else {
-        this.counters.dropped(spans.length);
-        const now = Date.now();
-        if (now - this.lastWarn > 30_000) {
-          this.lastWarn = now;
-          this.logger.warn({ err: result.error?.message, spans: spans.length }, 'OTLP export failed; spans dropped');
-        }
-      }
-      done(result);
-    });
-  }
-
-  shutdown(): Promise<void> {
-    return this.inner.shutdown();
-  }
-
-  forceFlush(): Promise<void> {
-    return this.inner.forceFlush?.() ?? Promise.resolve();
-  }
-}
-
-/**
- * The SDK parts RAUTA's tracing uses: the configured sampler, the resource, and a BatchSpanProcessor in
- * front of the OTLP exporter, which runs in a worker thread (encoding and HTTP off the proxy's loop). Nothing is registered globally (no auto-instrumentation, no module
- * state). Export runs on the processor's background timer with a bounded queue: a dead or hanging
- * collector costs dropped spans, never request latency.
- */
-export function createSpanPipeline(s: OtlpSettings, counters: SinkCounters, logger: Logger): (SpanPipeline & { url: string; protocol: string }) | undefined {
+export function createSpanPipeline(s: OtlpSettings, counters: SinkCounters, logger: Logger): (WorkerSpanPipeline & { url: string; protocol: string }) | undefined {
   const url = tracesUrl(s);
   if (url === undefined) return undefined;
   const protocol = s.tracesProtocol ?? s.protocol;
+  const sampler = samplerFrom(s.sampler, s.samplerArg);
   const resourceAttributes = { ...parseResourceAttributes(s.resourceAttributes), 'service.name': s.serviceName };
-  const resource = resourceFromAttributes(resourceAttributes);
-  const exporter = new WorkerSpanExporter({ protocol, url, timeoutMs: s.exportTimeoutMs, resourceAttributes });
-  const processor = new BatchSpanProcessor(new CountingExporter(exporter, counters, logger), {
-    maxQueueSize: s.maxQueueSize,
-    maxExportBatchSize: Math.min(512, s.maxQueueSize),
-    scheduledDelayMillis: s.scheduleDelayMs,
-    exportTimeoutMillis: s.exportTimeoutMs,
-  });
-  return { processor, sampler: samplerFrom(s.sampler, s.samplerArg), resource, url, protocol, terminate: () => exporter.terminate() };
+  const pipeline = new WorkerSpanPipeline({
+    protocol, url, timeoutMs: s.exportTimeoutMs, resourceAttributes,
+    maxQueueSize: s.maxQueueSize, maxExportBatchSize: Math.min(512, s.maxQueueSize), scheduledDelayMs: s.scheduleDelayMs,
+  }, sampler, counters, logger);
+  return Object.assign(pipeline, { url, protocol });
 }
