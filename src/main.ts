@@ -111,14 +111,33 @@ export async function startRauta(config: Config, logger: Logger): Promise<Rauta>
     keepAliveTimeoutMs: config.clientIdleTimeoutSeconds * 1000,
   });
 
-  const adminPort = await listen(admin.server, config.adminPort, config.adminBindAddress);
-  kube?.status.start();
-  // A snapshot that leaves the table unchanged can still matter for status (publish Service, overwritten status).
-  await source.start((objects) => reconciler.apply(objects) ?? kube?.status.observe(objects));
-  const plain = protocols.plain(http, deps);
-  telemetry.trackConnections(plain);
-  const httpPort = await listen(plain, config.httpPort, config.bindAddress);
-  const httpsPort = await protocols.listenHttps(deps, telemetry.trackConnections);
+  let adminPort: number;
+  let httpPort: number;
+  let httpsPort: number;
+  try {
+    adminPort = await listen(admin.server, config.adminPort, config.adminBindAddress);
+    kube?.status.start();
+    // A snapshot that leaves the table unchanged can still matter for status (publish Service, overwritten status).
+    await source.start((objects) => reconciler.apply(objects) ?? kube?.status.observe(objects));
+    const plain = protocols.plain(http, deps);
+    telemetry.trackConnections(plain);
+    httpPort = await listen(plain, config.httpPort, config.bindAddress);
+    httpsPort = await protocols.listenHttps(deps, telemetry.trackConnections);
+  } catch (err) {
+    // A failed start must not leave listeners, timers or connections behind (embedders, tests).
+    protocols.stopAccepting();
+    protocols.close();
+    http.close();
+    await source.stop().catch(() => {});
+    await kube?.status.stop().catch(() => {});
+    balancing.stop();
+    agent.destroy();
+    await upstream.destroy().catch(() => {});
+    await telemetry.stop();
+    admin.server.close();
+    admin.server.closeAllConnections();
+    throw err;
+  }
   logger.info({ http: `${config.bindAddress}:${httpPort}`, https: `${config.bindAddress}:${httpsPort}`, admin: `${config.adminBindAddress}:${adminPort}`, mode: config.config ? 'standalone' : 'kubernetes' }, 'rauta listening');
 
   let shutdownPromise: Promise<void> | undefined;
