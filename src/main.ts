@@ -8,6 +8,7 @@ import { registerWebUi } from './admin/web-ui.ts';
 import type { Config } from './config/settings.ts';
 import { ActiveRequests } from './proxy/active-requests.ts';
 import type { ProxyDeps } from './proxy/http1-handler.ts';
+import { PolicyRuntime } from './proxy/policy/runtime.ts';
 import { createHttpServer } from './proxy/http-server.ts';
 import type { KubernetesMode } from './kubernetes-mode.ts';
 import { InFlight } from './proxy/in-flight.ts';
@@ -75,8 +76,10 @@ export async function startRauta(config: Config, logger: Logger): Promise<Rauta>
     scheduling: 'lifo',
   });
   const upstream = createUpstreamClient({ connectTimeoutMs: config.upstreamConnectTimeoutSeconds * 1000, idleTimeoutMs: config.upstreamIdleTimeoutSeconds * 1000 });
+  const policy = new PolicyRuntime({ idleTimeoutMs: config.upstreamIdleTimeoutSeconds * 1000 });
   const deps: ProxyDeps = {
     routes,
+    policy,
     balancer: balancing.balancer,
     health: balancing.health,
     retryBudgetMs: balancing.retryBudgetMs,
@@ -133,6 +136,7 @@ export async function startRauta(config: Config, logger: Logger): Promise<Rauta>
     balancing.stop();
     agent.destroy();
     await upstream.destroy().catch(() => {});
+    await policy.close();
     await telemetry.stop();
     admin.server.close();
     admin.server.closeAllConnections();
@@ -159,6 +163,7 @@ export async function startRauta(config: Config, logger: Logger): Promise<Rauta>
       balancing.stop();
       agent.destroy();
       await upstream.destroy();
+      await policy.close();
       await telemetry.stop();
       admin.server.close();
       admin.server.closeAllConnections();

@@ -13,6 +13,10 @@ import { acceptableRequestId, upstreamRequestHeaders } from './headers.ts';
 import { framingProblem, needsChunkedUpstream, toOriginForm } from './request-checks.ts';
 import type { InFlight } from './in-flight.ts';
 import { type RequestObserver, type RequestRecord, newRecord } from './request-record.ts';
+import { type PolicyAnswer, type PolicyContext, applyToUpstream, responseHeaderEditor, startPolicy } from './policy/pipeline.ts';
+import { tooLarge } from './policy/request.ts';
+import { PolicyRuntime } from './policy/runtime.ts';
+import { affinityCookie, stickyEndpoint, upstreamPlan } from './policy/upstream.ts';
 import type { RouteState } from './route-state.ts';
 import { hstsFor, sslRedirectLocation } from './tls/redirect.ts';
 
@@ -36,6 +40,8 @@ export interface ProxyDeps {
   draining(): boolean;
   /** Forwarding for `rauta.io/backend-protocol: h2c | grpc` routes (HTTP/2 cleartext to the pod). */
   readonly forwardH2c?: (o: AttemptOptions) => Promise<AttemptResult>;
+  /** Traffic-policy state (limits, compiled matchers, upstream TLS clients); made per handler when absent. */
+  readonly policy?: PolicyRuntime;
 }
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
@@ -88,6 +94,7 @@ export function sendError(res: DownstreamResponse, rec: RequestRecord, error: Pr
  * The finish phase runs exactly once for every request, whatever happened.
  */
 export function createHttp1Handler(deps: ProxyDeps, scheme: 'http' | 'https') {
+  const policy = deps.policy ?? new PolicyRuntime({ idleTimeoutMs: 4000 });
   return (req: DownstreamRequest, res: DownstreamResponse): void => {
     const absoluteOk = toOriginForm(req);
     const rec = acceptRecord(req, scheme);
@@ -108,13 +115,23 @@ export function createHttp1Handler(deps: ProxyDeps, scheme: 'http' | 'https') {
       return sendError(res, rec, new ProxyError(ErrorKinds.badRequest, 'unusable absolute-form request target'));
     }
     // A bug in a later phase must cost one request, never the process (an unhandled rejection).
-    handle(deps, req, res, rec, scheme).catch((err: unknown) => {
+    handle(deps, policy, req, res, rec, scheme).catch((err: unknown) => {
       sendError(res, rec, new ProxyError(ErrorKinds.internal, 'internal error', { cause: err }));
     });
   };
 }
 
-async function handle(deps: ProxyDeps, req: DownstreamRequest, res: DownstreamResponse, rec: RequestRecord, scheme: 'http' | 'https'): Promise<void> {
+/** Sends what a traffic policy answered instead of forwarding (a 4xx/5xx error, a redirect, a preflight). */
+function sendPolicyAnswer(res: DownstreamResponse, rec: RequestRecord, answer: PolicyAnswer): void {
+  if (answer.kind === 'error') {
+    if (!res.headersSent && answer.headers) for (const [k, v] of Object.entries(answer.headers)) res.setHeader(k, v);
+    return sendError(res, rec, answer.error);
+  }
+  writeHead(res, answer.status, undefined, { 'content-length': 0, ...answer.headers, server: 'rauta', 'x-request-id': rec.requestId });
+  res.end();
+}
+
+async function handle(deps: ProxyDeps, policy: PolicyRuntime, req: DownstreamRequest, res: DownstreamResponse, rec: RequestRecord, scheme: 'http' | 'https'): Promise<void> {
   const problem = framingProblem(req);
   if (problem !== undefined) {
     // The body's length cannot be trusted, so neither can anything after it on this connection.
@@ -128,11 +145,6 @@ async function handle(deps: ProxyDeps, req: DownstreamRequest, res: DownstreamRe
     req.resume();
     return sendError(res, rec, new ProxyError(ErrorKinds.noRoute, `no route for host "${rec.host}" path "${rec.path}"`));
   }
-  if (route.backend.unavailable) {
-    req.resume();
-    return sendError(res, rec, new ProxyError(ErrorKinds.backendUnavailable, route.backend.unavailable.message));
-  }
-
   const redirect = sslRedirectLocation(route, scheme, rec.host, req.url ?? '/');
   if (redirect !== undefined) {
     req.resume();
@@ -140,26 +152,60 @@ async function handle(deps: ProxyDeps, req: DownstreamRequest, res: DownstreamRe
     res.end();
     return;
   }
+  // Traffic policy, access and request phases: before the backend check, so a redirect-only route
+  // (a placeholder backend, common with ingress-nginx's redirect annotations) still answers.
+  const started = await startPolicy(route, req, scheme, rec.clientIp, rec.host, policy);
+  const pctx: PolicyContext | undefined = started.ctx;
+  if (pctx !== undefined && pctx.onDone.length > 0) res.once('close', () => { for (const f of pctx.onDone) f(); });
+  if (started.answer !== undefined) {
+    req.resume();
+    return sendPolicyAnswer(res, rec, started.answer);
+  }
+  if (route.backend.unavailable) {
+    req.resume();
+    return sendError(res, rec, new ProxyError(ErrorKinds.backendUnavailable, route.backend.unavailable.message));
+  }
   const hsts = hstsFor(route, scheme);
   if (hsts !== undefined) res.setHeader('strict-transport-security', hsts);
 
   const hasBody = requestHasBody(req);
+  // A body limit also holds for bodies without Content-Length (chunked, HTTP/2): counted as they flow;
+  // past the limit the client gets 413 and the upstream request is cut.
+  const maxBody = pctx?.maxBodyBytes ?? 0;
+  let overLimit = false;
+  const countIn = (n: number) => {
+    rec.bytesIn += n;
+    if (maxBody > 0 && rec.bytesIn > maxBody && !overLimit) {
+      overLimit = true;
+      markConnectionClose(res);
+      if (!res.headersSent) sendPolicyAnswer(res, rec, tooLarge(maxBody));
+      res.once('finish', () => req.destroy());
+      if (res.headersSent && !res.writableFinished) res.destroy();
+    }
+  };
   // Count body bytes only once the body flows: a 'data' listener added now would switch the request
   // to flowing mode before the upstream connection is up, and the first chunks would be lost.
-  if (hasBody) req.once('resume', () => req.on('data', (chunk: Buffer) => { rec.bytesIn += chunk.length; }));
+  if (hasBody) req.once('resume', () => req.on('data', (chunk: Buffer) => countIn(chunk.length)));
 
+  const plan = upstreamPlan(route, route.policy.traffic?.upstream ?? [], {
+    connectTimeoutMs: deps.connectTimeoutMs, responseTimeoutMs: deps.responseTimeoutMs, retryBudgetMs: deps.retryBudgetMs,
+  }, policy);
+  const editResponse = pctx === undefined ? undefined : responseHeaderEditor(pctx, route);
   const input: PickInput = { clientIp: rec.clientIp, path: rec.path, headers: req.headers };
-  const maxAttempts = 1 + route.policy.retries;
+  const maxAttempts = plan.maxAttempts;
   let tried: Set<string> | undefined;
   let lastError: ProxyError | undefined;
   let upstreamMs = 0;
 
   while (rec.attempts < maxAttempts) {
-    const endpoint = deps.balancer.pick(route, input, tried);
+    const sticky = plan.affinity !== undefined && pctx !== undefined ? stickyEndpoint(plan.affinity, pctx, tried) : undefined;
+    const endpoint = sticky ?? deps.balancer.pick(route, input, tried);
     if (endpoint === undefined) break;
+    // A new (or moved) session gets its cookie; a client already on this endpoint keeps its cookie.
+    if (plan.affinity !== undefined && sticky === undefined && pctx !== undefined) pctx.addResponse.push({ name: 'set-cookie', value: affinityCookie(plan.affinity, endpoint) });
     rec.attempts++;
     rec.endpoint = endpoint;
-    const headers = upstreamRequestHeaders(req.rawHeaders, {
+    const baseHeaders = upstreamRequestHeaders(req.rawHeaders, {
       clientIp: rec.clientIp,
       proto: scheme,
       host: rec.host,
@@ -167,6 +213,7 @@ async function handle(deps: ProxyDeps, req: DownstreamRequest, res: DownstreamRe
       requestId: rec.requestId,
       priorForwardedFor: headerString(req.headers['x-forwarded-for']),
     }, deps.observer.upstreamHeaders(rec, rec.attempts, endpoint));
+    const headers = pctx === undefined ? baseHeaders : applyToUpstream(pctx, req, baseHeaders);
 
     const started = performance.now();
     deps.inFlight.inc(endpoint.key);
@@ -175,9 +222,10 @@ async function handle(deps: ProxyDeps, req: DownstreamRequest, res: DownstreamRe
     // (or DELETE's) body unframed and an HTTP/1.1 backend would parse it as the next request.
     if (forward === forwardAttempt && hasBody && needsChunkedUpstream(req)) headers.push('transfer-encoding', 'chunked');
     const result = await forward({
-      endpoint, req, res, headers, agent: deps.agent, dispatcher: deps.upstream, hasBody, requestId: rec.requestId,
-      connectTimeoutMs: deps.connectTimeoutMs, responseTimeoutMs: deps.responseTimeoutMs,
-      onBytesIn: (n) => { rec.bytesIn += n; },
+      endpoint, req, res, headers, agent: deps.agent, dispatcher: plan.dispatcher ?? deps.upstream, hasBody, requestId: rec.requestId,
+      connectTimeoutMs: plan.connectTimeoutMs, responseTimeoutMs: plan.responseTimeoutMs,
+      tls: plan.scheme === 'https', editResponseHeaders: editResponse,
+      onBytesIn: countIn,
       onBytesOut: (n) => { rec.bytesOut += n; },
     });
     deps.inFlight.dec(endpoint.key);
@@ -187,7 +235,7 @@ async function handle(deps: ProxyDeps, req: DownstreamRequest, res: DownstreamRe
     deps.observer.attemptFinished(rec, endpoint, result.error, result.statusCode);
     deps.health?.attemptFinished(endpoint, result.error, result.statusCode);
 
-    if (result.error === undefined) return;
+    if (result.error === undefined || overLimit) return;
     lastError = result.error;
     if (result.error.kind === ErrorKinds.clientAborted) {
       rec.error = result.error;
@@ -195,7 +243,7 @@ async function handle(deps: ProxyDeps, req: DownstreamRequest, res: DownstreamRe
     }
     if (!retryable(rec.method, hasBody, result)) break;
     (tried ??= new Set()).add(endpoint.key);
-    if (upstreamMs >= (deps.retryBudgetMs ?? Number.POSITIVE_INFINITY)) break;
+    if (upstreamMs >= (plan.retryBudgetMs ?? Number.POSITIVE_INFINITY)) break;
   }
   if (lastError === undefined) {
     req.resume();
