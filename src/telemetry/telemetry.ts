@@ -13,6 +13,7 @@ import { type BackendHealthChange, ControlEventBuilder } from './control-events.
 import { backendChangeOf } from './health-bridge.ts';
 import { TelemetryObserver } from './observer.ts';
 import { type EventIdentity, TimestampCache } from './request-event.ts';
+import { LiveFeed } from './live-feed.ts';
 import { mountRequestsEndpoints } from './requests-endpoint.ts';
 import { compileRequestEventSerializer } from './serialize.ts';
 import { AccessLogSink, asyncStdout } from './sinks/access-log.ts';
@@ -116,7 +117,16 @@ export function startTelemetry(config: Config, logger: Logger, admin: AdminServe
     res.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-store' });
     res.end(body);
   });
-  const endStreams = mountRequestsEndpoints(admin, ring, config.ringSize, metrics.countersFor('sse'));
+  const feed = new LiveFeed({
+    maxClients: config.liveFeedMaxClients,
+    maxBufferedBytes: config.liveFeedBufferBytes,
+    subscribe: (listener) => ring.subscribe(listener),
+    counters: metrics.countersFor('sse'),
+    onClientDropped: () => metrics.liveFeedDropped.inc(),
+    onClientRejected: () => metrics.liveFeedRejected.inc(),
+  });
+  metrics.observeLiveFeed(() => ({ clients: feed.size, bufferedBytes: feed.bufferedBytes() }));
+  mountRequestsEndpoints(admin, { ring, ringSize: config.ringSize, feed });
 
   const publishConfigApplied: Telemetry['publishConfigApplied'] = (applied) => publishControl(CONFIG_SUBJECT, control.configApplied(applied));
   const publishIngressRejected: Telemetry['publishIngressRejected'] = (d) => publishControl(CONFIG_SUBJECT, control.ingressRejected(d));
@@ -161,7 +171,7 @@ export function startTelemetry(config: Config, logger: Logger, admin: AdminServe
       tracing: () => ({ enabled: otlp !== undefined }),
     },
     async stop() {
-      endStreams();
+      feed.close();
       await Promise.all([bus.close(), tracing.shutdown()]);
     },
   };
