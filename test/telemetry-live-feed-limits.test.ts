@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { Agent, type IncomingMessage, request } from 'node:http';
 import { type Socket, connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { get } from './support/client.ts';
 import { type RunningRauta, startStandalone } from './support/harness.ts';
 import { ingressClass, toYaml } from './support/manifests.ts';
 import { scrape } from './support/prometheus-text.ts';
