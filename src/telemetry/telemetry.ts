@@ -1,11 +1,10 @@
 import type { Server } from 'node:net';
 import type { Logger } from 'pino';
-import type { AdminServer } from '../admin/admin-server.ts';
 import type { TelemetryStatus } from '../admin/summary.ts';
 import type { Config } from '../config/settings.ts';
 import type { HealthChangeEvent, HealthState } from '../proxy/health/types.ts';
 import type { RequestObserver } from '../proxy/request-record.ts';
-import type { ReconcilerHooks } from '../reconciler.ts';
+import type { ReconcilerHooks } from '../control/reconciler.ts';
 import type { RouteTable } from '../routing/route-table.ts';
 import { serviceEndpoints } from './backend-endpoints.ts';
 import { EventBus } from './bus.ts';
@@ -14,7 +13,6 @@ import { backendChangeOf } from './health-bridge.ts';
 import { TelemetryObserver } from './observer.ts';
 import { type EventIdentity, TimestampCache } from './request-event.ts';
 import { LiveFeed } from './live-feed.ts';
-import { mountRequestsEndpoints } from './requests-endpoint.ts';
 import { compileRequestEventSerializer } from './serialize.ts';
 import { AccessLogSink, asyncStdout } from './sinks/access-log.ts';
 import { Metrics } from './sinks/metrics.ts';
@@ -31,6 +29,8 @@ export interface Telemetry {
   readonly observer: RequestObserver;
   readonly metrics: Metrics;
   readonly ring: RingSink;
+  /** The live feed behind /requests/stream (bounded clients and buffers). */
+  readonly feed: LiveFeed;
   readonly bus: EventBus;
   /** Pass to the Reconciler: config reload metrics and `rauta.config` events. */
   readonly reconcilerHooks: ReconcilerHooks;
@@ -57,8 +57,8 @@ export interface Telemetry {
   stop(): Promise<void>;
 }
 
-/** Wires the event pipeline: one bus, the sinks the configuration enables, the admin endpoints. */
-export function startTelemetry(config: Config, logger: Logger, admin: AdminServer): Telemetry {
+/** Wires the event pipeline: one bus and the sinks the configuration enables (the admin API reads the ring and metrics). */
+export function startTelemetry(config: Config, logger: Logger): Telemetry {
   const log = logger.child({ component: 'telemetry' });
   const identity: EventIdentity = { cluster: config.clusterName, node: config.nodeName };
   const ids = new UlidGenerator();
@@ -112,11 +112,6 @@ export function startTelemetry(config: Config, logger: Logger, admin: AdminServe
   const control = new ControlEventBuilder(ids, identity);
   const publishControl = (subject: string, event: unknown) => nats?.publish(subject, Buffer.from(JSON.stringify(event)));
 
-  admin.get('/metrics', async (_req, res) => {
-    const { body, contentType } = await metrics.render();
-    res.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-store' });
-    res.end(body);
-  });
   const feed = new LiveFeed({
     maxClients: config.liveFeedMaxClients,
     maxBufferedBytes: config.liveFeedBufferBytes,
@@ -126,7 +121,6 @@ export function startTelemetry(config: Config, logger: Logger, admin: AdminServe
     onClientRejected: () => metrics.liveFeedRejected.inc(),
   });
   metrics.observeLiveFeed(() => ({ clients: feed.size, bufferedBytes: feed.bufferedBytes() }));
-  mountRequestsEndpoints(admin, { ring, ringSize: config.ringSize, feed });
 
   const publishConfigApplied: Telemetry['publishConfigApplied'] = (applied) => publishControl(CONFIG_SUBJECT, control.configApplied(applied));
   const publishIngressRejected: Telemetry['publishIngressRejected'] = (d) => publishControl(CONFIG_SUBJECT, control.ingressRejected(d));
@@ -136,6 +130,7 @@ export function startTelemetry(config: Config, logger: Logger, admin: AdminServe
     observer,
     metrics,
     ring,
+    feed,
     bus,
     reconcilerHooks: {
       onApplied(applied) {
