@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { Agent } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Dispatcher } from 'undici';
 import type { ActiveRequests } from './active-requests.ts';
@@ -17,7 +16,7 @@ import { type PolicyAnswer, type PolicyContext, applyToUpstream, responseHeaderE
 import { tooLarge } from './policy/request.ts';
 import { PolicyRuntime } from './policy/runtime.ts';
 import { affinityCookie, stickyEndpoint, upstreamPlan } from './policy/upstream.ts';
-import type { RouteState } from './route-state.ts';
+import type { RouteState } from '../routing/route-state.ts';
 import { hstsFor, sslRedirectLocation } from './tls/redirect.ts';
 
 export interface ProxyDeps {
@@ -25,7 +24,6 @@ export interface ProxyDeps {
   readonly balancer: Balancer;
   readonly observer: RequestObserver;
   /** Kept for paths that need node:http (protocol upgrades); forwarding uses `upstream`. */
-  readonly agent: Agent;
   /** The HTTP/1.1 forwarding client (see upstream-client.ts). */
   readonly upstream: Dispatcher;
   readonly inFlight: InFlight;
@@ -222,7 +220,7 @@ async function handle(deps: ProxyDeps, policy: PolicyRuntime, req: DownstreamReq
     // (or DELETE's) body unframed and an HTTP/1.1 backend would parse it as the next request.
     if (forward === forwardAttempt && hasBody && needsChunkedUpstream(req)) headers.push('transfer-encoding', 'chunked');
     const result = await forward({
-      endpoint, req, res, headers, agent: deps.agent, dispatcher: plan.dispatcher ?? deps.upstream, hasBody, requestId: rec.requestId,
+      endpoint, req, res, headers, dispatcher: plan.dispatcher ?? deps.upstream, hasBody, requestId: rec.requestId,
       connectTimeoutMs: plan.connectTimeoutMs, responseTimeoutMs: plan.responseTimeoutMs,
       tls: plan.scheme === 'https', editResponseHeaders: editResponse,
       onBytesIn: countIn,
