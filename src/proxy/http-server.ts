@@ -58,9 +58,10 @@ export function createHttpServer(deps: ProxyDeps, opts: HttpServerOptions, schem
     // refused by framingProblem): a second, raw response would corrupt the stream. Let the one in
     // progress flush, then close. (`_httpMessage` is the response Node's own clientError default checks.)
     const current = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
-    if (current != null && !current.writableFinished) {
-      // A valid request ahead of the malformed one (pipelining) is still being served: its response
-      // comes first, then the 400, then the connection closes.
+    if (current != null && !current.writableFinished && current.req.complete) {
+      // A complete, valid request ahead of the malformed one (pipelining) is still being served: its
+      // response comes first, then the 400, then the connection closes. (When the request in progress
+      // is the malformed one — a bad chunk in its body — it is answered at once below.)
       current.once('close', () => answerMalformed(deps, socket, kind, err, scheme));
       return;
     }
