@@ -23,6 +23,14 @@ const KIND_CLIENT = 3;
 const STATUS_UNSET = 0;
 const STATUS_ERROR = 2;
 
+/** ASCII code → hex digit value (0 for anything else; ids are validated lowercase hex upstream). */
+const HEX = new Uint8Array(128);
+for (let i = 0; i < 10; i++) HEX[48 + i] = i;
+for (let i = 0; i < 6; i++) {
+  HEX[97 + i] = 10 + i;
+  HEX[65 + i] = 10 + i;
+}
+
 /** A growable byte buffer with protobuf primitives; length prefixes are minimal varints. */
 export class ProtoWriter {
   buf: Buffer;
@@ -61,15 +69,18 @@ export class ProtoWriter {
 
   fixed32(v: number): void {
     this.ensure(4);
-    this.buf.writeUInt32LE(v >>> 0, this.pos);
-    this.pos += 4;
+    const b = this.buf;
+    let p = this.pos;
+    b[p++] = v & 0xff;
+    b[p++] = (v >>> 8) & 0xff;
+    b[p++] = (v >>> 16) & 0xff;
+    b[p++] = (v >>> 24) & 0xff;
+    this.pos = p;
   }
 
   fixed64(lo: number, hi: number): void {
-    this.ensure(8);
-    this.buf.writeUInt32LE(lo >>> 0, this.pos);
-    this.buf.writeUInt32LE(hi >>> 0, this.pos + 4);
-    this.pos += 8;
+    this.fixed32(lo);
+    this.fixed32(hi);
   }
 
   double(v: number): void {
@@ -79,22 +90,25 @@ export class ProtoWriter {
   }
 
   string(s: string): void {
-    // Most values are short ASCII: one pass to check, then latin1 is a plain copy.
+    // Most values are short ASCII: copied by this loop (a native call per string costs more than the
+    // copy). Anything else goes through the UTF-8 encoder.
     const n = s.length;
-    let ascii = n < 128;
-    if (ascii) {
-      for (let i = 0; i < n; i++) {
-        if (s.charCodeAt(i) > 0x7f) {
-          ascii = false;
-          break;
-        }
-      }
-    }
-    if (ascii) {
+    if (n < 128) {
       this.ensure(1 + n);
-      this.buf[this.pos++] = n;
-      this.pos += this.buf.write(s, this.pos, n, 'latin1');
-      return;
+      const b = this.buf;
+      const start = this.pos;
+      let p = start + 1;
+      let i = 0;
+      for (; i < n; i++) {
+        const c = s.charCodeAt(i);
+        if (c > 0x7f) break;
+        b[p++] = c;
+      }
+      if (i === n) {
+        b[start] = n;
+        this.pos = p;
+        return;
+      }
     }
     const len = Buffer.byteLength(s, 'utf8');
     this.varint(len);
@@ -102,19 +116,24 @@ export class ProtoWriter {
     this.pos += this.buf.write(s, this.pos, len, 'utf8');
   }
 
-  bytes(b: Uint8Array): void {
-    this.varint(b.length);
+  /** Bytes prepared once (e.g. an attribute key with its tag and length). */
+  raw(b: Uint8Array): void {
     this.ensure(b.length);
-    this.buf.set(b, this.pos);
-    this.pos += b.length;
+    const buf = this.buf;
+    let p = this.pos;
+    for (let i = 0; i < b.length; i++) buf[p++] = b[i];
+    this.pos = p;
   }
 
   /** Lowercase hex (trace and span ids) as raw bytes. */
   hexBytes(hex: string): void {
     const n = hex.length >>> 1;
     this.ensure(1 + n);
-    this.buf[this.pos++] = n;
-    this.pos += this.buf.write(hex, this.pos, n, 'hex');
+    const b = this.buf;
+    let p = this.pos;
+    b[p++] = n;
+    for (let i = 0; i < n; i++) b[p++] = (HEX[hex.charCodeAt(2 * i)] << 4) | HEX[hex.charCodeAt(2 * i + 1)];
+    this.pos = p;
   }
 
   /** Reserves one byte for a length; `end` fixes it up (moving the body when the length needs more). */
@@ -169,12 +188,25 @@ function writeTimeMs(w: ProtoWriter, ms: number): void {
   w.fixed64(lo, hi);
 }
 
+/** `KeyValue.key` (tag, length, bytes) for each attribute name: the names are fixed, so encoded once. */
+const keyBytes = new Map<string, Uint8Array>();
+function keyOf(key: string): Uint8Array {
+  let b = keyBytes.get(key);
+  if (b === undefined) {
+    const w = new ProtoWriter(key.length * 3 + 8);
+    w.tag(1, WIRE_LEN);
+    w.string(key);
+    b = new Uint8Array(w.view());
+    keyBytes.set(key, b);
+  }
+  return b;
+}
+
 /** KeyValue in a repeated field: `field` { key, value { string_value } }. */
 function attrString(w: ProtoWriter, field: number, key: string, value: string): void {
   w.tag(field, WIRE_LEN);
   const kv = w.begin();
-  w.tag(1, WIRE_LEN);
-  w.string(key);
+  w.raw(keyOf(key));
   w.tag(2, WIRE_LEN);
   const any = w.begin();
   w.tag(1, WIRE_LEN);
@@ -187,8 +219,7 @@ function attrString(w: ProtoWriter, field: number, key: string, value: string): 
 function attrInt(w: ProtoWriter, field: number, key: string, value: number): void {
   w.tag(field, WIRE_LEN);
   const kv = w.begin();
-  w.tag(1, WIRE_LEN);
-  w.string(key);
+  w.raw(keyOf(key));
   w.tag(2, WIRE_LEN);
   const any = w.begin();
   if (Number.isInteger(value) && value >= 0) {
