@@ -3,6 +3,8 @@
  * the data plane (proxy). Everything here is plain, serializable data so a table could be shipped to
  * worker processes.
  */
+import type { DiagnosticReason } from './reasons.ts';
+
 export type PathType = 'Exact' | 'Prefix' | 'ImplementationSpecific';
 
 export interface Endpoint {
@@ -58,7 +60,7 @@ export interface Backend {
   readonly servicePort: string;
   readonly endpoints: readonly Endpoint[];
   /** Set when the backend cannot serve at all (unknown service, bad port…); requests get 503. */
-  readonly unavailable?: { readonly reason: string; readonly message: string };
+  readonly unavailable?: { readonly reason: DiagnosticReason; readonly message: string };
 }
 
 export interface IngressRef { readonly namespace: string; readonly name: string }
@@ -82,8 +84,8 @@ export interface Diagnostic {
   readonly namespace: string;
   readonly ingress: string;
   readonly severity: Severity;
-  /** CamelCase, stable, like a Kubernetes Event reason: ServiceNotFound, PathConflict… */
-  readonly reason: string;
+  /** CamelCase, stable, like a Kubernetes Event reason: one of `Reasons` (routing/reasons.ts). */
+  readonly reason: DiagnosticReason;
   readonly message: string;
   readonly field?: string;
 }

@@ -4,6 +4,7 @@ import {
 import type { Logger } from 'pino';
 import type { SinkCounters } from '../sink.ts';
 import { WorkerSpanPipeline } from './worker-exporter.ts';
+import { RautaError } from '../../errors.ts';
 
 /** The standard OTEL_* variables RAUTA honours (read through RAUTA's settings, so flags work too). */
 export interface OtlpSettings {
@@ -20,8 +21,10 @@ export interface OtlpSettings {
   readonly exportTimeoutMs: number;
 }
 
-export class TracingConfigError extends Error {
-  readonly code = 'RAUTA_ERR_TRACING_CONFIG';
+export class TracingConfigError extends RautaError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('RAUTA_ERR_TRACING_CONFIG', message, options);
+  }
 }
 
 /** The URL spans are posted to: the traces endpoint as given, else `<endpoint>/v1/traces` (OTLP spec). */

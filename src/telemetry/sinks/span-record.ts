@@ -77,17 +77,6 @@ export function pushRequestSpans(out: SpanValue[], r: RequestSpanInput, attempts
   }
 }
 
-/** Number of spans in a flat batch (for queue accounting without decoding). */
-export function countSpans(values: readonly SpanValue[]): number {
-  let spans = 0;
-  for (let i = 0; i < values.length; ) {
-    const attempts = values[i + HEADER - 1] as number;
-    spans += 1 + attempts;
-    i += HEADER + attempts * ATTEMPT;
-  }
-  return spans;
-}
-
 /** Epoch ms → OTel HrTime (epoch seconds, nanoseconds). */
 function hrTime(ms: number): HrTime {
   const s = Math.floor(ms / 1000);
