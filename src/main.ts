@@ -89,7 +89,7 @@ export async function startRauta(config: Config, logger: Logger): Promise<Rauta>
     notReady: () => (draining ? 'shutting down' : routes.applied ? undefined : 'waiting for the first complete configuration'),
     backends: { health: balancing.health, inFlight },
     metrics: () => telemetry.metrics.render(),
-    requests: { ring: telemetry.ring, sseCounters: telemetry.metrics.countersFor('sse') },
+    requests: { ring: telemetry.ring, feed: telemetry.feed },
     telemetry: telemetry.status,
   }, logger);
 
