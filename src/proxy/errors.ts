@@ -24,6 +24,7 @@ export const ErrorKinds = {
   badRequest: kind('RAUTA_ERR_BAD_REQUEST', 400, 'downstream', false, 'Bad Request'),
   requestTimeout: kind('RAUTA_ERR_CLIENT_TIMEOUT', 408, 'downstream', false, 'Request Timeout', 'timeout'),
   headersTooLarge: kind('RAUTA_ERR_HEADERS_TOO_LARGE', 431, 'downstream', false, 'Request Header Fields Too Large'),
+  methodNotAllowed: kind('RAUTA_ERR_METHOD_NOT_ALLOWED', 405, 'downstream', false, 'Method Not Allowed'),
   clientAborted: kind('RAUTA_ERR_CLIENT_ABORTED', 499, 'downstream', false, 'Client Closed Request'),
   noRoute: kind('RAUTA_ERR_NO_ROUTE', 404, 'internal', false, 'Not Found'),
   backendUnavailable: kind('RAUTA_ERR_BACKEND_INVALID', 503, 'internal', false, 'Service Unavailable'),

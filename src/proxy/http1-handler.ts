@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { performance } from 'node:perf_hooks';
 import type { Dispatcher } from 'undici';
 import type { ActiveRequests } from './active-requests.ts';
@@ -10,6 +12,7 @@ import { ErrorKinds, ProxyError } from './errors.ts';
 import { type AttemptOptions, type AttemptResult, forwardAttempt } from './forward.ts';
 import { acceptableRequestId, upstreamRequestHeaders } from './headers.ts';
 import { framingProblem, needsChunkedUpstream, toOriginForm } from './request-checks.ts';
+import { normalizeTarget } from './request-path.ts';
 import type { InFlight } from './in-flight.ts';
 import { type RequestObserver, type RequestRecord, newRecord } from './request-record.ts';
 import { type PolicyAnswer, type PolicyContext, applyToUpstream, responseHeaderEditor, startPolicy } from './policy/pipeline.ts';
@@ -23,7 +26,6 @@ export interface ProxyDeps {
   readonly routes: RouteState;
   readonly balancer: Balancer;
   readonly observer: RequestObserver;
-  /** Kept for paths that need node:http (protocol upgrades); forwarding uses `upstream`. */
   /** The HTTP/1.1 forwarding client (see upstream-client.ts). */
   readonly upstream: Dispatcher;
   readonly inFlight: InFlight;
@@ -47,6 +49,28 @@ const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE'])
 export function clientAddress(req: DownstreamRequest): string {
   const ip = req.socket.remoteAddress ?? '';
   return ip.startsWith('::ffff:') ? ip.slice(7) : ip;
+}
+
+/**
+ * Normalises the request target in place (see request-path.ts), so routing, the event and the backend
+ * all see the same path. False when the path must be refused.
+ */
+export function normaliseRequestTarget(req: DownstreamRequest): boolean {
+  const url = req.url ?? '/';
+  const t = normalizeTarget(url);
+  if (t === undefined) return false;
+  if (t.target !== url) req.url = t.target;
+  return true;
+}
+
+/** What is wrong with a request before routing (400 and 405 answers RAUTA makes itself), if anything. */
+export function acceptProblem(req: DownstreamRequest, absoluteOk: boolean, pathOk: boolean): ProxyError | undefined {
+  if (req.method === 'CONNECT') return new ProxyError(ErrorKinds.methodNotAllowed, 'CONNECT is not supported');
+  if (!absoluteOk) return new ProxyError(ErrorKinds.badRequest, 'unusable absolute-form request target');
+  if (!pathOk) return new ProxyError(ErrorKinds.badRequest, 'request path climbs above the root or holds an ambiguous dot segment');
+  // HTTP/1.1 requires Host (RFC 9112 §3.2); node:http's own check would answer without an event.
+  if (req.httpVersion === '1.1' && req.headers.host === undefined) return new ProxyError(ErrorKinds.badRequest, 'missing Host header');
+  return undefined;
 }
 
 /** Fills the accept phase of a record from an HTTP/1.x request. */
@@ -88,6 +112,29 @@ export function sendError(res: DownstreamResponse, rec: RequestRecord, error: Pr
 }
 
 /**
+ * `CONNECT` on an HTTP/1.1 listener (node:http hands it over as a raw socket, and without a listener
+ * closes it silently): answered 405, with its event like any other refused request.
+ */
+export function createConnectHandler(deps: ProxyDeps, scheme: 'http' | 'https') {
+  return (req: IncomingMessage, socket: Duplex): void => {
+    const rec = acceptRecord(req, scheme);
+    deps.observer.start(rec, req.headers);
+    const error = new ProxyError(ErrorKinds.methodNotAllowed, 'CONNECT is not supported');
+    rec.error = error;
+    rec.statusCode = error.kind.status;
+    const body = `${error.kind.status} ${error.kind.title}: ${error.message} (${error.kind.code}, request id ${rec.requestId})\n`;
+    rec.bytesOut = Buffer.byteLength(body);
+    socket.on('error', () => socket.destroy());
+    socket.end(
+      `HTTP/1.1 ${error.kind.status} ${error.kind.title}\r\nContent-Type: text/plain; charset=utf-8\r\n` +
+      `Content-Length: ${rec.bytesOut}\r\nServer: rauta\r\nX-Request-Id: ${rec.requestId}\r\nConnection: close\r\n\r\n${body}`,
+    );
+    rec.durationMs = performance.now() - rec.startedHr;
+    deps.observer.finish(rec);
+  };
+}
+
+/**
  * The HTTP/1.1 request pipeline: accept → match → pick → forward (with retries) → finish.
  * The finish phase runs exactly once for every request, whatever happened.
  */
@@ -95,27 +142,43 @@ export function createHttp1Handler(deps: ProxyDeps, scheme: 'http' | 'https') {
   const policy = deps.policy ?? new PolicyRuntime({ idleTimeoutMs: 4000 });
   return (req: DownstreamRequest, res: DownstreamResponse): void => {
     const absoluteOk = toOriginForm(req);
+    const pathOk = absoluteOk && normaliseRequestTarget(req);
     const rec = acceptRecord(req, scheme);
     deps.active.inc();
     deps.observer.start(rec, req.headers);
-    res.once('close', () => {
+    // The finish phase waits for both the response to close and the pipeline to return: the last
+    // attempt's outcome and upstream duration are recorded after the response body was relayed.
+    let pending = 2;
+    const finish = () => {
+      if (--pending > 0) return;
       deps.active.dec();
+      deps.observer.finish(rec);
+    };
+    res.once('close', () => {
       rec.statusCode = res.statusCode;
       if (!res.writableFinished && rec.error === undefined) {
         rec.error = new ProxyError(ErrorKinds.clientAborted, 'client closed the connection before the response completed');
       }
       rec.durationMs = performance.now() - rec.startedHr;
-      deps.observer.finish(rec);
+      finish();
     });
     if (deps.draining()) markConnectionClose(res);
-    if (!absoluteOk) {
+    const problem = acceptProblem(req, absoluteOk, pathOk);
+    if (problem !== undefined) {
       markConnectionClose(res);
-      return sendError(res, rec, new ProxyError(ErrorKinds.badRequest, 'unusable absolute-form request target'));
+      req.resume();
+      sendError(res, rec, problem);
+      finish();
+      return;
     }
     // A bug in a later phase must cost one request, never the process (an unhandled rejection).
     handle(deps, policy, req, res, rec, scheme).catch((err: unknown) => {
-      sendError(res, rec, new ProxyError(ErrorKinds.internal, 'internal error', { cause: err }));
-    });
+      try {
+        sendError(res, rec, new ProxyError(ErrorKinds.internal, 'internal error', { cause: err }));
+      } catch {
+        res.destroy();
+      }
+    }).finally(finish);
   };
 }
 
