@@ -11,7 +11,7 @@ import { createH2cFront } from './http2/h2c-front.ts';
 import { forwardH2cAttempt } from './http2/h2c-forward.ts';
 import { H2cPool } from './http2/h2c-pool.ts';
 import { Http2Sessions } from './http2/reset-guard.ts';
-import type { RouteState } from './route-state.ts';
+import type { RouteState } from '../routing/route-state.ts';
 import { CertificateStore } from './tls/certificate-store.ts';
 import { HandshakeFailures } from './tls/handshake-failures.ts';
 import { createHttpsServer } from './tls/https-server.ts';
@@ -79,6 +79,8 @@ export async function createProtocols(config: Config, routes: RouteState, logger
       const handler = createHttp1Handler(deps, 'http');
       const h2c = createH2cServer({ settings: { ...limits, enablePush: false } }, (req: Http2ServerRequest, res: Http2ServerResponse) =>
         handler(req as DownstreamRequest, res as DownstreamResponse));
+      // Without a listener the compatibility API answers CONNECT 405 itself, with no event.
+      h2c.on('connect', (req: Http2ServerRequest, res: Http2ServerResponse) => handler(req as DownstreamRequest, res as DownstreamResponse));
       http2Sessions.attach(h2c);
       const front = createH2cFront(http, h2c, config.clientHeaderTimeoutSeconds * 1000);
       servers.push(front, h2c);

@@ -3,6 +3,9 @@
  * the data plane (proxy). Everything here is plain, serializable data so a table could be shipped to
  * worker processes.
  */
+import type { TrafficPolicy } from './policy.ts';
+import type { DiagnosticReason } from './reasons.ts';
+
 export type PathType = 'Exact' | 'Prefix' | 'ImplementationSpecific';
 
 export interface Endpoint {
@@ -38,7 +41,7 @@ export interface HealthCheck {
   readonly unhealthyThreshold: number;
 }
 
-/** Per-route behaviour, from the Ingress's `rauta.io/*` annotations. */
+/** Per-route behaviour, from the Ingress's `rauta.io/*` (and ingress-nginx's) annotations. */
 export interface RoutePolicy {
   readonly loadBalance: LoadBalance;
   readonly hashBy?: HashBy;
@@ -47,6 +50,8 @@ export interface RoutePolicy {
   readonly healthCheck?: HealthCheck;
   readonly sslRedirect: boolean;
   readonly hsts?: string;
+  /** Typed operations in the access → request → upstream → response phases (see policy.ts). */
+  readonly traffic?: TrafficPolicy;
 }
 
 export interface Backend {
@@ -58,7 +63,7 @@ export interface Backend {
   readonly servicePort: string;
   readonly endpoints: readonly Endpoint[];
   /** Set when the backend cannot serve at all (unknown service, bad port…); requests get 503. */
-  readonly unavailable?: { readonly reason: string; readonly message: string };
+  readonly unavailable?: { readonly reason: DiagnosticReason; readonly message: string };
 }
 
 export interface IngressRef { readonly namespace: string; readonly name: string }
@@ -82,8 +87,8 @@ export interface Diagnostic {
   readonly namespace: string;
   readonly ingress: string;
   readonly severity: Severity;
-  /** CamelCase, stable, like a Kubernetes Event reason: ServiceNotFound, PathConflict… */
-  readonly reason: string;
+  /** CamelCase, stable, like a Kubernetes Event reason: one of `Reasons` (routing/reasons.ts). */
+  readonly reason: DiagnosticReason;
   readonly message: string;
   readonly field?: string;
 }
