@@ -13,7 +13,7 @@ import { startLoadBalancing } from './proxy/load-balancing.ts';
 import { type Protocols, createProtocols } from './proxy/protocols.ts';
 import { RouteState } from './routing/route-state.ts';
 import { createUpstreamClient } from './proxy/upstream-client.ts';
-import { Reconciler, combineHooks } from './control/reconciler.ts';
+import { Reconciler } from './control/reconciler.ts';
 import { RouteTable } from './routing/route-table.ts';
 import { FileSource } from './sources/file/file-source.ts';
 import type { Source } from './sources/object-set.ts';
@@ -59,8 +59,16 @@ export async function startRauta(config: Config, logger: Logger): Promise<Rauta>
   telemetry.trackBackends(() => routes.table, balancing.health);
   // Loaded only in Kubernetes mode: @kubernetes/client-node alone is ~87 MB of RSS (36 MB heap) at start.
   const kube = config.config === undefined ? (await import('./control/kubernetes-mode.ts')).kubernetesMode(config, logger) : undefined;
-  const reconciler = new Reconciler(routes, { ingressClass: config.ingressClass, controllerName: config.controllerName, defaultCertificate: config.defaultCertificate }, logger, combineHooks(telemetry.reconcilerHooks, kube?.status.hooks));
+  const reconciler = new Reconciler(routes, {
+    ingressClass: config.ingressClass,
+    controllerName: config.controllerName,
+    defaultCertificate: config.defaultCertificate,
+    onFailure: () => telemetry.configReloadFailed(),
+  }, logger);
   const protocols = await createProtocols(config, routes, logger);
+  // Balancer, health and certificates joined in their constructors; every party follows the same swap.
+  routes.participate(telemetry.swapParticipant);
+  if (kube !== undefined) routes.participate(kube.status.participant);
   telemetry.trackHandshakeFailures(protocols.handshakeFailures);
   const active = new ActiveRequests();
   let draining = false;
@@ -86,6 +94,7 @@ export async function startRauta(config: Config, logger: Logger): Promise<Rauta>
     config,
     table: () => routes.table,
     applied: () => reconciler.current,
+    failure: () => ({ total: reconciler.failures, last: reconciler.lastFailure }),
     notReady: () => (draining ? 'shutting down' : routes.applied ? undefined : 'waiting for the first complete configuration'),
     backends: { health: balancing.health, inFlight },
     metrics: () => telemetry.metrics.render(),
@@ -106,7 +115,10 @@ export async function startRauta(config: Config, logger: Logger): Promise<Rauta>
     adminPort = await listen(admin.server, config.adminPort, config.adminBindAddress);
     kube?.status.start();
     // A snapshot that leaves the table unchanged can still matter for status (publish Service, overwritten status).
-    await source.start((objects) => reconciler.apply(objects) ?? kube?.status.observe(objects));
+    await source.start((objects) => {
+      reconciler.apply(objects);
+      kube?.status.observe(objects);
+    });
     const plain = protocols.plain(http, deps);
     telemetry.trackConnections(plain);
     httpPort = await listen(plain, config.httpPort, config.bindAddress);

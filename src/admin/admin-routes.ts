@@ -25,12 +25,20 @@ export interface AdminViews {
   /** The table requests are served from now. */
   readonly table: () => RouteTable;
   readonly applied: () => AppliedView | undefined;
+  /** Snapshots that could not be applied (the previous table stayed live). */
+  readonly failure: () => FailureView;
   /** `undefined` when ready; otherwise why not (503 on /readyz). */
   readonly notReady: () => string | undefined;
   readonly backends: BackendsViewDeps;
   readonly metrics: () => Promise<{ readonly body: string; readonly contentType: string }>;
   readonly requests: { readonly ring: RingSink; readonly sseCounters: SinkCounters };
   readonly telemetry: TelemetryStatus;
+}
+
+export interface FailureView {
+  readonly total: number;
+  /** The latest failure, until a later table applies. */
+  readonly last: { readonly at: string; readonly fingerprint: string; readonly stage: string; readonly code: string; readonly message: string } | undefined;
 }
 
 export interface AdminRoutes {
@@ -47,7 +55,12 @@ export function registerAdminRoutes(admin: AdminServer, views: AdminViews, logge
   });
   admin.get('/routes', (_req, res) => {
     const cur = views.applied();
-    sendJson(res, 200, routesView(views.table(), { fingerprint: cur?.fingerprint ?? '', appliedAt: cur?.appliedAt }));
+    const failure = views.failure();
+    sendJson(res, 200, {
+      ...routesView(views.table(), { fingerprint: cur?.fingerprint ?? '', appliedAt: cur?.appliedAt }),
+      apply_failures: failure.total,
+      apply_failure: failure.last === undefined ? null : { ...failure.last, fingerprint: failure.last.fingerprint || undefined },
+    });
   });
   admin.get('/backends', (_req, res) => sendJson(res, 200, backendsView(views.table(), views.backends)));
   admin.get('/metrics', async (_req, res) => {
