@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
 import { ConfigError, helpText, loadConfig } from './config/load.ts';
+import { installFatalHandlers } from './fatal.ts';
 import { createLogger } from './logger.ts';
 import { startRauta } from './main.ts';
 
@@ -29,6 +30,7 @@ async function main(): Promise<void> {
     return;
   }
   const logger = createLogger(loaded.config.logLevel);
+  installFatalHandlers(logger);
   let rauta: Awaited<ReturnType<typeof startRauta>>;
   try {
     rauta = await startRauta(loaded.config, logger);
@@ -48,4 +50,7 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => stop('SIGINT'));
 }
 
-void main();
+main().catch((err: unknown) => {
+  process.stderr.write(`rauta: ${String((err as Error | undefined)?.stack ?? err)}\n`);
+  process.exit(1);
+});

@@ -48,6 +48,11 @@ function createSource(config: Config, logger: Logger, kube: KubernetesMode | und
   });
 }
 
+/** 127.0.0.0/8, ::1 and localhost: addresses no other machine can connect to. */
+function isLoopback(address: string): boolean {
+  return address === 'localhost' || address === '::1' || address === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(address);
+}
+
 /** Wires sources → translation → route table → proxy → telemetry. No logic of its own. */
 export async function startRauta(config: Config, logger: Logger): Promise<Rauta> {
   const routes = new RouteState(RouteTable.empty());
@@ -137,6 +142,12 @@ export async function startRauta(config: Config, logger: Logger): Promise<Rauta>
     admin.server.close();
     admin.server.closeAllConnections();
     throw err;
+  }
+  if (config.adminToken === undefined && !isLoopback(config.adminBindAddress)) {
+    logger.warn(
+      { admin: `${config.adminBindAddress}:${adminPort}`, allowed_hosts: config.adminAllowedHosts },
+      'ADMIN PORT OPEN WITHOUT A TOKEN: it listens beyond loopback and anyone who reaches it sees routes, pod addresses and live requests. Set RAUTA_ADMIN_TOKEN, or RAUTA_ADMIN_BIND_ADDRESS=127.0.0.1, or keep the port behind a NetworkPolicy',
+    );
   }
   logger.info({ http: `${config.bindAddress}:${httpPort}`, https: `${config.bindAddress}:${httpsPort}`, admin: `${config.adminBindAddress}:${adminPort}`, mode: config.config ? 'standalone' : 'kubernetes' }, 'rauta listening');
 

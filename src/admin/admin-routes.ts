@@ -6,6 +6,7 @@ import type { RingSink } from '../telemetry/sinks/ring.ts';
 import { mountRequestsEndpoints } from '../telemetry/requests-endpoint.ts';
 import { type AdminServer, sendJson, sendText } from './admin-server.ts';
 import { type BackendsViewDeps, backendsView } from './backends-view.ts';
+import { HostAllowList } from './host-allow-list.ts';
 import { routesView } from './routes-view.ts';
 import type { TelemetryStatus } from './summary.ts';
 import { registerWebUi } from './web-ui.ts';
@@ -21,7 +22,7 @@ export interface AppliedView {
  * function or a narrow interface, so nothing the admin port does can change routing or telemetry.
  */
 export interface AdminViews {
-  readonly config: Pick<Config, 'config' | 'adminToken' | 'traceUrlTemplate' | 'ringSize'>;
+  readonly config: Pick<Config, 'config' | 'adminToken' | 'adminAllowedHosts' | 'traceUrlTemplate' | 'ringSize'>;
   /** The table requests are served from now. */
   readonly table: () => RouteTable;
   readonly applied: () => AppliedView | undefined;
@@ -48,6 +49,12 @@ export interface AdminRoutes {
 
 /** Every admin path is registered here and only here. */
 export function registerAdminRoutes(admin: AdminServer, views: AdminViews, logger: Logger): AdminRoutes {
+  // With a token every request must prove itself anyway; without one, only the Host check stands
+  // between a hostile web page and the admin API.
+  if (views.config.adminToken === undefined) {
+    const hosts = new HostAllowList(views.config.adminAllowedHosts);
+    admin.guard((req, res) => hosts.check(req, res));
+  }
   admin.get('/healthz', (_req, res) => sendText(res, 200, 'ok\n'));
   admin.get('/readyz', (_req, res) => {
     const why = views.notReady();

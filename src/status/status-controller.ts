@@ -87,11 +87,15 @@ export class StatusController {
   }
 
   private kick(): void {
-    if (this.running) {
+    if (this.running !== undefined) {
       this.again = true;
       return;
     }
-    this.running = this.syncLoop().finally(() => (this.running = undefined));
+    this.running = this.syncLoop()
+      // The writers retry and log their own API errors; anything reaching here is unexpected, and
+      // status is best effort: log it and let the next snapshot try again.
+      .catch((err: unknown) => this.logger.error({ err }, 'status sync failed'))
+      .finally(() => (this.running = undefined));
   }
 
   private async syncLoop(): Promise<void> {

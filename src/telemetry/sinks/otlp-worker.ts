@@ -42,7 +42,8 @@ const onEnd = (s: ReadableSpan) => processor.onEnd(s);
 
 port.on('message', (m: ToWorker) => {
   if (m.type === 'shutdown') {
-    processor.shutdown().finally(() => reply({ type: 'shutdown-done' }));
+    // A failed final export is already counted by the exporter; shutdown must still report done.
+    processor.shutdown().catch(() => {}).finally(() => reply({ type: 'shutdown-done' }));
     return;
   }
   readRequestSpans(m.values, resource, onEnd);
