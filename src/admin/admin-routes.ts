@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/settings.ts';
 import type { RouteTable } from '../routing/route-table.ts';
-import type { SinkCounters } from '../telemetry/sink.ts';
+import type { LiveFeed } from '../telemetry/live-feed.ts';
 import type { RingSink } from '../telemetry/sinks/ring.ts';
 import { mountRequestsEndpoints } from '../telemetry/requests-endpoint.ts';
 import { type AdminServer, sendJson, sendText } from './admin-server.ts';
@@ -32,7 +32,7 @@ export interface AdminViews {
   readonly notReady: () => string | undefined;
   readonly backends: BackendsViewDeps;
   readonly metrics: () => Promise<{ readonly body: string; readonly contentType: string }>;
-  readonly requests: { readonly ring: RingSink; readonly sseCounters: SinkCounters };
+  readonly requests: { readonly ring: RingSink; readonly feed: LiveFeed };
   readonly telemetry: TelemetryStatus;
 }
 
@@ -75,8 +75,8 @@ export function registerAdminRoutes(admin: AdminServer, views: AdminViews, logge
     res.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-store' });
     res.end(body);
   });
-  const endStreams = mountRequestsEndpoints(admin, views.requests.ring, views.config.ringSize, views.requests.sseCounters);
+  mountRequestsEndpoints(admin, { ring: views.requests.ring, ringSize: views.config.ringSize, feed: views.requests.feed });
   const ui = registerWebUi(admin, { config: views.config, table: views.table, applied: views.applied, telemetry: views.telemetry });
   if (ui.missingAssets.length > 0) logger.warn({ missing: ui.missingAssets }, 'web UI assets missing; the page at / will not work');
-  return { endStreams };
+  return { endStreams: () => views.requests.feed.close() };
 }

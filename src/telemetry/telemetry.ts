@@ -12,6 +12,7 @@ import { type BackendHealthChange, ControlEventBuilder } from './control-events.
 import { backendChangeOf } from './health-bridge.ts';
 import { TelemetryObserver } from './observer.ts';
 import { type EventIdentity, TimestampCache } from './request-event.ts';
+import { LiveFeed } from './live-feed.ts';
 import { compileRequestEventSerializer } from './serialize.ts';
 import { AccessLogSink, asyncStdout } from './sinks/access-log.ts';
 import { Metrics } from './sinks/metrics.ts';
@@ -28,6 +29,8 @@ export interface Telemetry {
   readonly observer: RequestObserver;
   readonly metrics: Metrics;
   readonly ring: RingSink;
+  /** The live feed behind /requests/stream (bounded clients and buffers). */
+  readonly feed: LiveFeed;
   readonly bus: EventBus;
   /** Joins every route-table swap: config reload metrics and `rauta.config` events. */
   readonly swapParticipant: SwapParticipant;
@@ -109,6 +112,15 @@ export function startTelemetry(config: Config, logger: Logger): Telemetry {
   const control = new ControlEventBuilder(ids, identity);
   const publishControl = (subject: string, event: unknown) => nats?.publish(subject, Buffer.from(JSON.stringify(event)));
 
+  const feed = new LiveFeed({
+    maxClients: config.liveFeedMaxClients,
+    maxBufferedBytes: config.liveFeedBufferBytes,
+    subscribe: (listener) => ring.subscribe(listener),
+    counters: metrics.countersFor('sse'),
+    onClientDropped: () => metrics.liveFeedDropped.inc(),
+    onClientRejected: () => metrics.liveFeedRejected.inc(),
+  });
+  metrics.observeLiveFeed(() => ({ clients: feed.size, bufferedBytes: feed.bufferedBytes() }));
 
   const publishConfigApplied: Telemetry['publishConfigApplied'] = (applied) => publishControl(CONFIG_SUBJECT, control.configApplied(applied));
   const publishIngressRejected: Telemetry['publishIngressRejected'] = (d) => publishControl(CONFIG_SUBJECT, control.ingressRejected(d));
@@ -118,6 +130,7 @@ export function startTelemetry(config: Config, logger: Logger): Telemetry {
     observer,
     metrics,
     ring,
+    feed,
     bus,
     swapParticipant: {
       name: 'telemetry',
@@ -156,6 +169,7 @@ export function startTelemetry(config: Config, logger: Logger): Telemetry {
       tracing: () => ({ enabled: otlp !== undefined }),
     },
     async stop() {
+      feed.close();
       await Promise.all([bus.close(), tracing.shutdown()]);
     },
   };
