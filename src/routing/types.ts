@@ -3,6 +3,7 @@
  * the data plane (proxy). Everything here is plain, serializable data so a table could be shipped to
  * worker processes.
  */
+import type { TrafficPolicy } from './policy.ts';
 import type { DiagnosticReason } from './reasons.ts';
 
 export type PathType = 'Exact' | 'Prefix' | 'ImplementationSpecific';
@@ -40,7 +41,7 @@ export interface HealthCheck {
   readonly unhealthyThreshold: number;
 }
 
-/** Per-route behaviour, from the Ingress's `rauta.io/*` annotations. */
+/** Per-route behaviour, from the Ingress's `rauta.io/*` (and ingress-nginx's) annotations. */
 export interface RoutePolicy {
   readonly loadBalance: LoadBalance;
   readonly hashBy?: HashBy;
@@ -49,6 +50,8 @@ export interface RoutePolicy {
   readonly healthCheck?: HealthCheck;
   readonly sslRedirect: boolean;
   readonly hsts?: string;
+  /** Typed operations in the access → request → upstream → response phases (see policy.ts). */
+  readonly traffic?: TrafficPolicy;
 }
 
 export interface Backend {

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { requireTool } from '../../scripts/system-tools.ts';
 import type { Obj } from './manifests.ts';
 
 export interface TestCert {
@@ -15,8 +16,9 @@ export function makeCert(hosts: readonly string[]): TestCert {
   try {
     const keyPath = join(dir, 'tls.key');
     const certPath = join(dir, 'tls.crt');
+    const openssl = requireTool('openssl');
     try {
-      execFileSync('openssl', [
+      execFileSync(openssl, [
         'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '2',
         '-keyout', keyPath, '-out', certPath, '-subj', `/CN=${hosts[0]}`,
         '-addext', `subjectAltName=${hosts.map((h) => `DNS:${h}`).join(',')}`,

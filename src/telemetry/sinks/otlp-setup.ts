@@ -70,9 +70,9 @@ export function parseResourceAttributes(raw: string | undefined): Record<string,
 }
 
 /**
- * The SDK parts RAUTA's tracing uses: the configured sampler (on the proxy thread, at request start),
- * and in a worker thread the resource, a BatchSpanProcessor and the OTLP exporter (span building,
- * encoding and HTTP off the proxy's loop). Nothing is registered globally (no auto-instrumentation, no
+ * The SDK parts RAUTA's tracing uses: the configured sampler (on the proxy thread, at request start);
+ * in a worker thread, spans are encoded straight to OTLP protobuf (otlp-proto.ts) in batches and
+ * exported (encoding and HTTP off the proxy's loop; http/json goes through the SDK's exporter). Nothing is registered globally (no auto-instrumentation, no
  * module state). Export runs on the processor's background timer with a bounded queue: a dead or
  * hanging collector costs dropped spans (counted, failures logged at most every 30 s), never request
  * latency.

@@ -62,8 +62,8 @@ export interface AttemptSpanInput {
   readonly errorMessage: string | null;
 }
 
-const HEADER = 28;
-const ATTEMPT = 10;
+export const HEADER = 28;
+export const ATTEMPT = 10;
 
 /** Appends one request (SERVER span + its attempts) to `out`. */
 export function pushRequestSpans(out: SpanValue[], r: RequestSpanInput, attempts: readonly AttemptSpanInput[]): void {
