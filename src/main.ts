@@ -1,21 +1,19 @@
-import { Agent } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:net';
 import type { Logger } from 'pino';
-import { AdminServer, sendJson, sendText } from './admin/admin-server.ts';
-import { routesView } from './admin/routes-view.ts';
-import { registerWebUi } from './admin/web-ui.ts';
+import { registerAdminRoutes } from './admin/admin-routes.ts';
+import { AdminServer } from './admin/admin-server.ts';
 import type { Config } from './config/settings.ts';
 import { ActiveRequests } from './proxy/active-requests.ts';
 import type { ProxyDeps } from './proxy/http1-handler.ts';
 import { createHttpServer } from './proxy/http-server.ts';
-import type { KubernetesMode } from './kubernetes-mode.ts';
+import type { KubernetesMode } from './control/kubernetes-mode.ts';
 import { InFlight } from './proxy/in-flight.ts';
 import { startLoadBalancing } from './proxy/load-balancing.ts';
 import { type Protocols, createProtocols } from './proxy/protocols.ts';
-import { RouteState } from './proxy/route-state.ts';
+import { RouteState } from './routing/route-state.ts';
 import { createUpstreamClient } from './proxy/upstream-client.ts';
-import { Reconciler, combineHooks } from './reconciler.ts';
+import { Reconciler, combineHooks } from './control/reconciler.ts';
 import { RouteTable } from './routing/route-table.ts';
 import { FileSource } from './sources/file/file-source.ts';
 import type { Source } from './sources/object-set.ts';
@@ -56,24 +54,17 @@ export async function startRauta(config: Config, logger: Logger): Promise<Rauta>
   const inFlight = new InFlight();
   const balancing = startLoadBalancing(config, { routes, inFlight, logger });
   const admin = new AdminServer(logger);
-  const telemetry = startTelemetry(config, logger, admin);
+  const telemetry = startTelemetry(config, logger);
   balancing.onHealthChange((e) => telemetry.backendHealthChanged(e));
   telemetry.trackBackends(() => routes.table, balancing.health);
   // Loaded only in Kubernetes mode: @kubernetes/client-node alone is ~87 MB of RSS (36 MB heap) at start.
-  const kube = config.config === undefined ? (await import('./kubernetes-mode.ts')).kubernetesMode(config, logger) : undefined;
+  const kube = config.config === undefined ? (await import('./control/kubernetes-mode.ts')).kubernetesMode(config, logger) : undefined;
   const reconciler = new Reconciler(routes, { ingressClass: config.ingressClass, controllerName: config.controllerName, defaultCertificate: config.defaultCertificate }, logger, combineHooks(telemetry.reconcilerHooks, kube?.status.hooks));
   const protocols = await createProtocols(config, routes, logger);
   telemetry.trackHandshakeFailures(protocols.handshakeFailures);
   const active = new ActiveRequests();
   let draining = false;
 
-  const agent = new Agent({
-    keepAlive: true,
-    maxSockets: Number.POSITIVE_INFINITY,
-    maxFreeSockets: 1024,
-    timeout: config.upstreamIdleTimeoutSeconds * 1000,
-    scheduling: 'lifo',
-  });
   const upstream = createUpstreamClient({ connectTimeoutMs: config.upstreamConnectTimeoutSeconds * 1000, idleTimeoutMs: config.upstreamIdleTimeoutSeconds * 1000 });
   const deps: ProxyDeps = {
     routes,
@@ -81,7 +72,6 @@ export async function startRauta(config: Config, logger: Logger): Promise<Rauta>
     health: balancing.health,
     retryBudgetMs: balancing.retryBudgetMs,
     observer: telemetry.observer,
-    agent,
     upstream,
     inFlight,
     active,
@@ -92,18 +82,16 @@ export async function startRauta(config: Config, logger: Logger): Promise<Rauta>
   };
 
   const source = createSource(config, logger, kube, telemetry);
-  admin.get('/healthz', (_req, res) => sendText(res, 200, 'ok\n'));
-  admin.get('/readyz', (_req, res) => {
-    if (draining) return sendText(res, 503, 'shutting down\n');
-    return routes.applied ? sendText(res, 200, 'ready\n') : sendText(res, 503, 'waiting for the first complete configuration\n');
-  });
-  balancing.registerAdmin(admin);
-  admin.get('/routes', (_req, res) => {
-    const cur = reconciler.current;
-    sendJson(res, 200, routesView(routes.table, { fingerprint: cur?.fingerprint ?? '', appliedAt: cur?.appliedAt }));
-  });
-  const ui = registerWebUi(admin, { config, table: () => routes.table, applied: () => reconciler.current, telemetry: telemetry.status });
-  if (ui.missingAssets.length > 0) logger.warn({ missing: ui.missingAssets }, 'web UI assets missing; the page at / will not work');
+  const adminRoutes = registerAdminRoutes(admin, {
+    config,
+    table: () => routes.table,
+    applied: () => reconciler.current,
+    notReady: () => (draining ? 'shutting down' : routes.applied ? undefined : 'waiting for the first complete configuration'),
+    backends: { health: balancing.health, inFlight },
+    metrics: () => telemetry.metrics.render(),
+    requests: { ring: telemetry.ring, feed: telemetry.feed },
+    telemetry: telemetry.status,
+  }, logger);
 
   const http = createHttpServer(deps, {
     maxHeaderSize: config.maxHeaderSize,
@@ -131,8 +119,8 @@ export async function startRauta(config: Config, logger: Logger): Promise<Rauta>
     await source.stop().catch(() => {});
     await kube?.status.stop().catch(() => {});
     balancing.stop();
-    agent.destroy();
-    await upstream.destroy().catch(() => {});
+        await upstream.destroy().catch(() => {});
+    adminRoutes.endStreams();
     await telemetry.stop();
     admin.server.close();
     admin.server.closeAllConnections();
@@ -157,8 +145,8 @@ export async function startRauta(config: Config, logger: Logger): Promise<Rauta>
       await kube?.status.stop();
       await source.stop();
       balancing.stop();
-      agent.destroy();
-      await upstream.destroy();
+            await upstream.destroy();
+      adminRoutes.endStreams();
       await telemetry.stop();
       admin.server.close();
       admin.server.closeAllConnections();

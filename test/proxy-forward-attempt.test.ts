@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { Agent, type IncomingMessage, type ServerResponse, createServer, request } from 'node:http';
+import { type IncomingMessage, type ServerResponse, createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Dispatcher } from 'undici';
 import { describe, it } from 'node:test';
@@ -20,11 +20,10 @@ function endpoint(ip: string, port: number): Endpoint {
 
 /** A front server that forwards every request with `opts` and hands the result to the test. */
 async function front(dispatcher: Dispatcher, ep: Endpoint, opts: { connectTimeoutMs: number; responseTimeoutMs: number }) {
-  const agent = new Agent({ keepAlive: true });
   const results: AttemptResult[] = [];
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     void forwardAttempt({
-      endpoint: ep, req, res, headers: ['host', 'x'], agent, dispatcher, hasBody: false, requestId: 'test',
+      endpoint: ep, req, res, headers: ['host', 'x'], dispatcher, hasBody: false, requestId: 'test',
       connectTimeoutMs: opts.connectTimeoutMs, responseTimeoutMs: opts.responseTimeoutMs,
       onBytesOut: () => {},
     }).then((r) => {
@@ -36,7 +35,6 @@ async function front(dispatcher: Dispatcher, ep: Endpoint, opts: { connectTimeou
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  server.on('close', () => agent.destroy());
   return { server, port: (server.address() as AddressInfo).port, results };
 }
 

@@ -9,7 +9,7 @@ import { createHttpServer } from '../src/proxy/http-server.ts';
 import type { ProxyDeps } from '../src/proxy/http1-handler.ts';
 import { InFlight } from '../src/proxy/in-flight.ts';
 import { type RequestObserver, type RequestRecord, noopObserver } from '../src/proxy/request-record.ts';
-import { RouteState } from '../src/proxy/route-state.ts';
+import { RouteState } from '../src/routing/route-state.ts';
 import { createUpstreamClient } from '../src/proxy/upstream-client.ts';
 import { RouteTable } from '../src/routing/route-table.ts';
 import type { Backend, Route, RoutePolicy } from '../src/routing/types.ts';
@@ -45,10 +45,9 @@ async function proxyFor(port: number, live: readonly PodSpec[], deadIps: string[
       finished.push({ attempts: rec.attempts, status: rec.statusCode, endpoints: perRequest.get(rec) ?? [], error: rec.error?.code });
     },
   };
-  const agent = new Agent({ keepAlive: true });
   const upstream = createUpstreamClient({ connectTimeoutMs: 1000, idleTimeoutMs: 4000 });
   const deps: ProxyDeps = {
-    routes, balancer, observer, agent, upstream, inFlight, active: new ActiveRequests(),
+    routes, balancer, observer, upstream, inFlight, active: new ActiveRequests(),
     connectTimeoutMs: 1000, responseTimeoutMs: 5000, retryBudgetMs, draining: () => false,
   };
   const server: Server = createHttpServer(deps, { maxHeaderSize: 16384, headersTimeoutMs: 5000, keepAliveTimeoutMs: 5000 });
@@ -57,7 +56,6 @@ async function proxyFor(port: number, live: readonly PodSpec[], deadIps: string[
     port: (server.address() as AddressInfo).port,
     finished,
     async close() {
-      agent.destroy();
       await upstream.destroy();
       server.closeAllConnections();
       await new Promise((r) => server.close(r));

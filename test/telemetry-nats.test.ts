@@ -3,7 +3,6 @@ import { Agent, request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { type NatsConnection, connect } from 'nats';
 import { pino } from 'pino';
-import { AdminServer } from '../src/admin/admin-server.ts';
 import { loadConfig } from '../src/config/load.ts';
 import { type EchoServer, startEcho } from '../src/demo/echo-server.ts';
 import { type Telemetry, startTelemetry } from '../src/telemetry/telemetry.ts';
@@ -166,7 +165,7 @@ describe('telemetry - NATS rauta.backends and rauta.config from the publisher fu
     sub = await connect({ servers: nats.url });
     const logger = pino({ level: 'silent' });
     const { config } = loadConfig([], { NATS_URL: nats.url, RAUTA_CLUSTER_NAME: 'c1', NODE_NAME: 'n1' });
-    telemetry = startTelemetry(config, logger, new AdminServer(logger));
+    telemetry = startTelemetry(config, logger);
     await until('telemetry connected', async () => (await telemetry.metrics.registry.getSingleMetricAsString('rauta_nats_connected')).includes('rauta_nats_connected 1'));
   });
   after(async () => {

@@ -1,10 +1,10 @@
 import { type Config, type SettingKey, settings } from './settings.ts';
+import { RautaError } from '../errors.ts';
 
-export class ConfigError extends Error {
-  readonly code = 'RAUTA_ERR_CONFIG';
+export class ConfigError extends RautaError {
   readonly problems: readonly string[];
   constructor(problems: readonly string[]) {
-    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    super('RAUTA_ERR_CONFIG', `invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     this.problems = problems;
   }
 }

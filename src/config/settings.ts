@@ -45,6 +45,8 @@ export const settings = {
   nodeName: text('NODE_NAME', '--node-name', '', 'The node RAUTA runs on (downward API spec.nodeName), put in every event (context.node)'),
   eventIncludeQuery: boolean('RAUTA_EVENT_INCLUDE_QUERY', '--event-include-query', false, 'Keep the query string in event paths (it may carry secrets)'),
   ringSize: integer('RAUTA_RING_SIZE', '--ring-size', 1000, 'Request events kept in memory for :9000/requests', 0, 1_000_000),
+  liveFeedMaxClients: integer('RAUTA_LIVE_FEED_MAX_CLIENTS', '--live-feed-max-clients', 32, 'Clients of the live feed (:9000/requests/stream) at once; more get 503', 0, 10_000),
+  liveFeedBufferBytes: integer('RAUTA_LIVE_FEED_BUFFER_BYTES', '--live-feed-buffer-bytes', 128 * 1024, 'Bytes a live-feed client may fall behind before it is disconnected and counted', 64 * 1024, 64 * 1024 * 1024),
   eventQueueSize: integer('RAUTA_EVENT_QUEUE_SIZE', '--event-queue-size', 10_000, 'Per-sink queue of events waiting to be delivered; overflow is dropped and counted', 1, 1_000_000),
   natsUrl: optional('NATS_URL', '--nats-url', 'NATS server(s): nats://[user:pass@]host:4222 or tls://…, comma-separated; unset = no NATS'),
   natsCreds: optional('NATS_CREDS', '--nats-creds', 'NATS credentials file (JWT + nkey seed)'),

@@ -1,3 +1,5 @@
+import { RautaError } from '../errors.ts';
+
 /**
  * Every response RAUTA makes itself has a stable code, an HTTP status and a cause on one side of the
  * proxy (the client, the upstream or RAUTA itself). The codes appear in events, logs and error bodies;
@@ -37,15 +39,12 @@ export const ErrorKinds = {
   internal: kind('RAUTA_ERR_INTERNAL', 500, 'internal', false, 'Internal Server Error'),
 } as const;
 
-export class ProxyError extends Error {
+/** A failure RAUTA answers a client for; `code` is its kind's code. */
+export class ProxyError extends RautaError {
   readonly kind: ErrorKind;
   constructor(kind: ErrorKind, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    super(kind.code, message, options);
     this.kind = kind;
-    this.name = 'ProxyError';
-  }
-  get code(): string {
-    return this.kind.code;
   }
 }
 

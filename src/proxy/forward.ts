@@ -1,4 +1,3 @@
-import type { Agent } from 'node:http';
 import { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import type { Endpoint } from '../routing/types.ts';
@@ -11,8 +10,6 @@ export interface AttemptOptions {
   readonly req: DownstreamRequest;
   readonly res: DownstreamResponse;
   readonly headers: string[];
-  /** node:http keep-alive agent, for forwarders that still use node:http. */
-  readonly agent: Agent;
   /** The HTTP/1.1 upstream client: an undici Agent (one keep-alive pool per endpoint). */
   readonly dispatcher: Dispatcher;
   readonly connectTimeoutMs: number;

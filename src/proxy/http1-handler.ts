@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { Agent } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Dispatcher } from 'undici';
 import type { ActiveRequests } from './active-requests.ts';
@@ -13,7 +12,7 @@ import { acceptableRequestId, upstreamRequestHeaders } from './headers.ts';
 import { framingProblem, needsChunkedUpstream, toOriginForm } from './request-checks.ts';
 import type { InFlight } from './in-flight.ts';
 import { type RequestObserver, type RequestRecord, newRecord } from './request-record.ts';
-import type { RouteState } from './route-state.ts';
+import type { RouteState } from '../routing/route-state.ts';
 import { hstsFor, sslRedirectLocation } from './tls/redirect.ts';
 
 export interface ProxyDeps {
@@ -21,7 +20,6 @@ export interface ProxyDeps {
   readonly balancer: Balancer;
   readonly observer: RequestObserver;
   /** Kept for paths that need node:http (protocol upgrades); forwarding uses `upstream`. */
-  readonly agent: Agent;
   /** The HTTP/1.1 forwarding client (see upstream-client.ts). */
   readonly upstream: Dispatcher;
   readonly inFlight: InFlight;
@@ -175,7 +173,7 @@ async function handle(deps: ProxyDeps, req: DownstreamRequest, res: DownstreamRe
     // (or DELETE's) body unframed and an HTTP/1.1 backend would parse it as the next request.
     if (forward === forwardAttempt && hasBody && needsChunkedUpstream(req)) headers.push('transfer-encoding', 'chunked');
     const result = await forward({
-      endpoint, req, res, headers, agent: deps.agent, dispatcher: deps.upstream, hasBody, requestId: rec.requestId,
+      endpoint, req, res, headers, dispatcher: deps.upstream, hasBody, requestId: rec.requestId,
       connectTimeoutMs: deps.connectTimeoutMs, responseTimeoutMs: deps.responseTimeoutMs,
       onBytesIn: (n) => { rec.bytesIn += n; },
       onBytesOut: (n) => { rec.bytesOut += n; },

@@ -1,13 +1,11 @@
 import type { Logger } from 'pino';
-import { type AdminServer, sendJson } from '../admin/admin-server.ts';
-import { backendsView } from '../admin/backends-view.ts';
 import type { Config } from '../config/settings.ts';
 import { Balancer } from './balance/balancer.ts';
 import { createSelectorFactory } from './balance/selector-factory.ts';
 import { BackendHealth } from './health/backend-health.ts';
 import type { HealthListener } from './health/types.ts';
 import type { InFlight } from './in-flight.ts';
-import type { RouteState } from './route-state.ts';
+import type { RouteState } from '../routing/route-state.ts';
 
 type BalancingConfig = Pick<Config,
   'maglevTableSize' | 'passiveFailureThreshold' | 'ejectionBaseSeconds' | 'maxEjectionSeconds' |
@@ -19,8 +17,6 @@ export interface LoadBalancing {
   readonly retryBudgetMs: number;
   /** Adds a health state-change listener (NATS `rauta.backends`, metrics…). */
   onHealthChange(listener: HealthListener): void;
-  /** Serves GET /backends. */
-  registerAdmin(admin: AdminServer): void;
   stop(): void;
 }
 
@@ -52,9 +48,6 @@ export function startLoadBalancing(config: BalancingConfig, deps: { routes: Rout
     health,
     retryBudgetMs: config.retryBudgetSeconds * 1000,
     onHealthChange: (listener) => health.onChange(listener),
-    registerAdmin(admin) {
-      admin.get('/backends', (_req, res) => sendJson(res, 200, backendsView(deps.routes.table, { health, inFlight: deps.inFlight })));
-    },
     stop: () => health.stop(),
   };
 }

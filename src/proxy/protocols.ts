@@ -11,7 +11,7 @@ import { createH2cFront } from './http2/h2c-front.ts';
 import { forwardH2cAttempt } from './http2/h2c-forward.ts';
 import { H2cPool } from './http2/h2c-pool.ts';
 import { Http2Sessions } from './http2/reset-guard.ts';
-import type { RouteState } from './route-state.ts';
+import type { RouteState } from '../routing/route-state.ts';
 import { CertificateStore } from './tls/certificate-store.ts';
 import { HandshakeFailures } from './tls/handshake-failures.ts';
 import { createHttpsServer } from './tls/https-server.ts';

@@ -4,6 +4,7 @@
  * worker processes.
  */
 import type { RouteConditions, RouteSource, RouteSplit } from './conditions.ts';
+import type { DiagnosticReason } from './reasons.ts';
 
 /** Ingress path types, plus the Gateway API's `RegularExpression` (PathPrefix maps to `Prefix`). */
 export type PathType = 'Exact' | 'Prefix' | 'ImplementationSpecific' | 'RegularExpression';
@@ -64,7 +65,7 @@ export interface Backend {
    * Set when the backend cannot serve at all (unknown service, bad port…); requests get 503, or 500
    * when `status` says so (a Gateway API backendRef that is invalid, per the spec).
    */
-  readonly unavailable?: { readonly reason: string; readonly message: string; readonly status?: 500 | 503 };
+  readonly unavailable?: { readonly reason: DiagnosticReason; readonly message: string; readonly status?: 500 | 503 };
 }
 
 export interface IngressRef { readonly namespace: string; readonly name: string }
@@ -98,8 +99,8 @@ export interface Diagnostic {
   /** Absent: an Ingress. Gateway API objects name their kind (Gateway, HTTPRoute, GRPCRoute…). */
   readonly kind?: string;
   readonly severity: Severity;
-  /** CamelCase, stable, like a Kubernetes Event reason: ServiceNotFound, PathConflict… */
-  readonly reason: string;
+  /** CamelCase, stable, like a Kubernetes Event reason: one of `Reasons` (routing/reasons.ts). */
+  readonly reason: DiagnosticReason;
   readonly message: string;
   readonly field?: string;
 }

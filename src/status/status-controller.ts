@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { Config } from '../config/settings.ts';
-import type { ReconcilerHooks } from '../reconciler.ts';
+import type { ReconcilerHooks } from '../control/reconciler.ts';
 import type { Diagnostic } from '../routing/types.ts';
 import type { ObjectSet } from '../sources/object-set.ts';
 import { type AddressSource, addressSource, resolveAddresses } from './addresses.ts';

@@ -1,4 +1,4 @@
-import type { AppliedTable } from '../reconciler.ts';
+import type { AppliedTable } from '../control/reconciler.ts';
 import type { Diagnostic } from '../routing/types.ts';
 import type { EventIdentity, Outcome, Severity } from './request-event.ts';
 import type { UlidGenerator } from './ulid.ts';

@@ -1,15 +1,17 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { type AdminServer, sendJson, sendText } from '../admin/admin-server.ts';
 import type { RequestEvent } from './request-event.ts';
-import type { SinkCounters } from './sink.ts';
+import type { EventFilter, LiveFeed } from './live-feed.ts';
 import type { RingSink } from './sinks/ring.ts';
 
-/** A live-feed client further behind than this loses events (counted as sink "sse") instead of growing memory. */
-const SSE_MAX_BUFFERED = 1024 * 1024;
-const SSE_HEARTBEAT_MS = 15_000;
 const DEFAULT_LIMIT = 100;
 
-export type EventFilter = (e: RequestEvent) => boolean;
+const FILTER_PARAMS = ['status', 'host', 'service'];
+
+/** Unfiltered live-feed clients share one buffer per batch of events. */
+function hasFilter(q: URLSearchParams): boolean {
+  return FILTER_PARAMS.some((p) => q.has(p));
+}
 
 /** `?status=5xx|4xx|404`, `?host=`, `?service=` (name or namespace/name); all must match. */
 export function parseFilter(q: URLSearchParams): EventFilter | string {
@@ -57,10 +59,14 @@ function wantsJson(req: IncomingMessage, url: URL): boolean {
   return (req.headers.accept ?? '').includes('application/json');
 }
 
-/** Registers `/requests` and `/requests/stream` on the admin server. Returns a function that ends every live feed. */
-export function mountRequestsEndpoints(admin: AdminServer, ring: RingSink, ringSize: number, sseCounters: SinkCounters): () => void {
-  const streams = new Set<ServerResponse>();
+export interface RequestsEndpointsOptions {
+  readonly ring: RingSink;
+  readonly ringSize: number;
+  readonly feed: LiveFeed;
+}
 
+/** Registers `/requests` and `/requests/stream` on the admin server. */
+export function mountRequestsEndpoints(admin: AdminServer, { ring, ringSize, feed }: RequestsEndpointsOptions): void {
   admin.get('/requests', (req, res, url) => {
     const filter = parseFilter(url.searchParams);
     if (typeof filter === 'string') return sendText(res, 400, `${filter}\n`);
@@ -72,31 +78,9 @@ export function mountRequestsEndpoints(admin: AdminServer, ring: RingSink, ringS
     return sendText(res, 200, entries.map((e) => `${formatLine(e.event)}\n`).join(''));
   });
 
-  admin.get('/requests/stream', (req, res, url) => {
+  admin.get('/requests/stream', (_req, res, url) => {
     const filter = parseFilter(url.searchParams);
     if (typeof filter === 'string') return sendText(res, 400, `${filter}\n`);
-    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', 'x-accel-buffering': 'no' });
-    res.write(': rauta live requests\n\n');
-    streams.add(res);
-    const unsubscribe = ring.subscribe((entry) => {
-      if (!filter(entry.event)) return;
-      if (res.writableLength > SSE_MAX_BUFFERED) return sseCounters.dropped();
-      res.write(`data: ${entry.json}\n\n`);
-      sseCounters.published();
-    });
-    const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), SSE_HEARTBEAT_MS);
-    heartbeat.unref();
-    const cleanup = () => {
-      clearInterval(heartbeat);
-      unsubscribe();
-      streams.delete(res);
-    };
-    req.once('close', cleanup);
-    res.once('close', cleanup);
+    feed.open(res, hasFilter(url.searchParams) ? filter : undefined);
   });
-
-  return () => {
-    for (const res of streams) res.end();
-    streams.clear();
-  };
 }

@@ -1,11 +1,10 @@
 import type { Server } from 'node:net';
 import type { Logger } from 'pino';
-import type { AdminServer } from '../admin/admin-server.ts';
 import type { TelemetryStatus } from '../admin/summary.ts';
 import type { Config } from '../config/settings.ts';
 import type { HealthChangeEvent, HealthState } from '../proxy/health/types.ts';
 import type { RequestObserver } from '../proxy/request-record.ts';
-import type { ReconcilerHooks } from '../reconciler.ts';
+import type { ReconcilerHooks } from '../control/reconciler.ts';
 import type { RouteTable } from '../routing/route-table.ts';
 import { serviceEndpoints } from './backend-endpoints.ts';
 import { EventBus } from './bus.ts';
@@ -13,7 +12,7 @@ import { type BackendHealthChange, ControlEventBuilder } from './control-events.
 import { backendChangeOf } from './health-bridge.ts';
 import { TelemetryObserver } from './observer.ts';
 import { type EventIdentity, TimestampCache } from './request-event.ts';
-import { mountRequestsEndpoints } from './requests-endpoint.ts';
+import { LiveFeed } from './live-feed.ts';
 import { compileRequestEventSerializer } from './serialize.ts';
 import { AccessLogSink, asyncStdout } from './sinks/access-log.ts';
 import { Metrics } from './sinks/metrics.ts';
@@ -30,6 +29,8 @@ export interface Telemetry {
   readonly observer: RequestObserver;
   readonly metrics: Metrics;
   readonly ring: RingSink;
+  /** The live feed behind /requests/stream (bounded clients and buffers). */
+  readonly feed: LiveFeed;
   readonly bus: EventBus;
   /** Pass to the Reconciler: config reload metrics and `rauta.config` events. */
   readonly reconcilerHooks: ReconcilerHooks;
@@ -56,8 +57,8 @@ export interface Telemetry {
   stop(): Promise<void>;
 }
 
-/** Wires the event pipeline: one bus, the sinks the configuration enables, the admin endpoints. */
-export function startTelemetry(config: Config, logger: Logger, admin: AdminServer): Telemetry {
+/** Wires the event pipeline: one bus and the sinks the configuration enables (the admin API reads the ring and metrics). */
+export function startTelemetry(config: Config, logger: Logger): Telemetry {
   const log = logger.child({ component: 'telemetry' });
   const identity: EventIdentity = { cluster: config.clusterName, node: config.nodeName };
   const ids = new UlidGenerator();
@@ -111,12 +112,15 @@ export function startTelemetry(config: Config, logger: Logger, admin: AdminServe
   const control = new ControlEventBuilder(ids, identity);
   const publishControl = (subject: string, event: unknown) => nats?.publish(subject, Buffer.from(JSON.stringify(event)));
 
-  admin.get('/metrics', async (_req, res) => {
-    const { body, contentType } = await metrics.render();
-    res.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-store' });
-    res.end(body);
+  const feed = new LiveFeed({
+    maxClients: config.liveFeedMaxClients,
+    maxBufferedBytes: config.liveFeedBufferBytes,
+    subscribe: (listener) => ring.subscribe(listener),
+    counters: metrics.countersFor('sse'),
+    onClientDropped: () => metrics.liveFeedDropped.inc(),
+    onClientRejected: () => metrics.liveFeedRejected.inc(),
   });
-  const endStreams = mountRequestsEndpoints(admin, ring, config.ringSize, metrics.countersFor('sse'));
+  metrics.observeLiveFeed(() => ({ clients: feed.size, bufferedBytes: feed.bufferedBytes() }));
 
   const publishConfigApplied: Telemetry['publishConfigApplied'] = (applied) => publishControl(CONFIG_SUBJECT, control.configApplied(applied));
   const publishIngressRejected: Telemetry['publishIngressRejected'] = (d) => publishControl(CONFIG_SUBJECT, control.ingressRejected(d));
@@ -126,6 +130,7 @@ export function startTelemetry(config: Config, logger: Logger, admin: AdminServe
     observer,
     metrics,
     ring,
+    feed,
     bus,
     reconcilerHooks: {
       onApplied(applied) {
@@ -161,7 +166,7 @@ export function startTelemetry(config: Config, logger: Logger, admin: AdminServe
       tracing: () => ({ enabled: otlp !== undefined }),
     },
     async stop() {
-      endStreams();
+      feed.close();
       await Promise.all([bus.close(), tracing.shutdown()]);
     },
   };

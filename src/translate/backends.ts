@@ -1,6 +1,7 @@
 import type { EndpointSlice, IngressBackend, Service, ServicePort } from '../sources/object-set.ts';
 import { SERVICE_NAME_LABEL } from '../sources/object-set.ts';
 import type { Backend, Endpoint } from '../routing/types.ts';
+import { Reasons } from '../routing/reasons.ts';
 
 /** Joins Services with their EndpointSlices (by the `kubernetes.io/service-name` label). */
 export class BackendResolver {
@@ -40,16 +41,16 @@ export class BackendResolver {
     const base = { id, namespace, service: name, servicePort: portRef };
     const service = this.services.get(`${namespace}/${name}`);
     if (!service) {
-      return { ...base, endpoints: [], unavailable: { reason: 'ServiceNotFound', message: `service ${namespace}/${name} not found` } };
+      return { ...base, endpoints: [], unavailable: { reason: Reasons.ServiceNotFound, message: `service ${namespace}/${name} not found` } };
     }
     if (service.spec?.type === 'ExternalName') {
-      return { ...base, endpoints: [], unavailable: { reason: 'UnsupportedService', message: `service ${namespace}/${name} is of type ExternalName, which RAUTA does not route to` } };
+      return { ...base, endpoints: [], unavailable: { reason: Reasons.UnsupportedService, message: `service ${namespace}/${name} is of type ExternalName, which RAUTA does not route to` } };
     }
     const ports = service.spec?.ports ?? [];
     const port = portNumber !== undefined ? ports.find((p) => p.port === portNumber) : ports.find((p) => p.name === portName);
     if (!port) {
       const wanted = portNumber !== undefined ? `port ${portNumber}` : `port named "${portName}"`;
-      return { ...base, endpoints: [], unavailable: { reason: 'ServicePortNotFound', message: `service ${namespace}/${name} has no ${wanted}` } };
+      return { ...base, endpoints: [], unavailable: { reason: Reasons.ServicePortNotFound, message: `service ${namespace}/${name} has no ${wanted}` } };
     }
     return { ...base, endpoints: this.endpointsFor(namespace, name, port, ports.length) };
   }

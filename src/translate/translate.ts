@@ -7,6 +7,7 @@ import { parsePolicy } from './annotations.ts';
 import { BackendResolver } from './backends.ts';
 import { type ClassOptions, classFilter } from './classes.ts';
 import { readTlsSecret } from './tls.ts';
+import { type DiagnosticReason, Reasons } from '../routing/reasons.ts';
 
 export interface TranslateOptions extends ClassOptions {
   /** `namespace/name` of the Secret served for unknown SNI (`RAUTA_DEFAULT_CERTIFICATE`). */
@@ -51,7 +52,7 @@ export function translate(objects: ObjectSet, opts: TranslateOptions): Translati
       namespace: p.namespace ?? 'default',
       ingress: p.kind === 'Ingress' ? (p.name ?? '') : '',
       severity: 'error',
-      reason: 'InvalidObject',
+      reason: Reasons.InvalidObject,
       message: `${p.origin ? `${p.origin}: ` : ''}${p.kind}${p.name ? ` ${p.name}` : ''}: ${p.message}`,
       field: p.field,
     });
@@ -67,20 +68,20 @@ export function translate(objects: ObjectSet, opts: TranslateOptions): Translati
     const namespace = ns(ing);
     const name = ing.metadata.name;
     const ingressRef = Object.freeze({ namespace, name });
-    const report = (severity: Diagnostic['severity'], reason: string, message: string, field?: string) =>
+    const report = (severity: Diagnostic['severity'], reason: DiagnosticReason, message: string, field?: string) =>
       diagnostics.push({ namespace, ingress: name, severity, reason, message, field });
 
     const { policy, problems } = parsePolicy(ing.metadata.annotations);
-    for (const p of problems) report('warning', 'InvalidAnnotation', `${p.annotation}: ${p.message}`, `metadata.annotations["${p.annotation}"]`);
+    for (const p of problems) report('warning', Reasons.InvalidAnnotation, `${p.annotation}: ${p.message}`, `metadata.annotations["${p.annotation}"]`);
 
     const backendFor = (ref: IngressBackend, field: string) => {
       if (ref.resource !== undefined) {
-        report('error', 'UnsupportedBackend', `resource backends (${ref.resource.kind} ${ref.resource.name}) are not supported`, field);
+        report('error', Reasons.UnsupportedBackend, `resource backends (${ref.resource.kind} ${ref.resource.name}) are not supported`, field);
         return undefined;
       }
       const svc = ref.service;
       if (!svc?.name || !svc.port || (svc.port.number === undefined) === (svc.port.name === undefined)) {
-        report('error', 'InvalidBackend', 'backend needs service.name and exactly one of service.port.number or service.port.name', field);
+        report('error', Reasons.InvalidBackend, 'backend needs service.name and exactly one of service.port.number or service.port.name', field);
         return undefined;
       }
       const backend = resolver.resolve(namespace, ref);
@@ -93,7 +94,7 @@ export function translate(objects: ObjectSet, opts: TranslateOptions): Translati
       const backend = backendFor(dflt, 'spec.defaultBackend');
       if (backend) {
         if (defaultRoute) {
-          report('warning', 'DefaultBackendConflict', `spec.defaultBackend ignored: ${defaultRoute.ingress.namespace}/${defaultRoute.ingress.name} is older and already sets one`, 'spec.defaultBackend');
+          report('warning', Reasons.DefaultBackendConflict, `spec.defaultBackend ignored: ${defaultRoute.ingress.namespace}/${defaultRoute.ingress.name} is older and already sets one`, 'spec.defaultBackend');
         } else {
           defaultRoute = Object.freeze({ ingress: ingressRef, host: '', path: '/', pathType: 'Prefix', backend, policy, tls: false });
         }
@@ -106,19 +107,19 @@ export function translate(objects: ObjectSet, opts: TranslateOptions): Translati
     (ing.spec?.rules ?? []).forEach((rule, r) => {
       const host = (rule.host ?? '').toLowerCase();
       if (host !== '' && (!HOST_RE.test(host) || host !== rule.host)) {
-        report('error', 'InvalidHost', `host "${rule.host}" is not a lower-case DNS name or *.wildcard; rule skipped`, `spec.rules[${r}].host`);
+        report('error', Reasons.InvalidHost, `host "${rule.host}" is not a lower-case DNS name or *.wildcard; rule skipped`, `spec.rules[${r}].host`);
         return;
       }
       (rule.http?.paths ?? []).forEach((p, i) => {
         const field = `spec.rules[${r}].http.paths[${i}]`;
         const pathType = p.pathType ?? '';
         if (!PATH_TYPES.includes(pathType)) {
-          report('error', 'InvalidPathType', `pathType "${pathType}" is not Exact, Prefix or ImplementationSpecific; path skipped`, `${field}.pathType`);
+          report('error', Reasons.InvalidPathType, `pathType "${pathType}" is not Exact, Prefix or ImplementationSpecific; path skipped`, `${field}.pathType`);
           return;
         }
         const path = p.path ?? '/';
         if (!path.startsWith('/')) {
-          report('error', 'InvalidPath', `path "${path}" must start with /; path skipped`, `${field}.path`);
+          report('error', Reasons.InvalidPath, `path "${path}" must start with /; path skipped`, `${field}.path`);
           return;
         }
         const backend = backendFor(p.backend ?? {}, `${field}.backend`);
@@ -126,7 +127,7 @@ export function translate(objects: ObjectSet, opts: TranslateOptions): Translati
         const key = `${host}\u0000${pathType === 'Exact' ? 'E' : 'P'}\u0000${pathType === 'Exact' ? path : normalizePrefix(path)}`;
         const owner = taken.get(key);
         if (owner !== undefined) {
-          report('error', 'PathConflict', `${host || '*'} ${path} (${pathType}) is already served by ${owner}, which is older; path skipped`, field);
+          report('error', Reasons.PathConflict, `${host || '*'} ${path} (${pathType}) is already served by ${owner}, which is older; path skipped`, field);
           return;
         }
         taken.set(key, `${namespace}/${name}`);
@@ -155,7 +156,7 @@ function collectTls(
   namespace: string,
   secrets: Map<string, Secret>,
   certificates: TlsCertificate[],
-  report: (severity: Diagnostic['severity'], reason: string, message: string, field?: string) => void,
+  report: (severity: Diagnostic['severity'], reason: DiagnosticReason, message: string, field?: string) => void,
 ): string[] {
   const hosts: string[] = [];
   (ing.spec?.tls ?? []).forEach((tls, t) => {

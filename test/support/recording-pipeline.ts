@@ -1,4 +1,3 @@
-import { Agent } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { loadConfig } from '../../src/config/load.ts';
@@ -9,7 +8,7 @@ import { createHttpServer } from '../../src/proxy/http-server.ts';
 import { InFlight } from '../../src/proxy/in-flight.ts';
 import { type Protocols, createProtocols } from '../../src/proxy/protocols.ts';
 import type { RequestObserver, RequestRecord } from '../../src/proxy/request-record.ts';
-import { RouteState } from '../../src/proxy/route-state.ts';
+import { RouteState } from '../../src/routing/route-state.ts';
 import { createUpstreamClient } from '../../src/proxy/upstream-client.ts';
 import { RouteTable } from '../../src/routing/route-table.ts';
 import type { ObjectSet } from '../../src/sources/object-set.ts';
@@ -52,10 +51,9 @@ export async function startRecordingPipeline(objects: readonly Obj[], env: Recor
     finish: (rec) => { finished.push(rec); },
   };
   const active = new ActiveRequests();
-  const agent = new Agent({ keepAlive: true });
   const upstream = createUpstreamClient({ connectTimeoutMs: 2000, idleTimeoutMs: 4000 });
   const deps: ProxyDeps = {
-    routes, balancer, observer, agent, upstream, active, inFlight: new InFlight(),
+    routes, balancer, observer, upstream, active, inFlight: new InFlight(),
     connectTimeoutMs: 2000, responseTimeoutMs: 10_000, draining: () => false, forwardH2c: protocols.forwardH2c,
   };
   const apply = (objs: readonly Obj[]) => routes.swap(translate(objectSet(objs), { ingressClass: 'rauta', controllerName: 'rauta.io/ingress-controller' }).table);
@@ -71,7 +69,6 @@ export async function startRecordingPipeline(objects: readonly Obj[], env: Recor
       protocols.stopAccepting();
       http.closeAllConnections();
       protocols.close();
-      agent.destroy();
       void upstream.destroy();
     },
   };

@@ -2,6 +2,7 @@ import type { Endpoint, HashBy } from '../../routing/types.ts';
 import { isPrime } from '../../config/setting.ts';
 import { hash32, hash64 } from './hash.ts';
 import type { PickInput, Selector, Usable } from './selector.ts';
+import { RautaError } from '../../errors.ts';
 
 /** The paper's default size for small deployments: prime, and ≥ 100 × the endpoints we expect. */
 export const DEFAULT_MAGLEV_TABLE_SIZE = 65_537;
@@ -11,10 +12,9 @@ export const DEFAULT_MAGLEV_TABLE_SIZE = 65_537;
 const OFFSET_SEED = 0x6d61676c65762d6fn; // "maglev-o"
 const SKIP_SEED = 0x6d61676c65762d73n; // "maglev-s"
 
-export class MaglevTableSizeError extends Error {
-  readonly code = 'RAUTA_ERR_MAGLEV_TABLE_SIZE';
+export class MaglevTableSizeError extends RautaError {
   constructor(size: number) {
-    super(`Maglev table size must be a prime ≥ 3, got ${size}`);
+    super('RAUTA_ERR_MAGLEV_TABLE_SIZE', `Maglev table size must be a prime ≥ 3, got ${size}`);
   }
 }
 

@@ -1,10 +1,13 @@
 import { parseAllDocuments } from 'yaml';
 import type { GRPCRoute, Gateway, GatewayClass, HTTPRoute, Namespace, ReferenceGrant } from '../gateway-objects.ts';
 import type { EndpointSlice, Ingress, IngressClass, ObjectSet, Secret, Service, SourceProblem } from '../object-set.ts';
+import { RautaError } from '../../errors.ts';
 
 /** The file as a whole cannot be used (YAML syntax error…): the last good routes keep serving. */
-export class ManifestError extends Error {
-  readonly code = 'RAUTA_ERR_MANIFEST';
+export class ManifestError extends RautaError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('RAUTA_ERR_MANIFEST', message, options);
+  }
 }
 
 const KINDS: Record<string, readonly string[]> = {
@@ -74,7 +77,7 @@ export function parseManifests(files: readonly { name: string; text: string }[])
         value = doc.toJS({ maxAliasCount: 100 });
       } catch (err) {
         // An unresolved alias or an alias bomb only shows up here, as a plain Error.
-        throw new ManifestError(`${file.name} document ${index}: ${(err as Error).message}`);
+        throw new ManifestError(`${file.name} document ${index}: ${(err as Error).message}`, { cause: err });
       }
       if (value === null || value === undefined) return; // `---` with nothing after it
       addDocument(out, value, `${file.name}#${index}`);

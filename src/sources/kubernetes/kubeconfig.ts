@@ -1,7 +1,10 @@
 import { KubeConfig } from '@kubernetes/client-node';
+import { RautaError } from '../../errors.ts';
 
-export class KubeConfigError extends Error {
-  readonly code = 'RAUTA_ERR_NO_CLUSTER';
+export class KubeConfigError extends RautaError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('RAUTA_ERR_NO_CLUSTER', message, options);
+  }
 }
 
 /**

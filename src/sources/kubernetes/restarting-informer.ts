@@ -1,6 +1,7 @@
 import { type KubeConfig, type KubernetesObject, ListWatch, Watch } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { WatchedKind } from './kinds.ts';
+import { RautaError } from '../../errors.ts';
 
 export interface Backoff {
   /** First restart delay after an error (kept under a second so a dropped watch heals quickly). */
@@ -14,8 +15,10 @@ export const DEFAULT_BACKOFF: Backoff = { initialMs: 250, maxMs: 4000 };
 /** A list that has not answered by then is abandoned and retried (client-node sets no timeout of its own). */
 const LIST_TIMEOUT_MS = 60_000;
 
-export class ListTimeoutError extends Error {
-  readonly code = 'RAUTA_ERR_KUBE_LIST_TIMEOUT';
+export class ListTimeoutError extends RautaError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('RAUTA_ERR_KUBE_LIST_TIMEOUT', message, options);
+  }
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {

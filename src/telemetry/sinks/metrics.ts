@@ -46,6 +46,10 @@ export class Metrics implements EventSink {
   readonly ingressRejected: Gauge;
   private readonly tlsFailures: Counter<'reason'>;
   private readonly healthTransitions: Counter<'namespace' | 'service' | 'state'>;
+  readonly liveFeedDropped: Counter;
+  readonly liveFeedRejected: Counter;
+  /** Read at scrape time from the live feed. */
+  private liveFeedSource: () => { clients: number; bufferedBytes: number } = () => ({ clients: 0, bufferedBytes: 0 });
   /** Read at scrape time: the gauges always describe the live route table, gone Services disappear. */
   private backendSource: () => Iterable<ServiceEndpoints> = () => [];
   /**
@@ -84,6 +88,11 @@ export class Metrics implements EventSink {
       },
     });
     this.healthTransitions = new Counter({ name: 'rauta_backend_health_transitions_total', help: 'Endpoint health transitions, by the state entered', labelNames: ['namespace', 'service', 'state'], registers });
+    this.liveFeedDropped = new Counter({ name: 'rauta_live_feed_dropped_clients_total', help: 'Live-feed clients disconnected because they fell more than RAUTA_LIVE_FEED_BUFFER_BYTES behind', registers });
+    this.liveFeedRejected = new Counter({ name: 'rauta_live_feed_rejected_clients_total', help: 'Live-feed clients refused with 503 because RAUTA_LIVE_FEED_MAX_CLIENTS were connected', registers });
+    const liveFeed = () => this.liveFeedSource();
+    new Gauge({ name: 'rauta_live_feed_clients', help: 'Clients connected to the live feed (/requests/stream)', registers, collect() { this.set(liveFeed().clients); } });
+    new Gauge({ name: 'rauta_live_feed_buffered_bytes', help: 'Bytes written to live-feed clients and not yet taken by their sockets (bounded by clients × RAUTA_LIVE_FEED_BUFFER_BYTES)', registers, collect() { this.set(liveFeed().bufferedBytes); } });
     for (const reason of HANDSHAKE_FAILURE_REASONS) this.tlsFailures.labels(reason).inc(0);
     for (const sink of ['ring', 'nats', 'otlp', 'log', 'metrics', 'sse']) {
       this.published.labels(sink).inc(0);
@@ -141,6 +150,11 @@ export class Metrics implements EventSink {
   /** Where the backend endpoint gauges read from (the live route table and health). */
   observeBackends(source: () => Iterable<ServiceEndpoints>): void {
     this.backendSource = source;
+  }
+
+  /** Where the live-feed gauges read from. */
+  observeLiveFeed(source: () => { clients: number; bufferedBytes: number }): void {
+    this.liveFeedSource = source;
   }
 
   async render(): Promise<{ body: string; contentType: string }> {

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { type ConnectionOptions, credsAuthenticator } from 'nats';
+import { RautaError } from '../../errors.ts';
 
 export interface NatsSettings {
   /** NATS_URL: nats://[user:pass@]host:port or tls://…; several separated by commas. */
@@ -9,8 +10,10 @@ export interface NatsSettings {
   readonly token: string | undefined;
 }
 
-export class NatsConfigError extends Error {
-  readonly code = 'RAUTA_ERR_NATS_CONFIG';
+export class NatsConfigError extends RautaError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('RAUTA_ERR_NATS_CONFIG', message, options);
+  }
 }
 
 /**
@@ -53,7 +56,7 @@ export function natsConnectionOptions(s: NatsSettings): { options: ConnectionOpt
     try {
       creds = readFileSync(s.credsFile);
     } catch (err) {
-      throw new NatsConfigError(`NATS_CREDS: cannot read ${s.credsFile}: ${(err as Error).message}`);
+      throw new NatsConfigError(`NATS_CREDS: cannot read ${s.credsFile}: ${(err as Error).message}`, { cause: err });
     }
     options.authenticator = credsAuthenticator(creds);
   }

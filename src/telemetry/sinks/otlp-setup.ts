@@ -4,6 +4,7 @@ import {
 import type { Logger } from 'pino';
 import type { SinkCounters } from '../sink.ts';
 import { WorkerSpanPipeline } from './worker-exporter.ts';
+import { RautaError } from '../../errors.ts';
 
 /** The standard OTEL_* variables RAUTA honours (read through RAUTA's settings, so flags work too). */
 export interface OtlpSettings {
@@ -20,8 +21,10 @@ export interface OtlpSettings {
   readonly exportTimeoutMs: number;
 }
 
-export class TracingConfigError extends Error {
-  readonly code = 'RAUTA_ERR_TRACING_CONFIG';
+export class TracingConfigError extends RautaError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('RAUTA_ERR_TRACING_CONFIG', message, options);
+  }
 }
 
 /** The URL spans are posted to: the traces endpoint as given, else `<endpoint>/v1/traces` (OTLP spec). */
@@ -67,9 +70,9 @@ export function parseResourceAttributes(raw: string | undefined): Record<string,
 }
 
 /**
- * The SDK parts RAUTA's tracing uses: the configured sampler (on the proxy thread, at request start),
- * and in a worker thread the resource, a BatchSpanProcessor and the OTLP exporter (span building,
- * encoding and HTTP off the proxy's loop). Nothing is registered globally (no auto-instrumentation, no
+ * The SDK parts RAUTA's tracing uses: the configured sampler (on the proxy thread, at request start);
+ * in a worker thread, spans are encoded straight to OTLP protobuf (otlp-proto.ts) in batches and
+ * exported (encoding and HTTP off the proxy's loop; http/json goes through the SDK's exporter). Nothing is registered globally (no auto-instrumentation, no
  * module state). Export runs on the processor's background timer with a bounded queue: a dead or
  * hanging collector costs dropped spans (counted, failures logged at most every 30 s), never request
  * latency.

@@ -21,5 +21,6 @@ export type ToWorker =
 
 export type FromWorker =
   | { readonly type: 'taken'; readonly spans: number }
-  | { readonly type: 'exported'; readonly spans: number; readonly ok: boolean; readonly error?: string }
+  /** `dropped`: refused because the worker's queue (OTEL_BSP_MAX_QUEUE_SIZE) was full, not a failed export. */
+  | { readonly type: 'exported'; readonly spans: number; readonly ok: boolean; readonly error?: string; readonly dropped?: boolean }
   | { readonly type: 'shutdown-done' };

@@ -62,8 +62,8 @@ export interface AttemptSpanInput {
   readonly errorMessage: string | null;
 }
 
-const HEADER = 28;
-const ATTEMPT = 10;
+export const HEADER = 28;
+export const ATTEMPT = 10;
 
 /** Appends one request (SERVER span + its attempts) to `out`. */
 export function pushRequestSpans(out: SpanValue[], r: RequestSpanInput, attempts: readonly AttemptSpanInput[]): void {
@@ -75,17 +75,6 @@ export function pushRequestSpans(out: SpanValue[], r: RequestSpanInput, attempts
   for (const a of attempts) {
     out.push(a.spanId, a.attempt, a.ip, a.port, a.pod, a.startMs, a.endMs, a.statusCode, a.errorCode, a.errorMessage);
   }
-}
-
-/** Number of spans in a flat batch (for queue accounting without decoding). */
-export function countSpans(values: readonly SpanValue[]): number {
-  let spans = 0;
-  for (let i = 0; i < values.length; ) {
-    const attempts = values[i + HEADER - 1] as number;
-    spans += 1 + attempts;
-    i += HEADER + attempts * ATTEMPT;
-  }
-  return spans;
 }
 
 /** Epoch ms → OTel HrTime (epoch seconds, nanoseconds). */

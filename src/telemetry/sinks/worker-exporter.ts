@@ -13,8 +13,8 @@ const WARN_EVERY_MS = 30_000;
 
 /**
  * The proxy thread's half of tracing export: traced requests are appended as flat runs of primitives
- * (span-record.ts) and posted to the export worker in batches; the worker builds the spans and runs
- * the SDK's BatchSpanProcessor and OTLP exporter. Spans posted but not yet taken into the worker's
+ * (span-record.ts) and posted to the export worker in batches; the worker encodes them (otlp-proto.ts)
+ * and exports them. Spans posted but not yet taken into the worker's
  * queue, plus those gathered here, are bounded by OTEL_BSP_MAX_QUEUE_SIZE: beyond it new spans are
  * dropped and counted (sink "otlp"), so a slow worker or a dead collector never grows memory or
  * touches request latency. If the worker dies, every later span is dropped and counted.
@@ -90,6 +90,7 @@ export class WorkerSpanPipeline implements SpanPipeline {
       this.inFlight -= m.spans;
     } else if (m.type === 'exported') {
       if (m.ok) this.counters.published(m.spans);
+      else if (m.dropped === true) this.counters.dropped(m.spans);
       else {
         this.counters.dropped(m.spans);
         // The SDK reports export failures only through its global diag logger, which RAUTA does not install.

@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
-import type { Config } from './config/settings.ts';
-import { KubernetesSource } from './sources/kubernetes/kubernetes-source.ts';
-import { loadKubeConfig } from './sources/kubernetes/kubeconfig.ts';
-import { StatusController } from './status/status-controller.ts';
+import type { Config } from '../config/settings.ts';
+import { KubernetesSource } from '../sources/kubernetes/kubernetes-source.ts';
+import { loadKubeConfig } from '../sources/kubernetes/kubeconfig.ts';
+import { StatusController } from '../status/status-controller.ts';
 
 /** Kubernetes mode's two halves: the informer source (every replica) and the status writer (leader only). */
 export interface KubernetesMode {

@@ -1,9 +1,9 @@
 import type { Logger } from 'pino';
-import type { RouteState } from './proxy/route-state.ts';
-import type { Diagnostic } from './routing/types.ts';
-import type { RouteTable } from './routing/route-table.ts';
-import type { ObjectSet } from './sources/object-set.ts';
-import { type TranslateOptions, translate } from './translate/translate.ts';
+import type { RouteState } from '../routing/route-state.ts';
+import type { Diagnostic } from '../routing/types.ts';
+import type { RouteTable } from '../routing/route-table.ts';
+import type { ObjectSet } from '../sources/object-set.ts';
+import { type TranslateOptions, translate } from '../translate/translate.ts';
 
 export interface AppliedTable {
   readonly table: RouteTable;

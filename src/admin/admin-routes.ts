@@ -1,0 +1,62 @@
+import type { Logger } from 'pino';
+import type { Config } from '../config/settings.ts';
+import type { RouteTable } from '../routing/route-table.ts';
+import type { LiveFeed } from '../telemetry/live-feed.ts';
+import type { RingSink } from '../telemetry/sinks/ring.ts';
+import { mountRequestsEndpoints } from '../telemetry/requests-endpoint.ts';
+import { type AdminServer, sendJson, sendText } from './admin-server.ts';
+import { type BackendsViewDeps, backendsView } from './backends-view.ts';
+import { routesView } from './routes-view.ts';
+import type { TelemetryStatus } from './summary.ts';
+import { registerWebUi } from './web-ui.ts';
+
+/** The last table that went live, as the admin API shows it. */
+export interface AppliedView {
+  readonly fingerprint: string;
+  readonly appliedAt: string;
+}
+
+/**
+ * Read-only views of the running pieces. The admin API never reaches into them: each view is a
+ * function or a narrow interface, so nothing the admin port does can change routing or telemetry.
+ */
+export interface AdminViews {
+  readonly config: Pick<Config, 'config' | 'adminToken' | 'traceUrlTemplate' | 'ringSize'>;
+  /** The table requests are served from now. */
+  readonly table: () => RouteTable;
+  readonly applied: () => AppliedView | undefined;
+  /** `undefined` when ready; otherwise why not (503 on /readyz). */
+  readonly notReady: () => string | undefined;
+  readonly backends: BackendsViewDeps;
+  readonly metrics: () => Promise<{ readonly body: string; readonly contentType: string }>;
+  readonly requests: { readonly ring: RingSink; readonly feed: LiveFeed };
+  readonly telemetry: TelemetryStatus;
+}
+
+export interface AdminRoutes {
+  /** Ends every live feed (shutdown). */
+  endStreams(): void;
+}
+
+/** Every admin path is registered here and only here. */
+export function registerAdminRoutes(admin: AdminServer, views: AdminViews, logger: Logger): AdminRoutes {
+  admin.get('/healthz', (_req, res) => sendText(res, 200, 'ok\n'));
+  admin.get('/readyz', (_req, res) => {
+    const why = views.notReady();
+    return why === undefined ? sendText(res, 200, 'ready\n') : sendText(res, 503, `${why}\n`);
+  });
+  admin.get('/routes', (_req, res) => {
+    const cur = views.applied();
+    sendJson(res, 200, routesView(views.table(), { fingerprint: cur?.fingerprint ?? '', appliedAt: cur?.appliedAt }));
+  });
+  admin.get('/backends', (_req, res) => sendJson(res, 200, backendsView(views.table(), views.backends)));
+  admin.get('/metrics', async (_req, res) => {
+    const { body, contentType } = await views.metrics();
+    res.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-store' });
+    res.end(body);
+  });
+  mountRequestsEndpoints(admin, { ring: views.requests.ring, ringSize: views.config.ringSize, feed: views.requests.feed });
+  const ui = registerWebUi(admin, { config: views.config, table: views.table, applied: views.applied, telemetry: views.telemetry });
+  if (ui.missingAssets.length > 0) logger.warn({ missing: ui.missingAssets }, 'web UI assets missing; the page at / will not work');
+  return { endStreams: () => views.requests.feed.close() };
+}

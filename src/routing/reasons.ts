@@ -1,0 +1,26 @@
+/**
+ * Every reason a Diagnostic (or an unavailable backend) can carry. They appear in /routes, logs,
+ * `rauta.config` events and Kubernetes Events, like a Kubernetes Event reason: CamelCase and stable, so
+ * treat them as API. Translation names them only through this table, so the full list is in one place.
+ */
+export const Reasons = {
+  /** A source could not read an object at all (bad YAML, wrong shape). */
+  InvalidObject: 'InvalidObject',
+  InvalidAnnotation: 'InvalidAnnotation',
+  UnsupportedBackend: 'UnsupportedBackend',
+  InvalidBackend: 'InvalidBackend',
+  DefaultBackendConflict: 'DefaultBackendConflict',
+  InvalidHost: 'InvalidHost',
+  InvalidPathType: 'InvalidPathType',
+  InvalidPath: 'InvalidPath',
+  PathConflict: 'PathConflict',
+  ServiceNotFound: 'ServiceNotFound',
+  UnsupportedService: 'UnsupportedService',
+  ServicePortNotFound: 'ServicePortNotFound',
+  SecretNotFound: 'SecretNotFound',
+  InvalidSecret: 'InvalidSecret',
+  /** Unparseable, mismatched, expired, not yet valid, or rejected by OpenSSL (a key too small…). */
+  InvalidCertificate: 'InvalidCertificate',
+} as const;
+
+export type DiagnosticReason = (typeof Reasons)[keyof typeof Reasons];
