@@ -6,6 +6,7 @@ import { AdminServer } from './admin/admin-server.ts';
 import type { Config } from './config/settings.ts';
 import { ActiveRequests } from './proxy/active-requests.ts';
 import type { ProxyDeps } from './proxy/http1-handler.ts';
+import { PolicyRuntime } from './proxy/policy/runtime.ts';
 import { createHttpServer } from './proxy/http-server.ts';
 import type { KubernetesMode } from './control/kubernetes-mode.ts';
 import { InFlight } from './proxy/in-flight.ts';
@@ -66,8 +67,10 @@ export async function startRauta(config: Config, logger: Logger): Promise<Rauta>
   let draining = false;
 
   const upstream = createUpstreamClient({ connectTimeoutMs: config.upstreamConnectTimeoutSeconds * 1000, idleTimeoutMs: config.upstreamIdleTimeoutSeconds * 1000 });
+  const policy = new PolicyRuntime({ idleTimeoutMs: config.upstreamIdleTimeoutSeconds * 1000 });
   const deps: ProxyDeps = {
     routes,
+    policy,
     balancer: balancing.balancer,
     health: balancing.health,
     retryBudgetMs: balancing.retryBudgetMs,
@@ -119,7 +122,8 @@ export async function startRauta(config: Config, logger: Logger): Promise<Rauta>
     await source.stop().catch(() => {});
     await kube?.status.stop().catch(() => {});
     balancing.stop();
-        await upstream.destroy().catch(() => {});
+    await upstream.destroy().catch(() => {});
+    await policy.close();
     adminRoutes.endStreams();
     await telemetry.stop();
     admin.server.close();
@@ -145,7 +149,8 @@ export async function startRauta(config: Config, logger: Logger): Promise<Rauta>
       await kube?.status.stop();
       await source.stop();
       balancing.stop();
-            await upstream.destroy();
+      await upstream.destroy();
+      await policy.close();
       adminRoutes.endStreams();
       await telemetry.stop();
       admin.server.close();

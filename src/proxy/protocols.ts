@@ -79,6 +79,8 @@ export async function createProtocols(config: Config, routes: RouteState, logger
       const handler = createHttp1Handler(deps, 'http');
       const h2c = createH2cServer({ settings: { ...limits, enablePush: false } }, (req: Http2ServerRequest, res: Http2ServerResponse) =>
         handler(req as DownstreamRequest, res as DownstreamResponse));
+      // Without a listener the compatibility API answers CONNECT 405 itself, with no event.
+      h2c.on('connect', (req: Http2ServerRequest, res: Http2ServerResponse) => handler(req as DownstreamRequest, res as DownstreamResponse));
       http2Sessions.attach(h2c);
       const front = createH2cFront(http, h2c, config.clientHeaderTimeoutSeconds * 1000);
       servers.push(front, h2c);

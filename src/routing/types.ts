@@ -4,6 +4,7 @@
  * worker processes.
  */
 import type { RouteConditions, RouteSource, RouteSplit } from './conditions.ts';
+import type { TrafficPolicy } from './policy.ts';
 import type { DiagnosticReason } from './reasons.ts';
 
 /** Ingress path types, plus the Gateway API's `RegularExpression` (PathPrefix maps to `Prefix`). */
@@ -42,7 +43,7 @@ export interface HealthCheck {
   readonly unhealthyThreshold: number;
 }
 
-/** Per-route behaviour, from the Ingress's `rauta.io/*` annotations. */
+/** Per-route behaviour, from the Ingress's `rauta.io/*` (and ingress-nginx's) annotations. */
 export interface RoutePolicy {
   readonly loadBalance: LoadBalance;
   readonly hashBy?: HashBy;
@@ -51,6 +52,8 @@ export interface RoutePolicy {
   readonly healthCheck?: HealthCheck;
   readonly sslRedirect: boolean;
   readonly hsts?: string;
+  /** Typed operations in the access → request → upstream → response phases (see policy.ts). */
+  readonly traffic?: TrafficPolicy;
 }
 
 export interface Backend {

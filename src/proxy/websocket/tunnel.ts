@@ -4,7 +4,7 @@ import type { Duplex } from 'node:stream';
 import { performance } from 'node:perf_hooks';
 import { ErrorKinds, ProxyError, unavailableBackendError, upstreamFailure } from '../errors.ts';
 import { downstreamResponseHeaders, upstreamRequestHeaders } from '../headers.ts';
-import { type ProxyDeps, acceptRecord } from '../http1-handler.ts';
+import { type ProxyDeps, acceptRecord, normaliseRequestTarget } from '../http1-handler.ts';
 import type { RequestRecord } from '../request-record.ts';
 import { sslRedirectLocation } from '../tls/redirect.ts';
 
@@ -46,6 +46,7 @@ export interface TunnelOptions {
  */
 export function createUpgradeHandler(deps: ProxyDeps, opts: TunnelOptions, scheme: 'http' | 'https') {
   return (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    const pathOk = normaliseRequestTarget(req);
     const rec = acceptRecord(req, scheme);
     rec.protocol = 'websocket';
     deps.active.inc();
@@ -66,6 +67,10 @@ export function createUpgradeHandler(deps: ProxyDeps, opts: TunnelOptions, schem
     // One idle timer covers both directions: a net.Socket's timeout is reset by reads and by writes.
     (socket as Socket).setTimeout(opts.idleTimeoutMs);
     socket.once('timeout', () => socket.destroy());
+    if (!pathOk) {
+      reject(socket, rec, new ProxyError(ErrorKinds.badRequest, 'request path climbs above the root or holds an ambiguous dot segment'));
+      return;
+    }
     void open(deps, req, socket, head, rec, scheme);
   };
 }
