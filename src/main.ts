@@ -60,7 +60,7 @@ export async function startRauta(config: Config, logger: Logger): Promise<Rauta>
   telemetry.trackBackends(() => routes.table, balancing.health);
   // Loaded only in Kubernetes mode: @kubernetes/client-node alone is ~87 MB of RSS (36 MB heap) at start.
   const kube = config.config === undefined ? (await import('./control/kubernetes-mode.ts')).kubernetesMode(config, logger) : undefined;
-  const reconciler = new Reconciler(routes, { ingressClass: config.ingressClass, controllerName: config.controllerName, defaultCertificate: config.defaultCertificate }, logger, combineHooks(telemetry.reconcilerHooks, kube?.status.hooks));
+  const reconciler = new Reconciler(routes, { ingressClass: config.ingressClass, controllerName: config.controllerName, gatewayControllerName: config.gatewayControllerName, defaultCertificate: config.defaultCertificate }, logger, combineHooks(telemetry.reconcilerHooks, kube?.status.hooks));
   const protocols = await createProtocols(config, routes, logger);
   telemetry.trackHandshakeFailures(protocols.handshakeFailures);
   const active = new ActiveRequests();

@@ -66,7 +66,7 @@ function compileHeader(h: HeaderCondition, regexes: RegexCache): (req: MatchRequ
   const re = regexes.get(h.value);
   return (req) => {
     const v = headerValue(req, h.name);
-    return v !== undefined && re !== null && re.testExact(v);
+    return v !== undefined && (re?.testExact(v) ?? false);
   };
 }
 
@@ -75,7 +75,7 @@ function compileQuery(q: QueryCondition, regexes: RegexCache): (query: QueryCach
   const re = regexes.get(q.value);
   return (query) => {
     const v = query.first(q.name);
-    return v !== null && re !== null && re.testExact(v);
+    return v !== null && (re?.testExact(v) ?? false);
   };
 }
 

@@ -8,11 +8,16 @@ import { BackendResolver } from './backends.ts';
 import { type ClassOptions, classFilter } from './classes.ts';
 import { readTlsSecret } from './tls.ts';
 import { type DiagnosticReason, Reasons } from '../routing/reasons.ts';
+import { translateGatewayApi } from './gateway/gateway-api.ts';
 
 export interface TranslateOptions extends ClassOptions {
   /** `namespace/name` of the Secret served for unknown SNI (`RAUTA_DEFAULT_CERTIFICATE`). */
   readonly defaultCertificate?: string;
+  /** GatewayClass spec.controllerName that is ours (RAUTA_GATEWAY_CONTROLLER_NAME); default rauta.io/gateway-controller. */
+  readonly gatewayControllerName?: string;
 }
+
+export const DEFAULT_GATEWAY_CONTROLLER_NAME = 'rauta.io/gateway-controller';
 
 export interface Translation {
   readonly table: RouteTable;
@@ -139,14 +144,17 @@ export function translate(objects: ObjectSet, opts: TranslateOptions): Translati
   const defaultCertificate = readDefaultCertificate(opts.defaultCertificate, secrets, diagnostics);
   const finalRoutes = routes.map((r) => (r.host !== '' && coveredByTls(r.host, tlsHosts) ? Object.freeze({ ...r, tls: true }) : r));
   const served = ingresses.map((i) => `${ns(i)}/${i.metadata.name}`);
+  // Gateway API routes come after the Ingress ones: on an exact tie the Ingress is tried first.
+  const gateway = translateGatewayApi(objects, { gatewayControllerName: opts.gatewayControllerName ?? DEFAULT_GATEWAY_CONTROLLER_NAME }, { resolver, secrets });
   const table = new RouteTable({
-    routes: finalRoutes,
+    routes: [...finalRoutes, ...gateway.routes],
     defaultRoute,
     backends: resolver.all(),
-    diagnostics,
-    certificates,
+    diagnostics: [...diagnostics, ...gateway.diagnostics],
+    certificates: [...certificates, ...gateway.certificates],
     defaultCertificate,
     ingresses: served,
+    ...(gateway.status !== undefined ? { gatewayStatus: gateway.status } : {}),
   });
   return { table, fingerprint: fingerprintOf(table) };
 }
@@ -194,7 +202,7 @@ function coveredByTls(host: string, tlsHosts: Set<string>): boolean {
 
 function fingerprintOf(table: RouteTable): string {
   const h = createHash('sha256');
-  h.update(JSON.stringify([table.routes, table.defaultRoute ?? null, table.backends, table.diagnostics, table.ingresses]));
+  h.update(JSON.stringify([table.routes, table.defaultRoute ?? null, table.backends, table.diagnostics, table.ingresses, table.gatewayStatus ?? null]));
   for (const c of table.certificates) h.update(c.id).update(c.cert).update(c.key);
   const d = table.defaultCertificate;
   if (d) h.update('default').update(d.id).update(d.cert).update(d.key);

@@ -4,7 +4,7 @@ import { Reasons } from '../../routing/reasons.ts';
 import { GATEWAY_GROUP, type ParentRef } from '../../sources/gateway-objects.ts';
 import type { GatewayInfo, ListenerInfo, RouteKindName } from './listeners.ts';
 import { selectorMatches } from './references.ts';
-import { cond, int, list, str, validHostname } from './values.ts';
+import { cond, int, str, validHostname } from './values.ts';
 
 /** Where one route is served: a listener, and the hosts it serves there. */
 export interface Attachment {

@@ -25,7 +25,7 @@ export interface GatewayTranslation {
   readonly routes: readonly Route[];
   readonly certificates: readonly TlsCertificate[];
   readonly diagnostics: readonly Diagnostic[];
-  /** Undefined when the Gateway API is not in play (no CRDs, nothing in the file). */
+  /** Undefined when the Gateway API is not in play (no CRDs, or no Gateway API object at all). */
   readonly status: GatewayStatusReport | undefined;
 }
 
@@ -37,7 +37,7 @@ type AnyRoute = { kind: 'HTTPRoute'; obj: HTTPRoute } | { kind: 'GRPCRoute'; obj
  * costs only itself, and says why in its status and in a diagnostic.
  */
 export function translateGatewayApi(objects: ObjectSet, opts: GatewayApiOptions, deps: GatewayApiDeps): GatewayTranslation {
-  if (objects.gatewayClasses === undefined && objects.gateways === undefined && objects.httpRoutes === undefined && objects.grpcRoutes === undefined) {
+  if (list(objects.gatewayClasses).length + list(objects.gateways).length + list(objects.httpRoutes).length + list(objects.grpcRoutes).length === 0) {
     return { routes: [], certificates: [], diagnostics: [], status: undefined };
   }
   const report = new GatewayReporter();
