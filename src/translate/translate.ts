@@ -6,7 +6,7 @@ import type { Ingress, IngressBackend, ObjectSet, Secret } from '../sources/obje
 import { parsePolicy } from './annotations.ts';
 import { BackendResolver } from './backends.ts';
 import { type ClassOptions, classFilter } from './classes.ts';
-import { readTlsSecret } from './tls.ts';
+import { CertificateChecker, type CertificateResult, readTlsSecret } from './tls.ts';
 import { type DiagnosticReason, Reasons } from '../routing/reasons.ts';
 import { translateGatewayApi } from './gateway/gateway-api.ts';
 
@@ -15,6 +15,10 @@ export interface TranslateOptions extends ClassOptions {
   readonly defaultCertificate?: string;
   /** GatewayClass spec.controllerName that is ours (RAUTA_GATEWAY_CONTROLLER_NAME); default rauta.io/gateway-controller. */
   readonly gatewayControllerName?: string;
+  /** Remembers compiled certificates between translations (the reconciler keeps one); fresh when absent. */
+  readonly certificates?: CertificateChecker;
+  /** The clock certificate validity is checked against (ms since the epoch); `Date.now()` when absent. */
+  readonly now?: number;
 }
 
 export const DEFAULT_GATEWAY_CONTROLLER_NAME = 'rauta.io/gateway-controller';
@@ -51,6 +55,8 @@ export function translate(objects: ObjectSet, opts: TranslateOptions): Translati
   const resolver = new BackendResolver(objects.services, objects.endpointSlices);
   const secrets = new Map<string, Secret>();
   for (const s of objects.secrets) secrets.set(`${s.metadata.namespace ?? 'default'}/${s.metadata.name}`, s);
+  const checker = opts.certificates ?? new CertificateChecker();
+  const readSecret = (ref: string) => readTlsSecret(secrets.get(ref), ref, checker, opts.now ?? Date.now());
 
   for (const p of objects.problems) {
     diagnostics.push({
@@ -106,7 +112,7 @@ export function translate(objects: ObjectSet, opts: TranslateOptions): Translati
       }
     }
 
-    const ingressTlsHosts = collectTls(ing, namespace, secrets, certificates, report);
+    const ingressTlsHosts = collectTls(ing, namespace, readSecret, certificates, report);
     for (const h of ingressTlsHosts) tlsHosts.add(h);
 
     (ing.spec?.rules ?? []).forEach((rule, r) => {
@@ -141,11 +147,12 @@ export function translate(objects: ObjectSet, opts: TranslateOptions): Translati
     });
   }
 
-  const defaultCertificate = readDefaultCertificate(opts.defaultCertificate, secrets, diagnostics);
+  const defaultCertificate = readDefaultCertificate(opts.defaultCertificate, readSecret, diagnostics);
+  // Gateway API routes come after the Ingress ones: on an exact tie the Ingress is tried first.
+  const gateway = translateGatewayApi(objects, { gatewayControllerName: opts.gatewayControllerName ?? DEFAULT_GATEWAY_CONTROLLER_NAME }, { resolver, readSecret });
+  checker.sweep();
   const finalRoutes = routes.map((r) => (r.host !== '' && coveredByTls(r.host, tlsHosts) ? Object.freeze({ ...r, tls: true }) : r));
   const served = ingresses.map((i) => `${ns(i)}/${i.metadata.name}`);
-  // Gateway API routes come after the Ingress ones: on an exact tie the Ingress is tried first.
-  const gateway = translateGatewayApi(objects, { gatewayControllerName: opts.gatewayControllerName ?? DEFAULT_GATEWAY_CONTROLLER_NAME }, { resolver, secrets });
   const table = new RouteTable({
     routes: [...finalRoutes, ...gateway.routes],
     defaultRoute,
@@ -162,7 +169,7 @@ export function translate(objects: ObjectSet, opts: TranslateOptions): Translati
 function collectTls(
   ing: Ingress,
   namespace: string,
-  secrets: Map<string, Secret>,
+  readSecret: (ref: string) => CertificateResult,
   certificates: TlsCertificate[],
   report: (severity: Diagnostic['severity'], reason: DiagnosticReason, message: string, field?: string) => void,
 ): string[] {
@@ -173,8 +180,9 @@ function collectTls(
     hosts.push(...covered);
     if (!tls.secretName) return; // TLS with the default certificate
     const id = `${namespace}/${tls.secretName}`;
-    if (certificates.some((c) => c.id === id)) return;
-    const result = readTlsSecret(secrets.get(id), id);
+    // Every entry naming a Secret gets its own certificate entry, even when another Ingress already
+    // uses that Secret: shared wildcard and SAN certificates are common, and each entry lists its hosts.
+    const result = readSecret(id);
     if (!result.ok) {
       report('error', result.reason, `${result.message}; these hosts get the default certificate`, `spec.tls[${t}].secretName`);
       return;
@@ -185,9 +193,9 @@ function collectTls(
 }
 
 /** The default certificate is read like any TLS Secret; when it is broken the self-signed one stays in use. */
-function readDefaultCertificate(ref: string | undefined, secrets: Map<string, Secret>, diagnostics: Diagnostic[]): TlsCertificate | undefined {
+function readDefaultCertificate(ref: string | undefined, readSecret: (ref: string) => CertificateResult, diagnostics: Diagnostic[]): TlsCertificate | undefined {
   if (ref === undefined) return undefined;
-  const result = readTlsSecret(secrets.get(ref), ref);
+  const result = readSecret(ref);
   if (result.ok) return Object.freeze({ id: ref, hosts: Object.freeze([]), cert: result.cert, key: result.key });
   const namespace = ref.slice(0, ref.indexOf('/'));
   diagnostics.push({ namespace, ingress: '', severity: 'error', reason: result.reason, message: `RAUTA_DEFAULT_CERTIFICATE: ${result.message}; the self-signed start-up certificate is served instead` });

@@ -1,7 +1,7 @@
-import { parseAllDocuments } from 'yaml';
 import type { GRPCRoute, Gateway, GatewayClass, HTTPRoute, Namespace, ReferenceGrant } from '../gateway-objects.ts';
 import type { EndpointSlice, Ingress, IngressClass, ObjectSet, Secret, Service, SourceProblem } from '../object-set.ts';
 import { RautaError } from '../../errors.ts';
+import { DocumentCache } from './documents.ts';
 
 /** The file as a whole cannot be used (YAML syntax error…): the last good routes keep serving. */
 export class ManifestError extends RautaError {
@@ -56,32 +56,29 @@ function isObject(v: unknown): v is Record<string, unknown> {
 /**
  * Parses multi-document YAML holding the objects a cluster would hold. YAML syntax errors reject the
  * whole file (we cannot know what the user meant); a document of the wrong shape costs only itself and
- * becomes a SourceProblem naming the file, the document index and the field.
+ * becomes a SourceProblem naming the file, the document index and the field. With a `cache` kept
+ * between calls, only documents whose text changed are parsed again.
  */
-export function parseManifests(files: readonly { name: string; text: string }[]): ObjectSet {
+export function parseManifests(files: readonly { name: string; text: string }[], cache = new DocumentCache()): ObjectSet {
   const out: Mutable = {
     ingresses: [], ingressClasses: [], services: [], endpointSlices: [], secrets: [], problems: [],
     gatewayClasses: [], gateways: [], httpRoutes: [], grpcRoutes: [], referenceGrants: [], namespaces: [],
   };
-  for (const file of files) {
-    const docs = parseAllDocuments(file.text);
-    if (!Array.isArray(docs)) continue; // an empty stream
-    docs.forEach((doc, index) => {
-      if (doc.errors.length > 0) {
-        const e = doc.errors[0];
-        const line = e.linePos?.[0];
-        throw new ManifestError(`${file.name} document ${index}${line ? ` line ${line.line}:${line.col}` : ''}: ${e.message.split('\n')[0]}`);
+  cache.begin();
+  try {
+    for (const file of files) {
+      const docs = cache.documents(file.text);
+      if ('error' in docs) {
+        const e = docs.error;
+        throw new ManifestError(`${file.name} document ${e.index}${e.line !== undefined ? ` line ${e.line}:${e.col}` : ''}: ${e.message}`);
       }
-      let value: unknown;
-      try {
-        value = doc.toJS({ maxAliasCount: 100 });
-      } catch (err) {
-        // An unresolved alias or an alias bomb only shows up here, as a plain Error.
-        throw new ManifestError(`${file.name} document ${index}: ${(err as Error).message}`, { cause: err });
-      }
-      if (value === null || value === undefined) return; // `---` with nothing after it
-      addDocument(out, value, `${file.name}#${index}`);
-    });
+      docs.values.forEach((value, index) => {
+        if (value === null || value === undefined) return; // `---` with nothing after it
+        addDocument(out, value, `${file.name}#${index}`);
+      });
+    }
+  } finally {
+    cache.commit();
   }
   return Object.freeze(out);
 }

@@ -2,7 +2,8 @@ import type { GatewayStatusReport, GatewayStatusEntry, RouteParentStatusEntry, R
 import { type DiagnosticReason, Reasons } from '../../routing/reasons.ts';
 import type { Diagnostic, Route, TlsCertificate } from '../../routing/types.ts';
 import type { GRPCRoute, HTTPRoute } from '../../sources/gateway-objects.ts';
-import type { ObjectSet, Secret, Service } from '../../sources/object-set.ts';
+import type { ObjectSet, Service } from '../../sources/object-set.ts';
+import type { CertificateResult } from '../tls.ts';
 import type { BackendResolver } from '../backends.ts';
 import { type Attachment, type ParentResult, attach, isGatewayRef, routeHostnames } from './attach.ts';
 import { type GatewayInfo, type ListenerInfo, listenerStatusOf, ourClasses, readGateway } from './listeners.ts';
@@ -18,7 +19,8 @@ export interface GatewayApiOptions {
 
 export interface GatewayApiDeps {
   readonly resolver: BackendResolver;
-  readonly secrets: ReadonlyMap<string, Secret>;
+  /** Reads and checks a `namespace/name` TLS Secret (shared with the Ingress translation's cache). */
+  readonly readSecret: (ref: string) => CertificateResult;
 }
 
 export interface GatewayTranslation {
@@ -50,7 +52,7 @@ export function translateGatewayApi(objects: ObjectSet, opts: GatewayApiOptions,
   const gateways = new Map<string, GatewayInfo>();
   for (const gw of [...list(objects.gateways)].sort(byAge)) {
     if (!classes.names.has(str(gw.spec?.gatewayClassName) ?? '')) continue;
-    gateways.set(`${nsOf(gw.metadata)}/${gw.metadata.name}`, readGateway(gw, { secrets: deps.secrets, grants, certificates, report }));
+    gateways.set(`${nsOf(gw.metadata)}/${gw.metadata.name}`, readGateway(gw, { readSecret: deps.readSecret, grants, certificates, report }));
   }
 
   const all: AnyRoute[] = [

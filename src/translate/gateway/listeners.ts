@@ -3,8 +3,7 @@ import type { GatewayClassStatusEntry, ListenerStatusEntry, RouteGroupKind, Stat
 import { Reasons } from '../../routing/reasons.ts';
 import type { TlsCertificate } from '../../routing/types.ts';
 import { GATEWAY_GROUP, type Gateway, type GatewayClass, type LabelSelector, type Listener } from '../../sources/gateway-objects.ts';
-import type { Secret } from '../../sources/object-set.ts';
-import { readTlsSecret } from '../tls.ts';
+import type { CertificateResult } from '../tls.ts';
 import type { GatewayReporter } from './report.ts';
 import type { ReferenceGrants } from './references.ts';
 import { cond, int, list, nsOf, str, validHostname } from './values.ts';
@@ -51,7 +50,7 @@ export function ourClasses(classes: readonly GatewayClass[], controllerName: str
 }
 
 interface ListenerContext {
-  readonly secrets: ReadonlyMap<string, Secret>;
+  readonly readSecret: (ref: string) => CertificateResult;
   readonly grants: ReferenceGrants;
   readonly certificates: TlsCertificate[];
   readonly report: GatewayReporter;
@@ -218,7 +217,7 @@ function readCertificates(
       return { reason: Reasons.RefNotPermitted, message: `Secret ${namespace}/${name} is in another namespace and no ReferenceGrant allows it` };
     }
     const id = `${namespace}/${name}`;
-    const result = readTlsSecret(ctx.secrets.get(id), id);
+    const result = ctx.readSecret(id);
     if (!result.ok) return { reason: Reasons.InvalidCertificateRef, message: result.message };
     const hosts = hostname !== undefined ? [hostname] : certificateNames(result.cert);
     if (!ctx.certificates.some((c) => c.id === id && c.hosts.join(',') === hosts.join(','))) {
