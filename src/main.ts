@@ -68,6 +68,7 @@ export async function startRauta(config: Config, logger: Logger): Promise<Rauta>
   const reconciler = new Reconciler(routes, {
     ingressClass: config.ingressClass,
     controllerName: config.controllerName,
+    gatewayControllerName: config.gatewayControllerName,
     defaultCertificate: config.defaultCertificate,
     watchIngressNginx: config.watchIngressNginx,
     annotationsPrefix: config.annotationsPrefix,

@@ -27,6 +27,20 @@ export const Reasons = {
   PolicyFailClosed: 'PolicyFailClosed',
   /** An annotation that cannot be honoured safely (a snippet, a canary): the Ingress is not served. */
   AnnotationRefused: 'AnnotationRefused',
+  // Gateway API: the same reasons the objects' status conditions carry (gateway.networking.k8s.io).
+  UnsupportedProtocol: 'UnsupportedProtocol',
+  UnsupportedAddress: 'UnsupportedAddress',
+  InvalidCertificateRef: 'InvalidCertificateRef',
+  InvalidRouteKinds: 'InvalidRouteKinds',
+  HostnameConflict: 'HostnameConflict',
+  ProtocolConflict: 'ProtocolConflict',
+  RefNotPermitted: 'RefNotPermitted',
+  NotAllowedByListeners: 'NotAllowedByListeners',
+  NoMatchingListenerHostname: 'NoMatchingListenerHostname',
+  NoMatchingParent: 'NoMatchingParent',
+  UnsupportedValue: 'UnsupportedValue',
+  BackendNotFound: 'BackendNotFound',
+  InvalidKind: 'InvalidKind',
 } as const;
 
 export type DiagnosticReason = (typeof Reasons)[keyof typeof Reasons];

@@ -9,17 +9,22 @@ import { BackendResolver } from './backends.ts';
 import { type ClassOptions, classifier } from './classes.ts';
 import { CertificateChecker, type CertificateResult, readTlsSecret } from './tls.ts';
 import { type DiagnosticReason, Reasons } from '../routing/reasons.ts';
+import { translateGatewayApi } from './gateway/gateway-api.ts';
 
 export interface TranslateOptions extends ClassOptions {
   /** `namespace/name` of the Secret served for unknown SNI (`RAUTA_DEFAULT_CERTIFICATE`). */
   readonly defaultCertificate?: string;
   /** ingress-nginx's annotation prefix (`--annotations-prefix`), without the slash. */
   readonly annotationsPrefix?: string;
+  /** GatewayClass spec.controllerName that is ours (RAUTA_GATEWAY_CONTROLLER_NAME); default rauta.io/gateway-controller. */
+  readonly gatewayControllerName?: string;
   /** Remembers compiled certificates between translations (the reconciler keeps one); fresh when absent. */
   readonly certificates?: CertificateChecker;
   /** The clock certificate validity is checked against (ms since the epoch); `Date.now()` when absent. */
   readonly now?: number;
 }
+
+export const DEFAULT_GATEWAY_CONTROLLER_NAME = 'rauta.io/gateway-controller';
 
 export interface Translation {
   readonly table: RouteTable;
@@ -166,17 +171,20 @@ export function translate(objects: ObjectSet, opts: TranslateOptions): Translati
   }
 
   const defaultCertificate = readDefaultCertificate(opts.defaultCertificate, readSecret, diagnostics);
+  // Gateway API routes come after the Ingress ones: on an exact tie the Ingress is tried first.
+  const gateway = translateGatewayApi(objects, { gatewayControllerName: opts.gatewayControllerName ?? DEFAULT_GATEWAY_CONTROLLER_NAME }, { resolver, readSecret });
   checker.sweep();
   const finalRoutes = routes.map((r) => (r.host !== '' && coveredByTls(r.host, tlsHosts) ? Object.freeze({ ...r, tls: true }) : r));
   const served = ingresses.filter((i) => !refused.has(i)).map((i) => `${ns(i)}/${i.metadata.name}`);
   const table = new RouteTable({
-    routes: finalRoutes,
+    routes: [...finalRoutes, ...gateway.routes],
     defaultRoute,
     backends: resolver.all(),
-    diagnostics,
-    certificates,
+    diagnostics: [...diagnostics, ...gateway.diagnostics],
+    certificates: [...certificates, ...gateway.certificates],
     defaultCertificate,
     ingresses: served,
+    ...(gateway.status !== undefined ? { gatewayStatus: gateway.status } : {}),
   });
   return { table, fingerprint: fingerprintOf(table) };
 }
@@ -238,7 +246,7 @@ function coveredByTls(host: string, tlsHosts: Set<string>): boolean {
 
 function fingerprintOf(table: RouteTable): string {
   const h = createHash('sha256');
-  h.update(JSON.stringify([table.routes, table.defaultRoute ?? null, table.backends, table.diagnostics, table.ingresses]));
+  h.update(JSON.stringify([table.routes, table.defaultRoute ?? null, table.backends, table.diagnostics, table.ingresses, table.gatewayStatus ?? null]));
   for (const c of table.certificates) h.update(c.id).update(c.cert).update(c.key);
   const d = table.defaultCertificate;
   if (d) h.update('default').update(d.id).update(d.cert).update(d.key);
