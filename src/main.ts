@@ -68,7 +68,10 @@ export async function startRauta(config: Config, logger: Logger): Promise<Rauta>
   const reconciler = new Reconciler(routes, {
     ingressClass: config.ingressClass,
     controllerName: config.controllerName,
+    gatewayControllerName: config.gatewayControllerName,
     defaultCertificate: config.defaultCertificate,
+    watchIngressNginx: config.watchIngressNginx,
+    annotationsPrefix: config.annotationsPrefix,
     onFailure: () => telemetry.configReloadFailed(),
   }, logger);
   const protocols = await createProtocols(config, routes, logger);
