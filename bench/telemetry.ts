@@ -9,7 +9,6 @@
  */
 import { createServer, get as httpGet } from 'node:http';
 import { createRequire } from 'node:module';
-import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +18,7 @@ import { spawn } from 'node:child_process';
 import { createServer as createNetServer } from 'node:net';
 import { AlwaysOnSampler } from '@opentelemetry/sdk-trace-base';
 import { pino } from 'pino';
+import { findTool } from '../scripts/system-tools.ts';
 import { loadConfig } from '../src/config/load.ts';
 import { startEcho } from '../src/demo/echo-server.ts';
 import { type Rauta, startRauta } from '../src/main.ts';
@@ -194,10 +194,10 @@ export async function benchTelemetry(o: TelemetryBenchOptions = {}): Promise<Tel
   await new Promise<void>((r) => collector.listen(0, '127.0.0.1', r));
   const collectorPort = (collector.address() as { port: number }).port;
 
-  const natsBinary = '/usr/sbin/nats-server';
-  const natsIncluded = existsSync(natsBinary);
+  const natsBinary = findTool('nats-server');
+  const natsIncluded = natsBinary !== undefined;
   const natsPort = await freePort();
-  const nats = natsIncluded ? spawn(natsBinary, ['-a', '127.0.0.1', '-p', String(natsPort)], { stdio: 'ignore' }) : undefined;
+  const nats = natsBinary !== undefined ? spawn(natsBinary, ['-a', '127.0.0.1', '-p', String(natsPort)], { stdio: 'ignore' }) : undefined;
   await new Promise((r) => setTimeout(r, 300));
 
   const base = { RAUTA_CONFIG: manifest, RAUTA_HTTP_PORT: '0', RAUTA_HTTPS_PORT: '0', RAUTA_ADMIN_PORT: '0', RAUTA_BIND_ADDRESS: '127.0.0.1', RAUTA_ADMIN_BIND_ADDRESS: '127.0.0.1', RAUTA_SHUTDOWN_GRACE_SECONDS: '1' };

@@ -6,6 +6,7 @@ import { AdminServer } from './admin/admin-server.ts';
 import type { Config } from './config/settings.ts';
 import { ActiveRequests } from './proxy/active-requests.ts';
 import type { ProxyDeps } from './proxy/http1-handler.ts';
+import { PolicyRuntime } from './proxy/policy/runtime.ts';
 import { createHttpServer } from './proxy/http-server.ts';
 import type { KubernetesMode } from './control/kubernetes-mode.ts';
 import { InFlight } from './proxy/in-flight.ts';
@@ -13,7 +14,7 @@ import { startLoadBalancing } from './proxy/load-balancing.ts';
 import { type Protocols, createProtocols } from './proxy/protocols.ts';
 import { RouteState } from './routing/route-state.ts';
 import { createUpstreamClient } from './proxy/upstream-client.ts';
-import { Reconciler, combineHooks } from './control/reconciler.ts';
+import { Reconciler } from './control/reconciler.ts';
 import { RouteTable } from './routing/route-table.ts';
 import { FileSource } from './sources/file/file-source.ts';
 import type { Source } from './sources/object-set.ts';
@@ -48,6 +49,11 @@ function createSource(config: Config, logger: Logger, kube: KubernetesMode | und
   });
 }
 
+/** 127.0.0.0/8, ::1 and localhost: addresses no other machine can connect to. */
+function isLoopback(address: string): boolean {
+  return address === 'localhost' || address === '::1' || address === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(address);
+}
+
 /** Wires sources → translation → route table → proxy → telemetry. No logic of its own. */
 export async function startRauta(config: Config, logger: Logger): Promise<Rauta> {
   const routes = new RouteState(RouteTable.empty());
@@ -59,15 +65,28 @@ export async function startRauta(config: Config, logger: Logger): Promise<Rauta>
   telemetry.trackBackends(() => routes.table, balancing.health);
   // Loaded only in Kubernetes mode: @kubernetes/client-node alone is ~87 MB of RSS (36 MB heap) at start.
   const kube = config.config === undefined ? (await import('./control/kubernetes-mode.ts')).kubernetesMode(config, logger) : undefined;
-  const reconciler = new Reconciler(routes, { ingressClass: config.ingressClass, controllerName: config.controllerName, defaultCertificate: config.defaultCertificate }, logger, combineHooks(telemetry.reconcilerHooks, kube?.status.hooks));
+  const reconciler = new Reconciler(routes, {
+    ingressClass: config.ingressClass,
+    controllerName: config.controllerName,
+    gatewayControllerName: config.gatewayControllerName,
+    defaultCertificate: config.defaultCertificate,
+    watchIngressNginx: config.watchIngressNginx,
+    annotationsPrefix: config.annotationsPrefix,
+    onFailure: () => telemetry.configReloadFailed(),
+  }, logger);
   const protocols = await createProtocols(config, routes, logger);
+  // Balancer, health and certificates joined in their constructors; every party follows the same swap.
+  routes.participate(telemetry.swapParticipant);
+  if (kube !== undefined) routes.participate(kube.status.participant);
   telemetry.trackHandshakeFailures(protocols.handshakeFailures);
   const active = new ActiveRequests();
   let draining = false;
 
   const upstream = createUpstreamClient({ connectTimeoutMs: config.upstreamConnectTimeoutSeconds * 1000, idleTimeoutMs: config.upstreamIdleTimeoutSeconds * 1000 });
+  const policy = new PolicyRuntime({ idleTimeoutMs: config.upstreamIdleTimeoutSeconds * 1000 });
   const deps: ProxyDeps = {
     routes,
+    policy,
     balancer: balancing.balancer,
     health: balancing.health,
     retryBudgetMs: balancing.retryBudgetMs,
@@ -86,6 +105,7 @@ export async function startRauta(config: Config, logger: Logger): Promise<Rauta>
     config,
     table: () => routes.table,
     applied: () => reconciler.current,
+    failure: () => ({ total: reconciler.failures, last: reconciler.lastFailure }),
     notReady: () => (draining ? 'shutting down' : routes.applied ? undefined : 'waiting for the first complete configuration'),
     backends: { health: balancing.health, inFlight },
     metrics: () => telemetry.renderMetrics(),
@@ -106,7 +126,10 @@ export async function startRauta(config: Config, logger: Logger): Promise<Rauta>
     adminPort = await listen(admin.server, config.adminPort, config.adminBindAddress);
     kube?.status.start();
     // A snapshot that leaves the table unchanged can still matter for status (publish Service, overwritten status).
-    await source.start((objects) => reconciler.apply(objects) ?? kube?.status.observe(objects));
+    await source.start((objects) => {
+      reconciler.apply(objects);
+      kube?.status.observe(objects);
+    });
     const plain = protocols.plain(http, deps);
     telemetry.trackConnections(plain);
     httpPort = await listen(plain, config.httpPort, config.bindAddress);
@@ -119,12 +142,19 @@ export async function startRauta(config: Config, logger: Logger): Promise<Rauta>
     await source.stop().catch(() => {});
     await kube?.status.stop().catch(() => {});
     balancing.stop();
-        await upstream.destroy().catch(() => {});
+    await upstream.destroy().catch(() => {});
+    await policy.close();
     adminRoutes.endStreams();
     await telemetry.stop();
     admin.server.close();
     admin.server.closeAllConnections();
     throw err;
+  }
+  if (config.adminToken === undefined && !isLoopback(config.adminBindAddress)) {
+    logger.warn(
+      { admin: `${config.adminBindAddress}:${adminPort}`, allowed_hosts: config.adminAllowedHosts },
+      'ADMIN PORT OPEN WITHOUT A TOKEN: it listens beyond loopback and anyone who reaches it sees routes, pod addresses and live requests. Set RAUTA_ADMIN_TOKEN, or RAUTA_ADMIN_BIND_ADDRESS=127.0.0.1, or keep the port behind a NetworkPolicy',
+    );
   }
   logger.info({ http: `${config.bindAddress}:${httpPort}`, https: `${config.bindAddress}:${httpsPort}`, admin: `${config.adminBindAddress}:${adminPort}`, mode: config.config ? 'standalone' : 'kubernetes' }, 'rauta listening');
 
@@ -145,7 +175,8 @@ export async function startRauta(config: Config, logger: Logger): Promise<Rauta>
       await kube?.status.stop();
       await source.stop();
       balancing.stop();
-            await upstream.destroy();
+      await upstream.destroy();
+      await policy.close();
       adminRoutes.endStreams();
       await telemetry.stop();
       admin.server.close();

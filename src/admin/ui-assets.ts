@@ -43,8 +43,10 @@ export class UiAssets {
   send(res: ServerResponse, name: string, head: boolean): void {
     const asset = this.assets.get(name);
     if (!asset) {
-      const body = FILES[name] ? `web UI asset ${name} is missing from this build (npm run build copies src/admin/ui to dist/admin/ui)\n` : `no UI asset ${name}\n`;
-      res.writeHead(FILES[name] ? 500 : 404, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body), ...UI_SECURITY_HEADERS });
+      // Own keys only: `__proto__` or `constructor` must be a 404 like any other unknown name.
+      const known = Object.hasOwn(FILES, name);
+      const body = known ? `web UI asset ${name} is missing from this build (npm run build copies src/admin/ui to dist/admin/ui)\n` : `no UI asset ${name}\n`;
+      res.writeHead(known ? 500 : 404, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body), ...UI_SECURITY_HEADERS });
       res.end(body);
       return;
     }

@@ -24,9 +24,12 @@ export const ErrorKinds = {
   badRequest: kind('RAUTA_ERR_BAD_REQUEST', 400, 'downstream', false, 'Bad Request'),
   requestTimeout: kind('RAUTA_ERR_CLIENT_TIMEOUT', 408, 'downstream', false, 'Request Timeout', 'timeout'),
   headersTooLarge: kind('RAUTA_ERR_HEADERS_TOO_LARGE', 431, 'downstream', false, 'Request Header Fields Too Large'),
+  methodNotAllowed: kind('RAUTA_ERR_METHOD_NOT_ALLOWED', 405, 'downstream', false, 'Method Not Allowed'),
   clientAborted: kind('RAUTA_ERR_CLIENT_ABORTED', 499, 'downstream', false, 'Client Closed Request'),
   noRoute: kind('RAUTA_ERR_NO_ROUTE', 404, 'internal', false, 'Not Found'),
   backendUnavailable: kind('RAUTA_ERR_BACKEND_INVALID', 503, 'internal', false, 'Service Unavailable'),
+  /** A Gateway API backendRef that cannot be used: the spec wants 500 for its share of the traffic. */
+  backendRefInvalid: kind('RAUTA_ERR_BACKEND_REF_INVALID', 500, 'internal', false, 'Internal Server Error'),
   noEndpoints: kind('RAUTA_ERR_NO_ENDPOINTS', 503, 'internal', false, 'Service Unavailable'),
   shuttingDown: kind('RAUTA_ERR_SHUTTING_DOWN', 503, 'internal', false, 'Service Unavailable'),
   upstreamConnect: kind('RAUTA_ERR_UPSTREAM_CONNECT', 502, 'upstream', true, 'Bad Gateway'),
@@ -35,7 +38,19 @@ export const ErrorKinds = {
   upstreamTimeout: kind('RAUTA_ERR_UPSTREAM_TIMEOUT', 504, 'upstream', false, 'Gateway Timeout', 'timeout'),
   upstreamProtocol: kind('RAUTA_ERR_UPSTREAM_PROTOCOL', 502, 'upstream', false, 'Bad Gateway'),
   internal: kind('RAUTA_ERR_INTERNAL', 500, 'internal', false, 'Internal Server Error'),
+  // Traffic policy (src/proxy/policy/): answers a route's own rules give.
+  forbidden: kind('RAUTA_ERR_FORBIDDEN', 403, 'downstream', false, 'Forbidden'),
+  unauthorized: kind('RAUTA_ERR_UNAUTHORIZED', 401, 'downstream', false, 'Unauthorized'),
+  bodyTooLarge: kind('RAUTA_ERR_BODY_TOO_LARGE', 413, 'downstream', false, 'Content Too Large'),
+  rateLimited: kind('RAUTA_ERR_RATE_LIMITED', 503, 'downstream', false, 'Service Unavailable'),
+  policyUnavailable: kind('RAUTA_ERR_POLICY_UNAVAILABLE', 503, 'internal', false, 'Service Unavailable'),
+  authFailed: kind('RAUTA_ERR_AUTH_SERVICE', 500, 'upstream', false, 'Internal Server Error'),
 } as const;
+
+/** The same kind answering with another status (rate limits let the route choose theirs). */
+export function withStatus(k: ErrorKind, status: number): ErrorKind {
+  return status === k.status ? k : Object.freeze({ ...k, status });
+}
 
 /** A failure RAUTA answers a client for; `code` is its kind's code. */
 export class ProxyError extends RautaError {
@@ -56,4 +71,9 @@ export function upstreamFailure(err: unknown, connected: boolean): ProxyError {
   }
   if (code.startsWith('HPE_')) return new ProxyError(ErrorKinds.upstreamProtocol, `invalid response: ${message}`, { cause: err });
   return new ProxyError(ErrorKinds.upstreamReset, `connection reset: ${message}`, { cause: err });
+}
+
+/** The error for a route whose backend cannot serve (see Backend.unavailable). */
+export function unavailableBackendError(unavailable: { readonly message: string; readonly status?: 500 | 503 }): ProxyError {
+  return new ProxyError(unavailable.status === 500 ? ErrorKinds.backendRefInvalid : ErrorKinds.backendUnavailable, unavailable.message);
 }

@@ -16,6 +16,10 @@ export interface AttemptOptions {
   readonly responseTimeoutMs: number;
   readonly hasBody: boolean;
   readonly requestId: string;
+  /** TLS to the pod (a route's upstream-tls policy; `dispatcher` then carries the TLS settings). */
+  readonly tls?: boolean;
+  /** The response phase of the route's traffic policy: edits the header list sent to the client. */
+  readonly editResponseHeaders?: (flat: string[]) => string[];
   /**
    * Request body bytes handed to the backend, where the caller cannot see them flow: a chunked body is
    * relayed through an async iterator, which never emits 'resume'.
@@ -75,7 +79,7 @@ export function forwardAttempt(o: AttemptOptions): Promise<AttemptResult> {
     o.res.once('close', handler.onClientClose);
     o.dispatcher.dispatch({
       // The endpoint key is `ip:port` with IPv6 bracketed: exactly a URL authority.
-      origin: `http://${o.endpoint.key}`,
+      origin: `${o.tls ? 'https' : 'http'}://${o.endpoint.key}`,
       method: (o.req.method ?? 'GET') as Dispatcher.HttpMethod,
       path: o.req.url ?? '/',
       headers: o.hasBody ? withoutFraming(o.headers) : o.headers,
@@ -186,7 +190,8 @@ class RelayHandler implements Dispatcher.DispatchHandler {
     const raw = controller.rawHeaders as unknown as Buffer[];
     const flat: string[] = new Array(raw.length);
     for (let i = 0; i < raw.length; i++) flat[i] = raw[i].toString('latin1');
-    writeHead(res, statusCode, statusMessage || undefined, downstreamResponseHeaders(flat, this.o.requestId));
+    const headers = downstreamResponseHeaders(flat, this.o.requestId);
+    writeHead(res, statusCode, statusMessage || undefined, this.o.editResponseHeaders ? this.o.editResponseHeaders(headers) : headers);
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {

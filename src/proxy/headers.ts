@@ -14,6 +14,14 @@ const HOP_BY_HOP = new Set([
  */
 const ANSWERED_HERE = 'expect';
 
+/**
+ * End-to-end headers that naming them in `Connection` never removes: `Connection: close, Host` would
+ * otherwise hand the backend the pod's `ip:port` as Host, and naming the framing headers would make
+ * the proxy, not the message, decide how the body is delimited. (The framing itself is decided apart
+ * from this list: Transfer-Encoding is hop-by-hop and set again when a body needs it.)
+ */
+const NEVER_CONNECTION_NAMED = new Set(['host', 'content-length', 'transfer-encoding', 'content-type', 'content-encoding', 'cookie', 'set-cookie', 'date', 'location']);
+
 /** Headers RAUTA sets itself on the way to the backend. */
 const REPLACED_UPSTREAM = new Set(['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port', 'x-request-id', 'traceparent', 'tracestate']);
 
@@ -23,7 +31,7 @@ function connectionTokens(raw: readonly string[]): Set<string> | undefined {
     if (raw[i].length === 10 && raw[i].toLowerCase() === 'connection') {
       for (const t of raw[i + 1].split(',')) {
         const name = t.trim().toLowerCase();
-        if (name !== '') (tokens ??= new Set()).add(name);
+        if (name !== '' && !NEVER_CONNECTION_NAMED.has(name)) (tokens ??= new Set()).add(name);
       }
     }
   }
@@ -54,6 +62,10 @@ export function upstreamRequestHeaders(raw: readonly string[], fwd: ForwardedInf
       if (name === ':authority') authority = raw[i + 1];
       continue;
     }
+    // Header names with `_` are dropped, as nginx does by default (`underscores_in_headers off`): many
+    // frameworks (CGI, WSGI, Rack, PHP) fold `-` and `_` together, so `X_Forwarded_For` or
+    // `Transfer_Encoding` would reach the application as the header RAUTA set or refused.
+    if (name.includes('_')) continue;
     const lower = name.toLowerCase();
     if (lower === 'host') hasHost = true;
     // HTTP/2 clients may split Cookie into one field per crumb; HTTP/1.1 allows a single

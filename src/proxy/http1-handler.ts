@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { performance } from 'node:perf_hooks';
 import type { Dispatcher } from 'undici';
 import type { ActiveRequests } from './active-requests.ts';
@@ -6,12 +8,18 @@ import type { Balancer } from './balance/balancer.ts';
 import type { PickInput } from './balance/selector.ts';
 import type { AttemptOutcomeSink } from './health/backend-health.ts';
 import { type DownstreamRequest, type DownstreamResponse, markConnectionClose, requestHasBody, writeHead } from './downstream.ts';
-import { ErrorKinds, ProxyError } from './errors.ts';
+import { idempotentRequest, runAttempts } from './attempt-loop.ts';
+import { ErrorKinds, ProxyError, unavailableBackendError } from './errors.ts';
 import { type AttemptOptions, type AttemptResult, forwardAttempt } from './forward.ts';
 import { acceptableRequestId, upstreamRequestHeaders } from './headers.ts';
 import { framingProblem, needsChunkedUpstream, toOriginForm } from './request-checks.ts';
+import { normalizeTarget } from './request-path.ts';
 import type { InFlight } from './in-flight.ts';
 import { type RequestObserver, type RequestRecord, newRecord } from './request-record.ts';
+import { type PolicyAnswer, type PolicyContext, applyToUpstream, responseHeaderEditor, startPolicy } from './policy/pipeline.ts';
+import { tooLarge } from './policy/request.ts';
+import { PolicyRuntime } from './policy/runtime.ts';
+import { affinityCookie, stickyEndpoint, upstreamPlan } from './policy/upstream.ts';
 import type { RouteState } from '../routing/route-state.ts';
 import { hstsFor, sslRedirectLocation } from './tls/redirect.ts';
 
@@ -19,7 +27,6 @@ export interface ProxyDeps {
   readonly routes: RouteState;
   readonly balancer: Balancer;
   readonly observer: RequestObserver;
-  /** Kept for paths that need node:http (protocol upgrades); forwarding uses `upstream`. */
   /** The HTTP/1.1 forwarding client (see upstream-client.ts). */
   readonly upstream: Dispatcher;
   readonly inFlight: InFlight;
@@ -34,13 +41,35 @@ export interface ProxyDeps {
   draining(): boolean;
   /** Forwarding for `rauta.io/backend-protocol: h2c | grpc` routes (HTTP/2 cleartext to the pod). */
   readonly forwardH2c?: (o: AttemptOptions) => Promise<AttemptResult>;
+  /** Traffic-policy state (limits, compiled matchers, upstream TLS clients); made per handler when absent. */
+  readonly policy?: PolicyRuntime;
 }
-
-const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
 
 export function clientAddress(req: DownstreamRequest): string {
   const ip = req.socket.remoteAddress ?? '';
   return ip.startsWith('::ffff:') ? ip.slice(7) : ip;
+}
+
+/**
+ * Normalises the request target in place (see request-path.ts), so routing, the event and the backend
+ * all see the same path. False when the path must be refused.
+ */
+export function normaliseRequestTarget(req: DownstreamRequest): boolean {
+  const url = req.url ?? '/';
+  const t = normalizeTarget(url);
+  if (t === undefined) return false;
+  if (t.target !== url) req.url = t.target;
+  return true;
+}
+
+/** What is wrong with a request before routing (400 and 405 answers RAUTA makes itself), if anything. */
+export function acceptProblem(req: DownstreamRequest, absoluteOk: boolean, pathOk: boolean): ProxyError | undefined {
+  if (req.method === 'CONNECT') return new ProxyError(ErrorKinds.methodNotAllowed, 'CONNECT is not supported');
+  if (!absoluteOk) return new ProxyError(ErrorKinds.badRequest, 'unusable absolute-form request target');
+  if (!pathOk) return new ProxyError(ErrorKinds.badRequest, 'request path climbs above the root or holds an ambiguous dot segment');
+  // HTTP/1.1 requires Host (RFC 9112 §3.2); node:http's own check would answer without an event.
+  if (req.httpVersion === '1.1' && req.headers.host === undefined) return new ProxyError(ErrorKinds.badRequest, 'missing Host header');
+  return undefined;
 }
 
 /** Fills the accept phase of a record from an HTTP/1.x request. */
@@ -82,37 +111,87 @@ export function sendError(res: DownstreamResponse, rec: RequestRecord, error: Pr
 }
 
 /**
+ * `CONNECT` on an HTTP/1.1 listener (node:http hands it over as a raw socket, and without a listener
+ * closes it silently): answered 405, with its event like any other refused request.
+ */
+export function createConnectHandler(deps: ProxyDeps, scheme: 'http' | 'https') {
+  return (req: IncomingMessage, socket: Duplex): void => {
+    const rec = acceptRecord(req, scheme);
+    deps.observer.start(rec, req.headers);
+    const error = new ProxyError(ErrorKinds.methodNotAllowed, 'CONNECT is not supported');
+    rec.error = error;
+    rec.statusCode = error.kind.status;
+    const body = `${error.kind.status} ${error.kind.title}: ${error.message} (${error.kind.code}, request id ${rec.requestId})\n`;
+    rec.bytesOut = Buffer.byteLength(body);
+    socket.on('error', () => socket.destroy());
+    socket.end(
+      `HTTP/1.1 ${error.kind.status} ${error.kind.title}\r\nContent-Type: text/plain; charset=utf-8\r\n` +
+      `Content-Length: ${rec.bytesOut}\r\nServer: rauta\r\nX-Request-Id: ${rec.requestId}\r\nConnection: close\r\n\r\n${body}`,
+    );
+    rec.durationMs = performance.now() - rec.startedHr;
+    deps.observer.finish(rec);
+  };
+}
+
+/**
  * The HTTP/1.1 request pipeline: accept → match → pick → forward (with retries) → finish.
  * The finish phase runs exactly once for every request, whatever happened.
  */
 export function createHttp1Handler(deps: ProxyDeps, scheme: 'http' | 'https') {
+  const policy = deps.policy ?? new PolicyRuntime({ idleTimeoutMs: 4000 });
   return (req: DownstreamRequest, res: DownstreamResponse): void => {
     const absoluteOk = toOriginForm(req);
+    const pathOk = absoluteOk && normaliseRequestTarget(req);
     const rec = acceptRecord(req, scheme);
     deps.active.inc();
     deps.observer.start(rec, req.headers);
-    res.once('close', () => {
+    // The finish phase waits for both the response to close and the pipeline to return: the last
+    // attempt's outcome and upstream duration are recorded after the response body was relayed.
+    let pending = 2;
+    const finish = () => {
+      if (--pending > 0) return;
       deps.active.dec();
+      deps.observer.finish(rec);
+    };
+    res.once('close', () => {
       rec.statusCode = res.statusCode;
       if (!res.writableFinished && rec.error === undefined) {
         rec.error = new ProxyError(ErrorKinds.clientAborted, 'client closed the connection before the response completed');
       }
       rec.durationMs = performance.now() - rec.startedHr;
-      deps.observer.finish(rec);
+      finish();
     });
     if (deps.draining()) markConnectionClose(res);
-    if (!absoluteOk) {
+    const problem = acceptProblem(req, absoluteOk, pathOk);
+    if (problem !== undefined) {
       markConnectionClose(res);
-      return sendError(res, rec, new ProxyError(ErrorKinds.badRequest, 'unusable absolute-form request target'));
+      req.resume();
+      sendError(res, rec, problem);
+      finish();
+      return;
     }
     // A bug in a later phase must cost one request, never the process (an unhandled rejection).
-    handle(deps, req, res, rec, scheme).catch((err: unknown) => {
-      sendError(res, rec, new ProxyError(ErrorKinds.internal, 'internal error', { cause: err }));
-    });
+    handle(deps, policy, req, res, rec, scheme).catch((err: unknown) => {
+      try {
+        sendError(res, rec, new ProxyError(ErrorKinds.internal, 'internal error', { cause: err }));
+      } catch {
+        res.destroy();
+      }
+    }).finally(finish);
   };
 }
 
-async function handle(deps: ProxyDeps, req: DownstreamRequest, res: DownstreamResponse, rec: RequestRecord, scheme: 'http' | 'https'): Promise<void> {
+/** Sends what a traffic policy answered instead of forwarding (a 4xx/5xx error, a redirect, a preflight). */
+function sendPolicyAnswer(res: DownstreamResponse, rec: RequestRecord, answer: PolicyAnswer): void {
+  if (answer.kind === 'error') {
+    if (!res.headersSent && answer.headers) for (const [k, v] of Object.entries(answer.headers)) res.setHeader(k, v);
+    return sendError(res, rec, answer.error);
+  }
+  writeHead(res, answer.status, undefined, { 'content-length': 0, ...answer.headers, server: 'rauta', 'x-request-id': rec.requestId });
+  res.end();
+}
+
+async function handle(deps: ProxyDeps, policy: PolicyRuntime, req: DownstreamRequest, res: DownstreamResponse, rec: RequestRecord, scheme: 'http' | 'https'): Promise<void> {
   const problem = framingProblem(req);
   if (problem !== undefined) {
     // The body's length cannot be trusted, so neither can anything after it on this connection.
@@ -120,17 +199,12 @@ async function handle(deps: ProxyDeps, req: DownstreamRequest, res: DownstreamRe
     return sendError(res, rec, new ProxyError(ErrorKinds.badRequest, problem));
   }
   const table = deps.routes.table;
-  const route = table.match(rec.host, rec.path);
+  const route = table.match(rec.host, rec.path, { method: rec.method, headers: req.headers, query: rec.query, scheme });
   rec.route = route;
   if (route === undefined) {
     req.resume();
     return sendError(res, rec, new ProxyError(ErrorKinds.noRoute, `no route for host "${rec.host}" path "${rec.path}"`));
   }
-  if (route.backend.unavailable) {
-    req.resume();
-    return sendError(res, rec, new ProxyError(ErrorKinds.backendUnavailable, route.backend.unavailable.message));
-  }
-
   const redirect = sslRedirectLocation(route, scheme, rec.host, req.url ?? '/');
   if (redirect !== undefined) {
     req.resume();
@@ -138,78 +212,86 @@ async function handle(deps: ProxyDeps, req: DownstreamRequest, res: DownstreamRe
     res.end();
     return;
   }
+  // Traffic policy, access and request phases: before the backend check, so a redirect-only route
+  // (a placeholder backend, common with ingress-nginx's redirect annotations) still answers.
+  const started = await startPolicy(route, req, scheme, rec.clientIp, rec.host, policy);
+  const pctx: PolicyContext | undefined = started.ctx;
+  if (pctx !== undefined && pctx.onDone.length > 0) res.once('close', () => { for (const f of pctx.onDone) f(); });
+  if (started.answer !== undefined) {
+    req.resume();
+    return sendPolicyAnswer(res, rec, started.answer);
+  }
+  if (route.backend.unavailable) {
+    req.resume();
+    return sendError(res, rec, unavailableBackendError(route.backend.unavailable));
+  }
   const hsts = hstsFor(route, scheme);
   if (hsts !== undefined) res.setHeader('strict-transport-security', hsts);
 
   const hasBody = requestHasBody(req);
+  // A body limit also holds for bodies without Content-Length (chunked, HTTP/2): counted as they flow;
+  // past the limit the client gets 413 and the upstream request is cut.
+  const maxBody = pctx?.maxBodyBytes ?? 0;
+  let overLimit = false;
+  const countIn = (n: number) => {
+    rec.bytesIn += n;
+    if (maxBody > 0 && rec.bytesIn > maxBody && !overLimit) {
+      overLimit = true;
+      markConnectionClose(res);
+      if (!res.headersSent) sendPolicyAnswer(res, rec, tooLarge(maxBody));
+      res.once('finish', () => req.destroy());
+      if (res.headersSent && !res.writableFinished) res.destroy();
+    }
+  };
   // Count body bytes only once the body flows: a 'data' listener added now would switch the request
   // to flowing mode before the upstream connection is up, and the first chunks would be lost.
-  if (hasBody) req.once('resume', () => req.on('data', (chunk: Buffer) => { rec.bytesIn += chunk.length; }));
+  if (hasBody) req.once('resume', () => req.on('data', (chunk: Buffer) => countIn(chunk.length)));
 
+  const plan = upstreamPlan(route, route.policy.traffic?.upstream ?? [], {
+    connectTimeoutMs: deps.connectTimeoutMs, responseTimeoutMs: deps.responseTimeoutMs, retryBudgetMs: deps.retryBudgetMs,
+  }, policy);
+  const editResponse = pctx === undefined ? undefined : responseHeaderEditor(pctx, route);
   const input: PickInput = { clientIp: rec.clientIp, path: rec.path, headers: req.headers };
-  const maxAttempts = 1 + route.policy.retries;
-  let tried: Set<string> | undefined;
-  let lastError: ProxyError | undefined;
-  let upstreamMs = 0;
-
-  while (rec.attempts < maxAttempts) {
-    const endpoint = deps.balancer.pick(route, input, tried);
-    if (endpoint === undefined) break;
-    rec.attempts++;
-    rec.endpoint = endpoint;
-    const headers = upstreamRequestHeaders(req.rawHeaders, {
-      clientIp: rec.clientIp,
-      proto: scheme,
-      host: rec.host,
-      port: req.socket.localPort ?? 0,
-      requestId: rec.requestId,
-      priorForwardedFor: headerString(req.headers['x-forwarded-for']),
-    }, deps.observer.upstreamHeaders(rec, rec.attempts, endpoint));
-
-    const started = performance.now();
-    deps.inFlight.inc(endpoint.key);
-    const forward = route.policy.protocol !== 'http1' && deps.forwardH2c !== undefined ? deps.forwardH2c : forwardAttempt;
-    // Transfer-Encoding is hop-by-hop, but the framing must survive: without it Node writes a GET's
-    // (or DELETE's) body unframed and an HTTP/1.1 backend would parse it as the next request.
-    if (forward === forwardAttempt && hasBody && needsChunkedUpstream(req)) headers.push('transfer-encoding', 'chunked');
-    const result = await forward({
-      endpoint, req, res, headers, dispatcher: deps.upstream, hasBody, requestId: rec.requestId,
-      connectTimeoutMs: deps.connectTimeoutMs, responseTimeoutMs: deps.responseTimeoutMs,
-      onBytesIn: (n) => { rec.bytesIn += n; },
-      onBytesOut: (n) => { rec.bytesOut += n; },
-    });
-    deps.inFlight.dec(endpoint.key);
-    upstreamMs += performance.now() - started;
-    rec.upstreamDurationMs = upstreamMs;
-    if (result.grpcStatus !== undefined) rec.grpcStatus = result.grpcStatus;
-    deps.observer.attemptFinished(rec, endpoint, result.error, result.statusCode);
-    deps.health?.attemptFinished(endpoint, result.error, result.statusCode);
-
-    if (result.error === undefined) return;
-    lastError = result.error;
-    if (result.error.kind === ErrorKinds.clientAborted) {
-      rec.error = result.error;
-      return;
-    }
-    if (!retryable(rec.method, hasBody, result)) break;
-    (tried ??= new Set()).add(endpoint.key);
-    if (upstreamMs >= (deps.retryBudgetMs ?? Number.POSITIVE_INFINITY)) break;
-  }
-  if (lastError === undefined) {
-    req.resume();
-    return sendError(res, rec, new ProxyError(ErrorKinds.noEndpoints, `service ${route.backend.namespace}/${route.backend.service} has no ready endpoints`));
-  }
-  sendError(res, rec, lastError);
-}
-
-/**
- * Retry only when the backend cannot have acted on the request: the connection never came up, or it was
- * reset before any response byte for an idempotent request whose body (if any) was not sent.
- */
-function retryable(method: string, hasBody: boolean, r: { error: ProxyError | undefined; responded: boolean; bodySent: boolean }): boolean {
-  if (r.responded || r.error === undefined) return false;
-  if (r.error.kind.retryable) return true;
-  return r.error.kind === ErrorKinds.upstreamReset && IDEMPOTENT.has(method) && !hasBody && !r.bodySent;
+  const forward = route.policy.protocol !== 'http1' && deps.forwardH2c !== undefined ? deps.forwardH2c : forwardAttempt;
+  const error = await runAttempts(deps, rec, {
+    maxAttempts: plan.maxAttempts,
+    retryBudgetMs: plan.retryBudgetMs,
+    idempotent: idempotentRequest(rec.method, hasBody),
+    pick: (tried) => {
+      const sticky = plan.affinity !== undefined && pctx !== undefined ? stickyEndpoint(plan.affinity, pctx, tried) : undefined;
+      const endpoint = sticky ?? deps.balancer.pick(route, input, tried);
+      // A new (or moved) session gets its cookie; a client already on this endpoint keeps its cookie.
+      if (endpoint !== undefined && plan.affinity !== undefined && sticky === undefined && pctx !== undefined) {
+        pctx.addResponse.push({ name: 'set-cookie', value: affinityCookie(plan.affinity, endpoint) });
+      }
+      return endpoint;
+    },
+    forward: (endpoint, attempt) => {
+      const baseHeaders = upstreamRequestHeaders(req.rawHeaders, {
+        clientIp: rec.clientIp,
+        proto: scheme,
+        host: rec.host,
+        port: req.socket.localPort ?? 0,
+        requestId: rec.requestId,
+        priorForwardedFor: headerString(req.headers['x-forwarded-for']),
+      }, deps.observer.upstreamHeaders(rec, attempt, endpoint));
+      const headers = pctx === undefined ? baseHeaders : applyToUpstream(pctx, req, baseHeaders);
+      // Transfer-Encoding is hop-by-hop, but the framing must survive: without it Node writes a GET's
+      // (or DELETE's) body unframed and an HTTP/1.1 backend would parse it as the next request.
+      if (forward === forwardAttempt && hasBody && needsChunkedUpstream(req)) headers.push('transfer-encoding', 'chunked');
+      return forward({
+        endpoint, req, res, headers, dispatcher: plan.dispatcher ?? deps.upstream, hasBody, requestId: rec.requestId,
+        connectTimeoutMs: plan.connectTimeoutMs, responseTimeoutMs: plan.responseTimeoutMs,
+        tls: plan.scheme === 'https', editResponseHeaders: editResponse,
+        onBytesIn: countIn,
+        onBytesOut: (n) => { rec.bytesOut += n; },
+      });
+    },
+    answered: () => overLimit,
+  }, () => new ProxyError(ErrorKinds.noEndpoints, `service ${route.backend.namespace}/${route.backend.service} has no ready endpoints`));
+  if (error === undefined) return;
+  req.resume();
+  sendError(res, rec, error);
 }
 
 function headerString(v: string | string[] | undefined): string | undefined {

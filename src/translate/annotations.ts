@@ -1,3 +1,4 @@
+import { EMPTY_TRAFFIC_POLICY } from '../routing/policy.ts';
 import type { BackendProtocol, HashBy, HealthCheck, LoadBalance, RoutePolicy } from '../routing/types.ts';
 
 export const ANNOTATION_PREFIX = 'rauta.io/';
@@ -7,6 +8,7 @@ export const DEFAULT_POLICY: RoutePolicy = Object.freeze({
   retries: 2,
   protocol: 'http1',
   sslRedirect: true,
+  traffic: EMPTY_TRAFFIC_POLICY,
 });
 
 export interface AnnotationProblem { readonly annotation: string; readonly message: string }
@@ -126,7 +128,7 @@ export function parsePolicy(annotations: Record<string, string> | undefined): { 
     }
   }
 
-  const policy: RoutePolicy = Object.freeze({ loadBalance, hashBy, retries, protocol, healthCheck, sslRedirect, hsts });
+  const policy: RoutePolicy = Object.freeze({ loadBalance, hashBy, retries, protocol, healthCheck, sslRedirect, hsts, traffic: EMPTY_TRAFFIC_POLICY });
   return { policy, problems };
 }
 

@@ -1,10 +1,9 @@
-import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, type BrowserContext, type Page, chromium } from 'playwright-core';
+import { requireTool } from '../../scripts/system-tools.ts';
 
-export const CHROMIUM = '/usr/bin/chromium';
 /** Screenshots are CI artifacts, never committed. */
 export const SCREENSHOT_DIR = join(tmpdir(), 'rauta-ui-screenshots');
 
@@ -22,13 +21,13 @@ export interface UiPage {
   screenshot(name: string): Promise<string>;
 }
 
-/** Launches the Debian Chromium headless; fails with the install command when it is missing. */
+/** Launches the system Chromium headless; fails with the install command when it is missing. */
 export async function launchBrowser(): Promise<UiBrowser> {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: the web UI tests need Chromium; run "apt-get install chromium"`);
+  const executablePath = requireTool('chromium');
   // launch() always gives Chromium a fresh temporary --user-data-dir of its own and deletes it on
   // close (it refuses the flag in args); each open() below is a further isolated context.
   const browser = await chromium.launch({
-    executablePath: CHROMIUM,
+    executablePath,
     headless: true,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
   });

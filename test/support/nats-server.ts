@@ -1,8 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { createServer, connect as netConnect } from 'node:net';
-
-const BINARY = '/usr/sbin/nats-server';
+import { requireTool } from '../../scripts/system-tools.ts';
 
 /** A free loopback port (bound, then released) so the server can be restarted on the same one. */
 export function freePort(): Promise<number> {
@@ -37,7 +35,7 @@ export class NatsServer {
 
   /** `extraArgs` e.g. `['--user', 'u', '--pass', 'p']` or `['--auth', 'token']`. */
   static async start(port?: number, extraArgs: readonly string[] = []): Promise<NatsServer> {
-    if (!existsSync(BINARY)) throw new Error(`${BINARY} not found: apt-get install nats-server`);
+    requireTool('nats-server');
     const server = new NatsServer(port ?? await freePort(), extraArgs);
     await server.restart();
     return server;
@@ -48,7 +46,7 @@ export class NatsServer {
   }
 
   async restart(): Promise<void> {
-    const child = spawn(BINARY, ['-a', '127.0.0.1', '-p', String(this.port), ...this.extraArgs], { stdio: 'ignore' });
+    const child = spawn(requireTool('nats-server'), ['-a', '127.0.0.1', '-p', String(this.port), ...this.extraArgs], { stdio: 'ignore' });
     this.child = child;
     const deadline = Date.now() + 10_000;
     while (!(await canConnect(this.port))) {

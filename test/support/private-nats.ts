@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { requireTool } from '../../scripts/system-tools.ts';
 
 export interface PrivateNats {
   readonly url: string;
@@ -10,16 +10,14 @@ export interface PrivateNats {
   stop(): Promise<void>;
 }
 
-const BINARY = ['/usr/sbin/nats-server', '/usr/bin/nats-server', '/usr/local/bin/nats-server'].find((p) => existsSync(p));
-
 /**
  * A private nats-server with JetStream on 127.0.0.1, on a port it picks itself (`-p -1`, read back from
  * its log, so there is no race for a free port), storing in a temp dir removed on stop.
  */
 export async function startPrivateNats(): Promise<PrivateNats> {
-  if (!BINARY) throw new Error('nats-server is not installed: apt-get install nats-server');
+  const binary = requireTool('nats-server');
   const dir = await mkdtemp(join(tmpdir(), 'rauta-nats-'));
-  const child: ChildProcess = spawn(BINARY, ['-a', '127.0.0.1', '-p', '-1', '-js', '-sd', dir], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child: ChildProcess = spawn(binary, ['-a', '127.0.0.1', '-p', '-1', '-js', '-sd', dir], { stdio: ['ignore', 'ignore', 'pipe'] });
   const port = await new Promise<number>((resolve, reject) => {
     let log = '';
     const timer = setTimeout(() => reject(new Error(`nats-server did not start within 10 s:\n${log}`)), 10_000);

@@ -14,22 +14,29 @@ export function createH2cFront(http1: HttpServer, h2c: Http2Server, firstByteTim
     // Until a server owns the socket, nobody else enforces a timeout on a client that sends nothing.
     const silent = setTimeout(() => socket.destroy(), firstByteTimeoutMs);
     socket.once('close', () => clearTimeout(silent));
-    socket.once('data', (first: Buffer) => {
+    // The decision needs the whole 24-byte preface (or the first byte that differs from it): a first
+    // read of just `P` may be the start of an HTTP/1.1 `POST` or `PUT`.
+    let seen: Buffer = Buffer.alloc(0);
+    const onData = (chunk: Buffer) => {
+      seen = seen.length === 0 ? chunk : Buffer.concat([seen, chunk]);
+      const n = Math.min(seen.length, PREFACE.length);
+      const matches = seen.subarray(0, n).equals(PREFACE.subarray(0, n));
+      if (matches && n < PREFACE.length) return;
+      socket.off('data', onData);
       clearTimeout(silent);
       socket.pause();
-      socket.unshift(first);
-      const n = Math.min(first.length, PREFACE.length);
-      const isH2 = first.subarray(0, n).equals(PREFACE.subarray(0, n));
-      if (isH2) {
+      socket.unshift(seen);
+      if (matches) {
         // The HTTP/2 session takes the buffered bytes over itself when it adopts the socket.
         h2c.emit('connection', socket);
       } else {
         // node:http reads later bytes natively, past the JS stream: resuming delivers the pushed-back
-        // first chunk to its parser before that.
+        // first bytes to its parser before that.
         http1.emit('connection', socket);
         socket.resume();
       }
-    });
+    };
+    socket.on('data', onData);
     // Before the first byte nobody else listens for errors on this socket.
     socket.once('error', () => socket.destroy());
   });

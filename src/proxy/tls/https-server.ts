@@ -1,14 +1,14 @@
 import type { IncomingMessage } from 'node:http';
-import { type Http2SecureServer, type Http2ServerRequest, type Http2ServerResponse, createSecureServer } from 'node:http2';
+import { type Http2SecureServer, type Http2ServerRequest, Http2ServerResponse, createSecureServer } from 'node:http2';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import type { DownstreamRequest, DownstreamResponse } from '../downstream.ts';
-import { type ProxyDeps, createHttp1Handler } from '../http1-handler.ts';
+import { type ProxyDeps, createConnectHandler, createHttp1Handler } from '../http1-handler.ts';
 import type { Http2Sessions } from '../http2/reset-guard.ts';
 import { isWebSocketUpgrade } from '../websocket/tunnel.ts';
 import type { CertificateStore } from './certificate-store.ts';
 import type { HandshakeFailures } from './handshake-failures.ts';
-import { TLS_CONTEXT_OPTIONS } from './tls-defaults.ts';
+import { TLS_CONTEXT_OPTIONS } from '../../routing/tls-profile.ts';
 
 export interface Http2Limits {
   readonly maxConcurrentStreams: number;
@@ -58,7 +58,7 @@ export function createHttpsServer(deps: ProxyDeps, o: HttpsServerOptions): Http2
     keepAliveTimeout: o.keepAliveTimeoutMs,
     headersTimeout: o.headersTimeoutMs,
     maxHeaderSize: o.maxHeaderSize,
-    requireHostHeader: true,
+    requireHostHeader: false,
     shouldUpgradeCallback: isWebSocketUpgrade,
   });
   server.on('secureConnection', (socket: TLSSocket) => {
@@ -66,6 +66,12 @@ export function createHttpsServer(deps: ProxyDeps, o: HttpsServerOptions): Http2
     socket.once('close', () => o.connections.delete(socket));
   });
   server.on('upgrade', o.onUpgrade);
+  // HTTP/1.1 CONNECT arrives with a raw socket, HTTP/2 CONNECT (compatibility API) with a response.
+  const connect = createConnectHandler(deps, 'https');
+  server.on('connect', (req: IncomingMessage | Http2ServerRequest, out: Duplex | Http2ServerResponse) => {
+    if (out instanceof Http2ServerResponse) handler(req as DownstreamRequest, out);
+    else connect(req as IncomingMessage, out);
+  });
   server.on('tlsClientError', (err: NodeJS.ErrnoException, socket: TLSSocket) => {
     const servername = (socket as TLSSocket & { servername?: string | false }).servername;
     o.failures.record(err, typeof servername === 'string' ? servername : undefined, (socket.remoteAddress ?? '').replace(/^::ffff:/, ''));
