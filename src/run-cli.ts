@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError, helpText, loadConfig } from './config/load.ts';
 import { RautaError } from './errors.ts';
+import { installFatalHandlers } from './fatal.ts';
 import { createLogger } from './logger.ts';
 import { startRauta } from './main.ts';
 
@@ -32,6 +33,7 @@ async function main(): Promise<void> {
     return;
   }
   const logger = createLogger(loaded.config.logLevel);
+  installFatalHandlers(logger);
   let rauta: Awaited<ReturnType<typeof startRauta>>;
   try {
     rauta = await startRauta(loaded.config, logger);

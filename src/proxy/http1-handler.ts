@@ -8,7 +8,8 @@ import type { Balancer } from './balance/balancer.ts';
 import type { PickInput } from './balance/selector.ts';
 import type { AttemptOutcomeSink } from './health/backend-health.ts';
 import { type DownstreamRequest, type DownstreamResponse, markConnectionClose, requestHasBody, writeHead } from './downstream.ts';
-import { ErrorKinds, ProxyError } from './errors.ts';
+import { idempotentRequest, runAttempts } from './attempt-loop.ts';
+import { ErrorKinds, ProxyError, unavailableBackendError } from './errors.ts';
 import { type AttemptOptions, type AttemptResult, forwardAttempt } from './forward.ts';
 import { acceptableRequestId, upstreamRequestHeaders } from './headers.ts';
 import { framingProblem, needsChunkedUpstream, toOriginForm } from './request-checks.ts';
@@ -43,8 +44,6 @@ export interface ProxyDeps {
   /** Traffic-policy state (limits, compiled matchers, upstream TLS clients); made per handler when absent. */
   readonly policy?: PolicyRuntime;
 }
-
-const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
 
 export function clientAddress(req: DownstreamRequest): string {
   const ip = req.socket.remoteAddress ?? '';
@@ -200,7 +199,7 @@ async function handle(deps: ProxyDeps, policy: PolicyRuntime, req: DownstreamReq
     return sendError(res, rec, new ProxyError(ErrorKinds.badRequest, problem));
   }
   const table = deps.routes.table;
-  const route = table.match(rec.host, rec.path);
+  const route = table.match(rec.host, rec.path, { method: rec.method, headers: req.headers, query: rec.query, scheme });
   rec.route = route;
   if (route === undefined) {
     req.resume();
@@ -224,7 +223,7 @@ async function handle(deps: ProxyDeps, policy: PolicyRuntime, req: DownstreamReq
   }
   if (route.backend.unavailable) {
     req.resume();
-    return sendError(res, rec, new ProxyError(ErrorKinds.backendUnavailable, route.backend.unavailable.message));
+    return sendError(res, rec, unavailableBackendError(route.backend.unavailable));
   }
   const hsts = hstsFor(route, scheme);
   if (hsts !== undefined) res.setHeader('strict-transport-security', hsts);
@@ -253,74 +252,46 @@ async function handle(deps: ProxyDeps, policy: PolicyRuntime, req: DownstreamReq
   }, policy);
   const editResponse = pctx === undefined ? undefined : responseHeaderEditor(pctx, route);
   const input: PickInput = { clientIp: rec.clientIp, path: rec.path, headers: req.headers };
-  const maxAttempts = plan.maxAttempts;
-  let tried: Set<string> | undefined;
-  let lastError: ProxyError | undefined;
-  let upstreamMs = 0;
-
-  while (rec.attempts < maxAttempts) {
-    const sticky = plan.affinity !== undefined && pctx !== undefined ? stickyEndpoint(plan.affinity, pctx, tried) : undefined;
-    const endpoint = sticky ?? deps.balancer.pick(route, input, tried);
-    if (endpoint === undefined) break;
-    // A new (or moved) session gets its cookie; a client already on this endpoint keeps its cookie.
-    if (plan.affinity !== undefined && sticky === undefined && pctx !== undefined) pctx.addResponse.push({ name: 'set-cookie', value: affinityCookie(plan.affinity, endpoint) });
-    rec.attempts++;
-    rec.endpoint = endpoint;
-    const baseHeaders = upstreamRequestHeaders(req.rawHeaders, {
-      clientIp: rec.clientIp,
-      proto: scheme,
-      host: rec.host,
-      port: req.socket.localPort ?? 0,
-      requestId: rec.requestId,
-      priorForwardedFor: headerString(req.headers['x-forwarded-for']),
-    }, deps.observer.upstreamHeaders(rec, rec.attempts, endpoint));
-    const headers = pctx === undefined ? baseHeaders : applyToUpstream(pctx, req, baseHeaders);
-
-    const started = performance.now();
-    deps.inFlight.inc(endpoint.key);
-    const forward = route.policy.protocol !== 'http1' && deps.forwardH2c !== undefined ? deps.forwardH2c : forwardAttempt;
-    // Transfer-Encoding is hop-by-hop, but the framing must survive: without it Node writes a GET's
-    // (or DELETE's) body unframed and an HTTP/1.1 backend would parse it as the next request.
-    if (forward === forwardAttempt && hasBody && needsChunkedUpstream(req)) headers.push('transfer-encoding', 'chunked');
-    const result = await forward({
-      endpoint, req, res, headers, dispatcher: plan.dispatcher ?? deps.upstream, hasBody, requestId: rec.requestId,
-      connectTimeoutMs: plan.connectTimeoutMs, responseTimeoutMs: plan.responseTimeoutMs,
-      tls: plan.scheme === 'https', editResponseHeaders: editResponse,
-      onBytesIn: countIn,
-      onBytesOut: (n) => { rec.bytesOut += n; },
-    });
-    deps.inFlight.dec(endpoint.key);
-    upstreamMs += performance.now() - started;
-    rec.upstreamDurationMs = upstreamMs;
-    if (result.grpcStatus !== undefined) rec.grpcStatus = result.grpcStatus;
-    deps.observer.attemptFinished(rec, endpoint, result.error, result.statusCode);
-    deps.health?.attemptFinished(endpoint, result.error, result.statusCode);
-
-    if (result.error === undefined || overLimit) return;
-    lastError = result.error;
-    if (result.error.kind === ErrorKinds.clientAborted) {
-      rec.error = result.error;
-      return;
-    }
-    if (!retryable(rec.method, hasBody, result)) break;
-    (tried ??= new Set()).add(endpoint.key);
-    if (upstreamMs >= (plan.retryBudgetMs ?? Number.POSITIVE_INFINITY)) break;
-  }
-  if (lastError === undefined) {
-    req.resume();
-    return sendError(res, rec, new ProxyError(ErrorKinds.noEndpoints, `service ${route.backend.namespace}/${route.backend.service} has no ready endpoints`));
-  }
-  sendError(res, rec, lastError);
-}
-
-/**
- * Retry only when the backend cannot have acted on the request: the connection never came up, or it was
- * reset before any response byte for an idempotent request whose body (if any) was not sent.
- */
-function retryable(method: string, hasBody: boolean, r: { error: ProxyError | undefined; responded: boolean; bodySent: boolean }): boolean {
-  if (r.responded || r.error === undefined) return false;
-  if (r.error.kind.retryable) return true;
-  return r.error.kind === ErrorKinds.upstreamReset && IDEMPOTENT.has(method) && !hasBody && !r.bodySent;
+  const forward = route.policy.protocol !== 'http1' && deps.forwardH2c !== undefined ? deps.forwardH2c : forwardAttempt;
+  const error = await runAttempts(deps, rec, {
+    maxAttempts: plan.maxAttempts,
+    retryBudgetMs: plan.retryBudgetMs,
+    idempotent: idempotentRequest(rec.method, hasBody),
+    pick: (tried) => {
+      const sticky = plan.affinity !== undefined && pctx !== undefined ? stickyEndpoint(plan.affinity, pctx, tried) : undefined;
+      const endpoint = sticky ?? deps.balancer.pick(route, input, tried);
+      // A new (or moved) session gets its cookie; a client already on this endpoint keeps its cookie.
+      if (endpoint !== undefined && plan.affinity !== undefined && sticky === undefined && pctx !== undefined) {
+        pctx.addResponse.push({ name: 'set-cookie', value: affinityCookie(plan.affinity, endpoint) });
+      }
+      return endpoint;
+    },
+    forward: (endpoint, attempt) => {
+      const baseHeaders = upstreamRequestHeaders(req.rawHeaders, {
+        clientIp: rec.clientIp,
+        proto: scheme,
+        host: rec.host,
+        port: req.socket.localPort ?? 0,
+        requestId: rec.requestId,
+        priorForwardedFor: headerString(req.headers['x-forwarded-for']),
+      }, deps.observer.upstreamHeaders(rec, attempt, endpoint));
+      const headers = pctx === undefined ? baseHeaders : applyToUpstream(pctx, req, baseHeaders);
+      // Transfer-Encoding is hop-by-hop, but the framing must survive: without it Node writes a GET's
+      // (or DELETE's) body unframed and an HTTP/1.1 backend would parse it as the next request.
+      if (forward === forwardAttempt && hasBody && needsChunkedUpstream(req)) headers.push('transfer-encoding', 'chunked');
+      return forward({
+        endpoint, req, res, headers, dispatcher: plan.dispatcher ?? deps.upstream, hasBody, requestId: rec.requestId,
+        connectTimeoutMs: plan.connectTimeoutMs, responseTimeoutMs: plan.responseTimeoutMs,
+        tls: plan.scheme === 'https', editResponseHeaders: editResponse,
+        onBytesIn: countIn,
+        onBytesOut: (n) => { rec.bytesOut += n; },
+      });
+    },
+    answered: () => overLimit,
+  }, () => new ProxyError(ErrorKinds.noEndpoints, `service ${route.backend.namespace}/${route.backend.service} has no ready endpoints`));
+  if (error === undefined) return;
+  req.resume();
+  sendError(res, rec, error);
 }
 
 function headerString(v: string | string[] | undefined): string | undefined {

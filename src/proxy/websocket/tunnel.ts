@@ -2,8 +2,10 @@ import { type ClientRequest, type IncomingMessage, request } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { performance } from 'node:perf_hooks';
-import { ErrorKinds, ProxyError, upstreamFailure } from '../errors.ts';
+import { ErrorKinds, ProxyError, unavailableBackendError, upstreamFailure } from '../errors.ts';
 import { downstreamResponseHeaders, upstreamRequestHeaders } from '../headers.ts';
+import { runAttempts } from '../attempt-loop.ts';
+import type { AttemptResult } from '../forward.ts';
 import { type ProxyDeps, acceptRecord, normaliseRequestTarget } from '../http1-handler.ts';
 import type { RequestRecord } from '../request-record.ts';
 import { sslRedirectLocation } from '../tls/redirect.ts';
@@ -42,7 +44,13 @@ export interface TunnelOptions {
  * once the pod answers 101 the two sockets are piped into each other (back-pressure both ways). The
  * tunnel holds no reference to the route table, so table swaps and certificate reloads leave it alone.
  * It counts as one active request (shutdown gives it the grace period) and its RequestRecord — protocol
- * `websocket`, duration, bytes each way — is finished exactly once, when the client socket closes.
+ * `websocket`, duration, bytes each way — is finished exactly once, when the client socket has closed
+ * and the attempt loop has returned.
+ *
+ * The handshake runs through the same attempt loop as every other request (runAttempts): passive
+ * health, the retry rule and budget, least-request accounting. An attempt lasts until the tunnel
+ * closes, so an open tunnel counts as in flight on its endpoint and its upstream duration is the
+ * tunnel's lifetime.
  */
 export function createUpgradeHandler(deps: ProxyDeps, opts: TunnelOptions, scheme: 'http' | 'https') {
   return (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
@@ -52,13 +60,15 @@ export function createUpgradeHandler(deps: ProxyDeps, opts: TunnelOptions, schem
     deps.active.inc();
     deps.observer.start(rec, req.headers);
     opts.tunnels.add(socket);
-    let finished = false;
-    socket.once('close', () => {
-      if (finished) return;
-      finished = true;
+    let pending = 2;
+    const finish = () => {
+      if (--pending > 0) return;
       deps.active.dec();
-      rec.durationMs = performance.now() - rec.startedHr;
       deps.observer.finish(rec);
+    };
+    socket.once('close', () => {
+      rec.durationMs = performance.now() - rec.startedHr;
+      finish();
     });
     socket.on('error', (err) => {
       rec.error ??= new ProxyError(ErrorKinds.clientAborted, `client socket: ${err.message}`, { cause: err });
@@ -69,64 +79,63 @@ export function createUpgradeHandler(deps: ProxyDeps, opts: TunnelOptions, schem
     socket.once('timeout', () => socket.destroy());
     if (!pathOk) {
       reject(socket, rec, new ProxyError(ErrorKinds.badRequest, 'request path climbs above the root or holds an ambiguous dot segment'));
+      finish();
       return;
     }
-    void open(deps, req, socket, head, rec, scheme);
+    // A bug in a later phase must cost this tunnel, never the process (an unhandled rejection).
+    open(deps, req, socket, head, rec, scheme).catch((err: unknown) => {
+      reject(socket, rec, new ProxyError(ErrorKinds.internal, 'internal error', { cause: err }));
+    }).finally(finish);
   };
 }
 
 async function open(deps: ProxyDeps, req: IncomingMessage, socket: Duplex, head: Buffer, rec: RequestRecord, scheme: 'http' | 'https'): Promise<void> {
-  const route = deps.routes.table.match(rec.host, rec.path);
+  const route = deps.routes.table.match(rec.host, rec.path, { method: rec.method, headers: req.headers, query: rec.query, scheme });
   rec.route = route;
   if (route === undefined) return reject(socket, rec, new ProxyError(ErrorKinds.noRoute, `no route for host "${rec.host}" path "${rec.path}"`));
-  if (route.backend.unavailable) return reject(socket, rec, new ProxyError(ErrorKinds.backendUnavailable, route.backend.unavailable.message));
+  if (route.backend.unavailable) return reject(socket, rec, unavailableBackendError(route.backend.unavailable));
   const redirect = sslRedirectLocation(route, scheme, rec.host, req.url ?? '/');
   if (redirect !== undefined) {
     rec.statusCode = 308;
     socket.end(`HTTP/1.1 308 Permanent Redirect\r\nLocation: ${redirect}\r\nContent-Length: 0\r\nX-Request-Id: ${rec.requestId}\r\nConnection: close\r\n\r\n`);
     return;
   }
-  let tried: Set<string> | undefined;
-  let lastError: ProxyError | undefined;
-  const maxAttempts = 1 + route.policy.retries;
-  while (rec.attempts < maxAttempts && !socket.destroyed) {
-    const endpoint = deps.balancer.pick(route, { clientIp: rec.clientIp, path: rec.path, headers: req.headers }, tried);
-    if (endpoint === undefined) break;
-    rec.attempts++;
-    rec.endpoint = endpoint;
-    const headers = upstreamRequestHeaders(req.rawHeaders, {
-      clientIp: rec.clientIp, proto: scheme, host: rec.host, port: req.socket.localPort ?? 0, requestId: rec.requestId,
-      priorForwardedFor: typeof req.headers['x-forwarded-for'] === 'string' ? req.headers['x-forwarded-for'] : undefined,
-    }, deps.observer.upstreamHeaders(rec, rec.attempts, endpoint));
-    // Hop-by-hop filtering removed them; for a tunnel they are the point.
-    headers.push('connection', 'Upgrade', 'upgrade', 'websocket');
-    const started = performance.now();
-    const error = await handshake(deps, req, socket, head, rec, endpoint.ip, endpoint.port, headers);
-    rec.upstreamDurationMs = (rec.upstreamDurationMs ?? 0) + performance.now() - started;
-    deps.observer.attemptFinished(rec, endpoint, error, rec.statusCode || undefined);
-    if (error === undefined) return;
-    lastError = error;
-    if (!error.kind.retryable) break;
-    (tried ??= new Set()).add(endpoint.key);
-  }
-  reject(socket, rec, lastError ?? new ProxyError(ErrorKinds.noEndpoints, `service ${route.backend.namespace}/${route.backend.service} has no ready endpoints`));
+  const input = { clientIp: rec.clientIp, path: rec.path, headers: req.headers };
+  const error = await runAttempts(deps, rec, {
+    maxAttempts: 1 + route.policy.retries,
+    retryBudgetMs: deps.retryBudgetMs,
+    // A handshake is a GET without a body: a reset before any answer may go to another endpoint.
+    idempotent: true,
+    pick: (tried) => (socket.destroyed ? undefined : deps.balancer.pick(route, input, tried)),
+    forward: (endpoint, attempt) => {
+      const headers = upstreamRequestHeaders(req.rawHeaders, {
+        clientIp: rec.clientIp, proto: scheme, host: rec.host, port: req.socket.localPort ?? 0, requestId: rec.requestId,
+        priorForwardedFor: typeof req.headers['x-forwarded-for'] === 'string' ? req.headers['x-forwarded-for'] : undefined,
+      }, deps.observer.upstreamHeaders(rec, attempt, endpoint));
+      // Hop-by-hop filtering removed them; for a tunnel they are the point.
+      headers.push('connection', 'Upgrade', 'upgrade', 'websocket');
+      return handshake(deps, req, socket, head, rec, endpoint.ip, endpoint.port, headers);
+    },
+  }, () => new ProxyError(ErrorKinds.noEndpoints, `service ${route.backend.namespace}/${route.backend.service} has no ready endpoints`));
+  if (error !== undefined) reject(socket, rec, error);
 }
 
 /**
- * Sends the handshake to one endpoint. Resolves undefined once the pod answered (101: the tunnel is
- * up and runs on its own; anything else: relayed to the client, connection closed), or with the error
- * when the pod could not be reached.
+ * One handshake attempt against one endpoint. Resolves with the error when the pod could not be reached
+ * or failed before answering; once the pod answered, resolves when that answer is over: a refusal (any
+ * status but 101) after it was relayed to the client, a tunnel (101) when both sockets have closed.
  */
-function handshake(deps: ProxyDeps, req: IncomingMessage, socket: Duplex, head: Buffer, rec: RequestRecord, ip: string, port: number, headers: string[]): Promise<ProxyError | undefined> {
+function handshake(deps: ProxyDeps, req: IncomingMessage, socket: Duplex, head: Buffer, rec: RequestRecord, ip: string, port: number, headers: string[]): Promise<AttemptResult> {
   return new Promise((resolve) => {
     let connected = false;
+    let responded = false;
     let settled = false;
-    const settle = (e: ProxyError | undefined) => {
+    const settle = (error: ProxyError | undefined) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       socket.off('close', onClientClose);
-      resolve(e);
+      resolve({ error, responded, bodySent: false, statusCode: responded ? rec.statusCode : undefined });
     };
     const up: ClientRequest = request({ host: ip, port, method: 'GET', path: req.url, headers, setHost: false, agent: false });
     let timer = setTimeout(() => {
@@ -134,7 +143,7 @@ function handshake(deps: ProxyDeps, req: IncomingMessage, socket: Duplex, head: 
     }, deps.connectTimeoutMs);
     const onClientClose = () => {
       up.destroy();
-      settle(undefined);
+      settle(responded ? undefined : new ProxyError(ErrorKinds.clientAborted, 'client closed the connection before the WebSocket handshake completed'));
     };
     socket.once('close', onClientClose);
     up.on('socket', (s) => s.once('connect', () => {
@@ -144,9 +153,11 @@ function handshake(deps: ProxyDeps, req: IncomingMessage, socket: Duplex, head: 
         up.destroy(new ProxyError(ErrorKinds.upstreamTimeout, `${ip}:${port} did not answer the WebSocket handshake within ${deps.responseTimeoutMs}ms`));
       }, deps.responseTimeoutMs);
     }));
-    up.on('error', (err) => settle(upstreamFailure(err, connected)));
+    up.on('error', (err) => settle(responded ? rec.error : upstreamFailure(err, connected)));
     up.on('response', (res: IncomingMessage) => {
       // The pod refused the upgrade: relay its answer as a plain response and close.
+      responded = true;
+      clearTimeout(timer);
       rec.statusCode = res.statusCode ?? 502;
       const hdrs = downstreamResponseHeaders(res.rawHeaders, rec.requestId);
       let headText = `HTTP/1.1 ${rec.statusCode} ${res.statusMessage ?? ''}\r\n`;
@@ -154,9 +165,12 @@ function handshake(deps: ProxyDeps, req: IncomingMessage, socket: Duplex, head: 
       socket.write(`${headText}Connection: close\r\n\r\n`);
       res.on('data', (c: Buffer) => { rec.bytesOut += c.length; });
       res.pipe(socket);
-      settle(undefined);
+      res.once('end', () => settle(undefined));
+      res.once('error', (err) => settle(upstreamFailure(err, true)));
     });
     up.on('upgrade', (res: IncomingMessage, upSocket: Duplex, upHead: Buffer) => {
+      responded = true;
+      clearTimeout(timer);
       rec.statusCode = res.statusCode ?? 101;
       let headText = `HTTP/1.1 ${rec.statusCode} ${res.statusMessage ?? 'Switching Protocols'}\r\n`;
       const raw = res.rawHeaders;
@@ -171,7 +185,16 @@ function handshake(deps: ProxyDeps, req: IncomingMessage, socket: Duplex, head: 
         upSocket.write(head);
       }
       splice(socket, upSocket, rec);
-      settle(undefined);
+      // The attempt lasts as long as the tunnel: it stays in flight on this endpoint until both ends closed.
+      socket.off('close', onClientClose);
+      let open = 2;
+      const closed = () => {
+        if (--open === 0) settle(rec.error?.kind.side === 'upstream' ? rec.error : undefined);
+      };
+      if (socket.destroyed) open--;
+      else socket.once('close', closed);
+      if (upSocket.destroyed) closed();
+      else upSocket.once('close', closed);
     });
     up.end();
   });
