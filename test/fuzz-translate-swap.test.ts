@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { type EchoServer, startEcho } from '../src/demo/echo-server.ts';
 import { parseManifests } from '../src/sources/file/manifests.ts';
@@ -78,16 +78,22 @@ describe('fuzz - hostile objects through translate and the route-table swap', ()
   let pool: CertPool;
   let pods: EchoServer[];
   let canary: ObjectSet;
+  let canaryYaml: string;
+  // A fresh RAUTA per property: a failure in one must not leave the next a broken table to start from.
   let rauta: RunningRauta;
   before(async () => {
     pool = makeCertPool();
     pods = await Promise.all(CANARY_IPS.map((ip, i) => startEcho({ namespace: 'canary-ns', ingress: 'canary', service: 'canary', pod: `canary-${i}` }, ip)));
-    const yaml = toYaml(canaryObjects(pods.map((p) => p.port)));
-    canary = parseManifests([{ name: 'canary.yaml', text: yaml }]);
-    rauta = await startStandalone(yaml);
+    canaryYaml = toYaml(canaryObjects(pods.map((p) => p.port)));
+    canary = parseManifests([{ name: 'canary.yaml', text: canaryYaml }]);
+  });
+  beforeEach(async () => {
+    rauta = await startStandalone(canaryYaml);
+  });
+  afterEach(async () => {
+    await rauta?.stop();
   });
   after(async () => {
-    await rauta?.stop();
     await Promise.all((pods ?? []).map((p) => p.close()));
   });
 

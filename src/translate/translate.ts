@@ -1,18 +1,30 @@
 import { createHash } from 'node:crypto';
+import { EMPTY_TRAFFIC_POLICY, type RequestOp } from '../routing/policy.ts';
 import { RouteTable } from '../routing/route-table.ts';
 import type { Diagnostic, PathType, Route, RoutePolicy, TlsCertificate } from '../routing/types.ts';
 import { normalizePrefix } from '../routing/path-index.ts';
 import type { Ingress, IngressBackend, ObjectSet, Secret } from '../sources/object-set.ts';
-import { parsePolicy } from './annotations.ts';
+import { ingressPolicy } from './ingress-policy.ts';
 import { BackendResolver } from './backends.ts';
-import { type ClassOptions, classFilter } from './classes.ts';
-import { readTlsSecret } from './tls.ts';
+import { type ClassOptions, classifier } from './classes.ts';
+import { CertificateChecker, type CertificateResult, readTlsSecret } from './tls.ts';
 import { type DiagnosticReason, Reasons } from '../routing/reasons.ts';
+import { translateGatewayApi } from './gateway/gateway-api.ts';
 
 export interface TranslateOptions extends ClassOptions {
   /** `namespace/name` of the Secret served for unknown SNI (`RAUTA_DEFAULT_CERTIFICATE`). */
   readonly defaultCertificate?: string;
+  /** ingress-nginx's annotation prefix (`--annotations-prefix`), without the slash. */
+  readonly annotationsPrefix?: string;
+  /** GatewayClass spec.controllerName that is ours (RAUTA_GATEWAY_CONTROLLER_NAME); default rauta.io/gateway-controller. */
+  readonly gatewayControllerName?: string;
+  /** Remembers compiled certificates between translations (the reconciler keeps one); fresh when absent. */
+  readonly certificates?: CertificateChecker;
+  /** The clock certificate validity is checked against (ms since the epoch); `Date.now()` when absent. */
+  readonly now?: number;
 }
+
+export const DEFAULT_GATEWAY_CONTROLLER_NAME = 'rauta.io/gateway-controller';
 
 export interface Translation {
   readonly table: RouteTable;
@@ -41,11 +53,16 @@ function byAge(a: Ingress, b: Ingress): number {
  */
 export function translate(objects: ObjectSet, opts: TranslateOptions): Translation {
   const diagnostics: Diagnostic[] = [];
-  const isOurs = classFilter(objects.ingressClasses, opts);
-  const ingresses = objects.ingresses.filter(isOurs).sort(byAge);
+  const kindOf = classifier(objects.ingressClasses, opts);
+  const ingresses = objects.ingresses.filter((i) => kindOf(i) !== undefined).sort(byAge);
+  const refused = new Set<Ingress>();
+  // from-to-www-redirect never takes a host some rule names itself.
+  const ruleHosts = new Set(ingresses.flatMap((i) => (i.spec?.rules ?? []).map((r) => (r.host ?? '').toLowerCase())));
   const resolver = new BackendResolver(objects.services, objects.endpointSlices);
   const secrets = new Map<string, Secret>();
   for (const s of objects.secrets) secrets.set(`${s.metadata.namespace ?? 'default'}/${s.metadata.name}`, s);
+  const checker = opts.certificates ?? new CertificateChecker();
+  const readSecret = (ref: string) => readTlsSecret(secrets.get(ref), ref, checker, opts.now ?? Date.now());
 
   for (const p of objects.problems) {
     diagnostics.push({
@@ -71,8 +88,14 @@ export function translate(objects: ObjectSet, opts: TranslateOptions): Translati
     const report = (severity: Diagnostic['severity'], reason: DiagnosticReason, message: string, field?: string) =>
       diagnostics.push({ namespace, ingress: name, severity, reason, message, field });
 
-    const { policy, problems } = parsePolicy(ing.metadata.annotations);
-    for (const p of problems) report('warning', Reasons.InvalidAnnotation, `${p.annotation}: ${p.message}`, `metadata.annotations["${p.annotation}"]`);
+    const ip = ingressPolicy(ing, kindOf(ing) ?? 'rauta', secrets, opts);
+    const policy = ip.policy;
+    for (const p of ip.problems) report(p.severity, p.reason, `${p.annotation}: ${p.message}`, `metadata.annotations["${p.annotation}"]`);
+    if (ip.refused !== undefined) {
+      // Not served at all: serving it without what the annotation asked for could expose the backend.
+      refused.add(ing);
+      continue;
+    }
 
     const backendFor = (ref: IngressBackend, field: string) => {
       if (ref.resource !== undefined) {
@@ -101,7 +124,7 @@ export function translate(objects: ObjectSet, opts: TranslateOptions): Translati
       }
     }
 
-    const ingressTlsHosts = collectTls(ing, namespace, secrets, certificates, report);
+    const ingressTlsHosts = collectTls(ing, namespace, readSecret, certificates, report);
     for (const h of ingressTlsHosts) tlsHosts.add(h);
 
     (ing.spec?.rules ?? []).forEach((rule, r) => {
@@ -122,39 +145,67 @@ export function translate(objects: ObjectSet, opts: TranslateOptions): Translati
           report('error', Reasons.InvalidPath, `path "${path}" must start with /; path skipped`, `${field}.path`);
           return;
         }
-        const backend = backendFor(p.backend ?? {}, `${field}.backend`);
-        if (!backend) return;
-        const key = `${host}\u0000${pathType === 'Exact' ? 'E' : 'P'}\u0000${pathType === 'Exact' ? path : normalizePrefix(path)}`;
-        const owner = taken.get(key);
-        if (owner !== undefined) {
-          report('error', Reasons.PathConflict, `${host || '*'} ${path} (${pathType}) is already served by ${owner}, which is older; path skipped`, field);
+        const pp = ip.forPath(path, pathType);
+        if ('error' in pp) {
+          report('error', Reasons.InvalidPath, `${pp.error}; path skipped`, `${field}.path`);
           return;
         }
-        taken.set(key, `${namespace}/${name}`);
-        routes.push(Object.freeze({ ingress: ingressRef, host, path, pathType: pathType as PathType, backend, policy: policy as RoutePolicy, tls: false }));
+        const backend = backendFor(p.backend ?? {}, `${field}.backend`);
+        if (!backend) return;
+        const addRoute = (routeHost: string, routePolicy: RoutePolicy): boolean => {
+          const key = `${routeHost}\u0000${pp.pathType === 'Exact' ? 'E' : 'P'}\u0000${pp.pathType === 'Exact' ? pp.path : normalizePrefix(pp.path)}`;
+          const owner = taken.get(key);
+          if (owner !== undefined) {
+            report('error', Reasons.PathConflict, `${routeHost || '*'} ${path} (${pathType}) is already served by ${owner}, which is older; path skipped`, field);
+            return false;
+          }
+          taken.set(key, `${namespace}/${name}`);
+          routes.push(Object.freeze({ ingress: ingressRef, host: routeHost, path: pp.path, pathType: pp.pathType as PathType, backend, policy: routePolicy, tls: false }));
+          return true;
+        };
+        if (!addRoute(host, pp.policy)) return;
+        const www = ip.wwwRedirect ? wwwAlias(host) : undefined;
+        if (www !== undefined && !ruleHosts.has(www)) addRoute(www, wwwRedirectPolicy(pp.policy, host));
       });
     });
   }
 
-  const defaultCertificate = readDefaultCertificate(opts.defaultCertificate, secrets, diagnostics);
+  const defaultCertificate = readDefaultCertificate(opts.defaultCertificate, readSecret, diagnostics);
+  // Gateway API routes come after the Ingress ones: on an exact tie the Ingress is tried first.
+  const gateway = translateGatewayApi(objects, { gatewayControllerName: opts.gatewayControllerName ?? DEFAULT_GATEWAY_CONTROLLER_NAME }, { resolver, readSecret });
+  checker.sweep();
   const finalRoutes = routes.map((r) => (r.host !== '' && coveredByTls(r.host, tlsHosts) ? Object.freeze({ ...r, tls: true }) : r));
-  const served = ingresses.map((i) => `${ns(i)}/${i.metadata.name}`);
+  const served = ingresses.filter((i) => !refused.has(i)).map((i) => `${ns(i)}/${i.metadata.name}`);
   const table = new RouteTable({
-    routes: finalRoutes,
+    routes: [...finalRoutes, ...gateway.routes],
     defaultRoute,
     backends: resolver.all(),
-    diagnostics,
-    certificates,
+    diagnostics: [...diagnostics, ...gateway.diagnostics],
+    certificates: [...certificates, ...gateway.certificates],
     defaultCertificate,
     ingresses: served,
+    ...(gateway.status !== undefined ? { gatewayStatus: gateway.status } : {}),
   });
   return { table, fingerprint: fingerprintOf(table) };
+}
+
+/** www.example.com ↔ example.com; undefined for wildcard and empty hosts. */
+function wwwAlias(host: string): string | undefined {
+  if (host === '' || host.startsWith('*.')) return undefined;
+  return host.startsWith('www.') ? host.slice(4) : `www.${host}`;
+}
+
+/** The alias host's routes answer 308 to the host the Ingress names (ingress-nginx's from-to-www-redirect). */
+function wwwRedirectPolicy(policy: RoutePolicy, target: string): RoutePolicy {
+  const traffic = policy.traffic ?? EMPTY_TRAFFIC_POLICY;
+  const redirect: RequestOp = { kind: 'redirect', status: 308, hostname: target, keepQuery: true };
+  return Object.freeze({ ...policy, traffic: Object.freeze({ ...traffic, request: Object.freeze([redirect, ...traffic.request]) }) });
 }
 
 function collectTls(
   ing: Ingress,
   namespace: string,
-  secrets: Map<string, Secret>,
+  readSecret: (ref: string) => CertificateResult,
   certificates: TlsCertificate[],
   report: (severity: Diagnostic['severity'], reason: DiagnosticReason, message: string, field?: string) => void,
 ): string[] {
@@ -165,8 +216,9 @@ function collectTls(
     hosts.push(...covered);
     if (!tls.secretName) return; // TLS with the default certificate
     const id = `${namespace}/${tls.secretName}`;
-    if (certificates.some((c) => c.id === id)) return;
-    const result = readTlsSecret(secrets.get(id), id);
+    // Every entry naming a Secret gets its own certificate entry, even when another Ingress already
+    // uses that Secret: shared wildcard and SAN certificates are common, and each entry lists its hosts.
+    const result = readSecret(id);
     if (!result.ok) {
       report('error', result.reason, `${result.message}; these hosts get the default certificate`, `spec.tls[${t}].secretName`);
       return;
@@ -177,9 +229,9 @@ function collectTls(
 }
 
 /** The default certificate is read like any TLS Secret; when it is broken the self-signed one stays in use. */
-function readDefaultCertificate(ref: string | undefined, secrets: Map<string, Secret>, diagnostics: Diagnostic[]): TlsCertificate | undefined {
+function readDefaultCertificate(ref: string | undefined, readSecret: (ref: string) => CertificateResult, diagnostics: Diagnostic[]): TlsCertificate | undefined {
   if (ref === undefined) return undefined;
-  const result = readTlsSecret(secrets.get(ref), ref);
+  const result = readSecret(ref);
   if (result.ok) return Object.freeze({ id: ref, hosts: Object.freeze([]), cert: result.cert, key: result.key });
   const namespace = ref.slice(0, ref.indexOf('/'));
   diagnostics.push({ namespace, ingress: '', severity: 'error', reason: result.reason, message: `RAUTA_DEFAULT_CERTIFICATE: ${result.message}; the self-signed start-up certificate is served instead` });
@@ -194,7 +246,7 @@ function coveredByTls(host: string, tlsHosts: Set<string>): boolean {
 
 function fingerprintOf(table: RouteTable): string {
   const h = createHash('sha256');
-  h.update(JSON.stringify([table.routes, table.defaultRoute ?? null, table.backends, table.diagnostics, table.ingresses]));
+  h.update(JSON.stringify([table.routes, table.defaultRoute ?? null, table.backends, table.diagnostics, table.ingresses, table.gatewayStatus ?? null]));
   for (const c of table.certificates) h.update(c.id).update(c.cert).update(c.key);
   const d = table.defaultCertificate;
   if (d) h.update('default').update(d.id).update(d.cert).update(d.key);

@@ -24,7 +24,7 @@ export const hostileString: fc.Arbitrary<string> = fc.oneof(
     weight: 3,
     arbitrary: fc.constantFrom(
       '', ' ', '\u0000', '\r\nX-Injected: 1', '../../etc/passwd', '/%2e%2e/admin', '%2F', '(a+)+$', '.*', '[', '\\',
-      '${HOME}', '{{.}}', '__proto__', 'constructor', 'ＡＢＣ', 'e\u0301', '\u202e', '🦀', '0', '-1', 'NaN', 'true', 'null',
+      '\u0024{HOME}', '{{.}}', '__proto__', 'constructor', 'ＡＢＣ', 'e\u0301', '\u202e', '🦀', '0', '-1', 'NaN', 'true', 'null',
       big(300), big(70_000),
     ),
   },

@@ -1,3 +1,4 @@
+import type { GRPCRoute, Gateway, GatewayClass, HTTPRoute, Namespace, ReferenceGrant } from '../gateway-objects.ts';
 import type { EndpointSlice, Ingress, IngressClass, ObjectSet, Secret, Service, SourceProblem } from '../object-set.ts';
 import { RautaError } from '../../errors.ts';
 import { DocumentCache } from './documents.ts';
@@ -16,6 +17,20 @@ const KINDS: Record<string, readonly string[]> = {
   Service: ['v1'],
   EndpointSlice: ['discovery.k8s.io/v1'],
   Secret: ['v1'],
+  Namespace: ['v1'],
+  GatewayClass: ['gateway.networking.k8s.io/v1', 'gateway.networking.k8s.io/v1beta1'],
+  Gateway: ['gateway.networking.k8s.io/v1', 'gateway.networking.k8s.io/v1beta1'],
+  HTTPRoute: ['gateway.networking.k8s.io/v1', 'gateway.networking.k8s.io/v1beta1'],
+  GRPCRoute: ['gateway.networking.k8s.io/v1'],
+  ReferenceGrant: ['gateway.networking.k8s.io/v1beta1', 'gateway.networking.k8s.io/v1'],
+};
+
+/** Gateway API list fields that must be lists of mappings when present (the CRD schema would say so). */
+const GATEWAY_LISTS: Record<string, readonly string[]> = {
+  Gateway: ['listeners', 'addresses'],
+  HTTPRoute: ['parentRefs', 'rules'],
+  GRPCRoute: ['parentRefs', 'rules'],
+  ReferenceGrant: ['from', 'to'],
 };
 
 const SHAPES: Record<string, Shape> = {
@@ -35,6 +50,12 @@ interface Mutable {
   endpointSlices: EndpointSlice[];
   secrets: Secret[];
   problems: SourceProblem[];
+  gatewayClasses: GatewayClass[];
+  gateways: Gateway[];
+  httpRoutes: HTTPRoute[];
+  grpcRoutes: GRPCRoute[];
+  referenceGrants: ReferenceGrant[];
+  namespaces: Namespace[];
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -48,7 +69,10 @@ function isObject(v: unknown): v is Record<string, unknown> {
  * between calls, only documents whose text changed are parsed again.
  */
 export function parseManifests(files: readonly { name: string; text: string }[], cache = new DocumentCache()): ObjectSet {
-  const out: Mutable = { ingresses: [], ingressClasses: [], services: [], endpointSlices: [], secrets: [], problems: [] };
+  const out: Mutable = {
+    ingresses: [], ingressClasses: [], services: [], endpointSlices: [], secrets: [], problems: [],
+    gatewayClasses: [], gateways: [], httpRoutes: [], grpcRoutes: [], referenceGrants: [], namespaces: [],
+  };
   cache.begin();
   try {
     for (const file of files) {
@@ -103,6 +127,12 @@ function addDocument(out: Mutable, value: unknown, origin: string): void {
       return problem(kind, `metadata.${key} must map strings to strings`, `metadata.${key}`, meta);
     }
   }
+  const spec = value.spec;
+  if (spec !== undefined && !isObject(spec)) return problem(kind, 'spec must be a mapping', 'spec', meta);
+  for (const field of GATEWAY_LISTS[kind] ?? []) {
+    const list = isObject(spec) ? spec[field] : undefined;
+    if (list !== undefined && (!Array.isArray(list) || !list.every(isObject))) return problem(kind, `spec.${field} must be a list of mappings`, `spec.${field}`, meta);
+  }
   const shapeError = SHAPES[kind]?.(value, '');
   if (shapeError) return problem(kind, shapeError.message, shapeError.field, meta);
 
@@ -130,5 +160,23 @@ function addDocument(out: Mutable, value: unknown, origin: string): void {
       out.secrets.push({ ...(obj as unknown as Secret), data });
       return;
     }
+    case 'Namespace':
+      out.namespaces.push({ ...(obj as unknown as Namespace), metadata: { ...meta, name: meta.name } as Namespace['metadata'] });
+      return;
+    case 'GatewayClass':
+      out.gatewayClasses.push(obj as unknown as GatewayClass);
+      return;
+    case 'Gateway':
+      out.gateways.push(obj as unknown as Gateway);
+      return;
+    case 'HTTPRoute':
+      out.httpRoutes.push(obj as unknown as HTTPRoute);
+      return;
+    case 'GRPCRoute':
+      out.grpcRoutes.push(obj as unknown as GRPCRoute);
+      return;
+    case 'ReferenceGrant':
+      out.referenceGrants.push(obj as unknown as ReferenceGrant);
+      return;
   }
 }
