@@ -8,6 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { parseManifests } from '../src/sources/file/manifests.ts';
+import { migrationGuide } from '../src/translate/nginx/guide.ts';
 import { NGINX_ANNOTATIONS } from '../src/translate/nginx/index.ts';
 import { migrationReport, renderReport } from '../src/translate/nginx/report.ts';
 import { writeKubeconfig } from './support/fake-apiserver/kubeconfig.ts';
@@ -71,6 +72,12 @@ describe('migrate - the migration report', () => {
       if (e.verdict !== 'honoured') assert.ok((e.difference ?? e.behaviour).length > 0, e.name);
     }
     assert.ok(names.size >= 120, `only ${names.size} annotations`);
+  });
+
+  it('docs - docs/migration-from-ingress-nginx.md is the guide generated from the registry (node scripts/gen-migration-guide.ts)', () => {
+    const doc = readFileSync(new URL('../docs/migration-from-ingress-nginx.md', import.meta.url), 'utf8');
+    assert.equal(doc, migrationGuide());
+    for (const e of NGINX_ANNOTATIONS) assert.ok(doc.includes(`| \`${e.name}\` |`), e.name);
   });
 
   describe('command', () => {
