@@ -108,7 +108,7 @@ export async function startRauta(config: Config, logger: Logger): Promise<Rauta>
     failure: () => ({ total: reconciler.failures, last: reconciler.lastFailure }),
     notReady: () => (draining ? 'shutting down' : routes.applied ? undefined : 'waiting for the first complete configuration'),
     backends: { health: balancing.health, inFlight },
-    metrics: () => telemetry.metrics.render(),
+    metrics: () => telemetry.renderMetrics(),
     requests: { ring: telemetry.ring, feed: telemetry.feed },
     telemetry: telemetry.status,
   }, logger);
