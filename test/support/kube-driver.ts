@@ -58,6 +58,8 @@ export const kubeDriver: DriverFactory = async (): Promise<ConformanceDriver> =>
   const rauta = await startKubeRauta(api);
   return {
     httpPort: rauta.httpPort,
+    httpsPort: rauta.httpsPort,
+    table: () => rauta.routes.table,
     async apply(objects: readonly Obj[]) {
       const wanted = new Set<string>();
       for (const o of objects) {
