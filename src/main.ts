@@ -14,6 +14,7 @@ import { startLoadBalancing } from './proxy/load-balancing.ts';
 import { type Protocols, createProtocols } from './proxy/protocols.ts';
 import { RouteState } from './routing/route-state.ts';
 import { createUpstreamClient } from './proxy/upstream-client.ts';
+import { SourceRejections } from './control/source-rejections.ts';
 import { Reconciler } from './control/reconciler.ts';
 import { RouteTable } from './routing/route-table.ts';
 import { FileSource } from './sources/file/file-source.ts';
@@ -32,11 +33,14 @@ export interface Rauta {
 }
 
 
-function createSource(config: Config, logger: Logger, kube: KubernetesMode | undefined, telemetry: Telemetry): Source {
+function createSource(config: Config, logger: Logger, kube: KubernetesMode | undefined, telemetry: Telemetry, rejections: SourceRejections): Source {
   if (kube !== undefined) return kube.source;
   return new FileSource({
     path: config.config ?? '', logger, debounceMs: config.configDebounceMs, maxDebounceMs: config.configMaxDebounceMs,
-    onRejected: () => telemetry.configReloadFailed(),
+    onRejected: (r) => {
+      rejections.reject(r);
+      telemetry.configReloadFailed();
+    },
   });
 }
 
@@ -92,12 +96,14 @@ export async function startRauta(config: Config, logger: Logger): Promise<Rauta>
     forwardH2c: protocols.forwardH2c,
   };
 
-  const source = createSource(config, logger, kube, telemetry);
+  const rejections = new SourceRejections();
+  const source = createSource(config, logger, kube, telemetry, rejections);
   const adminRoutes = registerAdminRoutes(admin, {
     config,
     table: () => routes.table,
     applied: () => reconciler.current,
     failure: () => ({ total: reconciler.failures, last: reconciler.lastFailure }),
+    rejected: () => rejections.last,
     notReady: () => (draining ? 'shutting down' : routes.applied ? undefined : 'waiting for the first complete configuration'),
     backends: { health: balancing.health, inFlight },
     metrics: () => telemetry.renderMetrics(),
@@ -119,6 +125,7 @@ export async function startRauta(config: Config, logger: Logger): Promise<Rauta>
     kube?.status.start();
     // A snapshot that leaves the table unchanged can still matter for status (publish Service, overwritten status).
     await source.start((objects) => {
+      rejections.accepted();
       reconciler.apply(objects);
       kube?.status.observe(objects);
     });
