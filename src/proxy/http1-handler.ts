@@ -7,8 +7,9 @@ import type { ActiveRequests } from './active-requests.ts';
 import type { Balancer } from './balance/balancer.ts';
 import type { PickInput } from './balance/selector.ts';
 import type { AttemptOutcomeSink } from './health/backend-health.ts';
-import { type DownstreamRequest, type DownstreamResponse, markConnectionClose, requestHasBody, writeHead } from './downstream.ts';
+import { type DownstreamRequest, type DownstreamResponse, isHttp2, markConnectionClose, requestHasBody, writeHead } from './downstream.ts';
 import { idempotentRequest, runAttempts } from './attempt-loop.ts';
+import { ConnectionTurns } from './pipelining.ts';
 import { ErrorKinds, ProxyError } from './errors.ts';
 import { type AttemptOptions, type AttemptResult, forwardAttempt } from './forward.ts';
 import { acceptableRequestId, upstreamRequestHeaders } from './headers.ts';
@@ -139,7 +140,8 @@ export function createConnectHandler(deps: ProxyDeps, scheme: 'http' | 'https') 
  */
 export function createHttp1Handler(deps: ProxyDeps, scheme: 'http' | 'https') {
   const policy = deps.policy ?? new PolicyRuntime({ idleTimeoutMs: 4000 });
-  return (req: DownstreamRequest, res: DownstreamResponse): void => {
+  const turns = new ConnectionTurns();
+  const serve = (req: DownstreamRequest, res: DownstreamResponse): void => {
     const absoluteOk = toOriginForm(req);
     const pathOk = absoluteOk && normaliseRequestTarget(req);
     const rec = acceptRecord(req, scheme);
@@ -159,6 +161,7 @@ export function createHttp1Handler(deps: ProxyDeps, scheme: 'http' | 'https') {
         rec.error = new ProxyError(ErrorKinds.clientAborted, 'client closed the connection before the response completed');
       }
       rec.durationMs = performance.now() - rec.startedHr;
+      if (!isHttp2(req)) turns.leave(req.socket);
       finish();
     });
     if (deps.draining()) markConnectionClose(res);
@@ -179,6 +182,20 @@ export function createHttp1Handler(deps: ProxyDeps, scheme: 'http' | 'https') {
       }
     }).finally(finish);
   };
+  return (req: DownstreamRequest, res: DownstreamResponse): void => {
+    // HTTP/2 streams are independent; HTTP/1.1 requests of one connection take turns (pipelining.ts).
+    if (isHttp2(req)) return serve(req, res);
+    turns.enter(req.socket, { start: () => serve(req, res), abort: () => abortWaiting(deps, req as IncomingMessage, scheme) });
+  };
+}
+
+/** A pipelined request whose connection closed before its turn: it still gets its event. */
+function abortWaiting(deps: ProxyDeps, req: IncomingMessage, scheme: 'http' | 'https'): void {
+  const rec = acceptRecord(req, scheme);
+  deps.observer.start(rec, req.headers);
+  rec.error = new ProxyError(ErrorKinds.clientAborted, 'connection closed before this pipelined request was served');
+  rec.statusCode = ErrorKinds.clientAborted.status;
+  deps.observer.finish(rec);
 }
 
 /** Sends what a traffic policy answered instead of forwarding (a 4xx/5xx error, a redirect, a preflight). */
