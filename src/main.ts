@@ -14,7 +14,7 @@ import { startLoadBalancing } from './proxy/load-balancing.ts';
 import { type Protocols, createProtocols } from './proxy/protocols.ts';
 import { RouteState } from './routing/route-state.ts';
 import { createUpstreamClient } from './proxy/upstream-client.ts';
-import { Reconciler, combineHooks } from './control/reconciler.ts';
+import { Reconciler } from './control/reconciler.ts';
 import { RouteTable } from './routing/route-table.ts';
 import { FileSource } from './sources/file/file-source.ts';
 import type { Source } from './sources/object-set.ts';
@@ -49,6 +49,11 @@ function createSource(config: Config, logger: Logger, kube: KubernetesMode | und
   });
 }
 
+/** 127.0.0.0/8, ::1 and localhost: addresses no other machine can connect to. */
+function isLoopback(address: string): boolean {
+  return address === 'localhost' || address === '::1' || address === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(address);
+}
+
 /** Wires sources → translation → route table → proxy → telemetry. No logic of its own. */
 export async function startRauta(config: Config, logger: Logger): Promise<Rauta> {
   const routes = new RouteState(RouteTable.empty());
@@ -60,8 +65,17 @@ export async function startRauta(config: Config, logger: Logger): Promise<Rauta>
   telemetry.trackBackends(() => routes.table, balancing.health);
   // Loaded only in Kubernetes mode: @kubernetes/client-node alone is ~87 MB of RSS (36 MB heap) at start.
   const kube = config.config === undefined ? (await import('./control/kubernetes-mode.ts')).kubernetesMode(config, logger) : undefined;
-  const reconciler = new Reconciler(routes, { ingressClass: config.ingressClass, controllerName: config.controllerName, defaultCertificate: config.defaultCertificate }, logger, combineHooks(telemetry.reconcilerHooks, kube?.status.hooks));
+  const reconciler = new Reconciler(routes, {
+    ingressClass: config.ingressClass,
+    controllerName: config.controllerName,
+    gatewayControllerName: config.gatewayControllerName,
+    defaultCertificate: config.defaultCertificate,
+    onFailure: () => telemetry.configReloadFailed(),
+  }, logger);
   const protocols = await createProtocols(config, routes, logger);
+  // Balancer, health and certificates joined in their constructors; every party follows the same swap.
+  routes.participate(telemetry.swapParticipant);
+  if (kube !== undefined) routes.participate(kube.status.participant);
   telemetry.trackHandshakeFailures(protocols.handshakeFailures);
   const active = new ActiveRequests();
   let draining = false;
@@ -89,6 +103,7 @@ export async function startRauta(config: Config, logger: Logger): Promise<Rauta>
     config,
     table: () => routes.table,
     applied: () => reconciler.current,
+    failure: () => ({ total: reconciler.failures, last: reconciler.lastFailure }),
     notReady: () => (draining ? 'shutting down' : routes.applied ? undefined : 'waiting for the first complete configuration'),
     backends: { health: balancing.health, inFlight },
     metrics: () => telemetry.metrics.render(),
@@ -109,7 +124,10 @@ export async function startRauta(config: Config, logger: Logger): Promise<Rauta>
     adminPort = await listen(admin.server, config.adminPort, config.adminBindAddress);
     kube?.status.start();
     // A snapshot that leaves the table unchanged can still matter for status (publish Service, overwritten status).
-    await source.start((objects) => reconciler.apply(objects) ?? kube?.status.observe(objects));
+    await source.start((objects) => {
+      reconciler.apply(objects);
+      kube?.status.observe(objects);
+    });
     const plain = protocols.plain(http, deps);
     telemetry.trackConnections(plain);
     httpPort = await listen(plain, config.httpPort, config.bindAddress);
@@ -129,6 +147,12 @@ export async function startRauta(config: Config, logger: Logger): Promise<Rauta>
     admin.server.close();
     admin.server.closeAllConnections();
     throw err;
+  }
+  if (config.adminToken === undefined && !isLoopback(config.adminBindAddress)) {
+    logger.warn(
+      { admin: `${config.adminBindAddress}:${adminPort}`, allowed_hosts: config.adminAllowedHosts },
+      'ADMIN PORT OPEN WITHOUT A TOKEN: it listens beyond loopback and anyone who reaches it sees routes, pod addresses and live requests. Set RAUTA_ADMIN_TOKEN, or RAUTA_ADMIN_BIND_ADDRESS=127.0.0.1, or keep the port behind a NetworkPolicy',
+    );
   }
   logger.info({ http: `${config.bindAddress}:${httpPort}`, https: `${config.bindAddress}:${httpsPort}`, admin: `${config.adminBindAddress}:${adminPort}`, mode: config.config ? 'standalone' : 'kubernetes' }, 'rauta listening');
 

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError, helpText, loadConfig } from './config/load.ts';
+import { installFatalHandlers } from './fatal.ts';
 import { createLogger } from './logger.ts';
 import { startRauta } from './main.ts';
 
@@ -28,6 +29,7 @@ async function main(): Promise<void> {
     return;
   }
   const logger = createLogger(loaded.config.logLevel);
+  installFatalHandlers(logger);
   let rauta: Awaited<ReturnType<typeof startRauta>>;
   try {
     rauta = await startRauta(loaded.config, logger);

@@ -211,6 +211,15 @@ describe('deploy - the Deployment', () => {
     }
   });
 
+  it('binds the admin port where kubelet and Prometheus reach it, and names the metrics Service among its allowed Hosts', () => {
+    assert.equal(rautaConfig.adminBindAddress, '0.0.0.0');
+    const metrics = find<IService>('Service', 'rauta-metrics');
+    const ns = metrics.metadata!.namespace;
+    for (const name of ['rauta-metrics', `rauta-metrics.${ns}`, `rauta-metrics.${ns}.svc`, `rauta-metrics.${ns}.svc.cluster.local`]) {
+      assert.ok(rautaConfig.adminAllowedHosts.includes(name), name);
+    }
+  });
+
   it('probes /healthz and /readyz on the admin port RAUTA listens on', () => {
     assert.equal(containerPort('admin'), rautaConfig.adminPort);
     assert.equal(containerPort('http'), rautaConfig.httpPort);
@@ -249,7 +258,7 @@ describe('deploy - the Deployment', () => {
   });
 
   it('only uses environment variable names from RAUTA\'s contract, and offers NATS and OTLP commented out', () => {
-    const contract = new Set(['RAUTA_HTTP_PORT', 'RAUTA_HTTPS_PORT', 'RAUTA_ADMIN_PORT', 'RAUTA_INGRESS_CLASS', 'RAUTA_CONTROLLER_NAME',
+    const contract = new Set(['RAUTA_HTTP_PORT', 'RAUTA_HTTPS_PORT', 'RAUTA_ADMIN_PORT', 'RAUTA_ADMIN_BIND_ADDRESS', 'RAUTA_ADMIN_ALLOWED_HOSTS', 'RAUTA_INGRESS_CLASS', 'RAUTA_CONTROLLER_NAME',
       'RAUTA_SHUTDOWN_GRACE_SECONDS', 'RAUTA_LOG_LEVEL', 'RAUTA_PUBLISH_SERVICE', 'RAUTA_ELECTION_ID', 'RAUTA_CLUSTER_NAME',
       'POD_NAME', 'POD_NAMESPACE', 'NODE_NAME']);
     for (const e of env) assert.ok(contract.has(e.name), e.name);

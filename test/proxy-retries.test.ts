@@ -30,7 +30,7 @@ async function proxyFor(port: number, live: readonly PodSpec[], deadIps: string[
   const routes = new RouteState(RouteTable.empty());
   const inFlight = new InFlight();
   const balancer = new Balancer(createSelectorFactory({ inFlight, maglevTableSize: 251 }));
-  routes.onSwap((t) => balancer.useTable(t));
+  routes.participate({ name: 'balancer', prepare: ({ table }) => balancer.prepare(table) });
   routes.swap(new RouteTable({ routes: [route], backends: [backend], diagnostics: [], certificates: [], ingresses: ['default/web'] }));
   const finished: Finished[] = [];
   const perRequest = new Map<RequestRecord, string[]>();

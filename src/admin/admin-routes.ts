@@ -6,6 +6,7 @@ import type { RingSink } from '../telemetry/sinks/ring.ts';
 import { mountRequestsEndpoints } from '../telemetry/requests-endpoint.ts';
 import { type AdminServer, sendJson, sendText } from './admin-server.ts';
 import { type BackendsViewDeps, backendsView } from './backends-view.ts';
+import { HostAllowList } from './host-allow-list.ts';
 import { routesView } from './routes-view.ts';
 import type { TelemetryStatus } from './summary.ts';
 import { registerWebUi } from './web-ui.ts';
@@ -21,16 +22,24 @@ export interface AppliedView {
  * function or a narrow interface, so nothing the admin port does can change routing or telemetry.
  */
 export interface AdminViews {
-  readonly config: Pick<Config, 'config' | 'adminToken' | 'traceUrlTemplate' | 'ringSize'>;
+  readonly config: Pick<Config, 'config' | 'adminToken' | 'adminAllowedHosts' | 'traceUrlTemplate' | 'ringSize'>;
   /** The table requests are served from now. */
   readonly table: () => RouteTable;
   readonly applied: () => AppliedView | undefined;
+  /** Snapshots that could not be applied (the previous table stayed live). */
+  readonly failure: () => FailureView;
   /** `undefined` when ready; otherwise why not (503 on /readyz). */
   readonly notReady: () => string | undefined;
   readonly backends: BackendsViewDeps;
   readonly metrics: () => Promise<{ readonly body: string; readonly contentType: string }>;
   readonly requests: { readonly ring: RingSink; readonly feed: LiveFeed };
   readonly telemetry: TelemetryStatus;
+}
+
+export interface FailureView {
+  readonly total: number;
+  /** The latest failure, until a later table applies. */
+  readonly last: { readonly at: string; readonly fingerprint: string; readonly stage: string; readonly code: string; readonly message: string } | undefined;
 }
 
 export interface AdminRoutes {
@@ -40,6 +49,12 @@ export interface AdminRoutes {
 
 /** Every admin path is registered here and only here. */
 export function registerAdminRoutes(admin: AdminServer, views: AdminViews, logger: Logger): AdminRoutes {
+  // With a token every request must prove itself anyway; without one, only the Host check stands
+  // between a hostile web page and the admin API.
+  if (views.config.adminToken === undefined) {
+    const hosts = new HostAllowList(views.config.adminAllowedHosts);
+    admin.guard((req, res) => hosts.check(req, res));
+  }
   admin.get('/healthz', (_req, res) => sendText(res, 200, 'ok\n'));
   admin.get('/readyz', (_req, res) => {
     const why = views.notReady();
@@ -47,7 +62,12 @@ export function registerAdminRoutes(admin: AdminServer, views: AdminViews, logge
   });
   admin.get('/routes', (_req, res) => {
     const cur = views.applied();
-    sendJson(res, 200, routesView(views.table(), { fingerprint: cur?.fingerprint ?? '', appliedAt: cur?.appliedAt }));
+    const failure = views.failure();
+    sendJson(res, 200, {
+      ...routesView(views.table(), { fingerprint: cur?.fingerprint ?? '', appliedAt: cur?.appliedAt }),
+      apply_failures: failure.total,
+      apply_failure: failure.last === undefined ? null : { ...failure.last, fingerprint: failure.last.fingerprint || undefined },
+    });
   });
   admin.get('/backends', (_req, res) => sendJson(res, 200, backendsView(views.table(), views.backends)));
   admin.get('/metrics', async (_req, res) => {

@@ -2,7 +2,7 @@ import { type IncomingMessage, type Server, type ServerResponse, createServer } 
 import type { Logger } from 'pino';
 
 export type AdminHandler = (req: IncomingMessage, res: ServerResponse, url: URL) => void | Promise<void>;
-/** Runs before every handler; returns false when it has answered the request itself (e.g. 401). */
+/** Runs before every handler; returns false when it has answered the request itself (e.g. 401, 403). */
 export type AdminGuard = (req: IncomingMessage, res: ServerResponse, url: URL) => boolean;
 
 export function sendJson(res: ServerResponse, status: number, value: unknown): void {
@@ -23,7 +23,7 @@ export function sendText(res: ServerResponse, status: number, body: string, type
 export class AdminServer {
   private readonly handlers = new Map<string, AdminHandler>();
   private readonly prefixHandlers: [string, AdminHandler][] = [];
-  private guardFn: AdminGuard | undefined;
+  private readonly guards: AdminGuard[] = [];
   readonly server: Server;
   private readonly logger: Logger;
 
@@ -39,14 +39,28 @@ export class AdminServer {
     else this.handlers.set(path, handler);
   }
 
-  /** Installs the one access guard (the optional admin token); it sees every request, 404s included. */
+  /** Adds an access guard (Host allow-list, admin token), run in order; guards see every request, 404s included. */
   guard(fn: AdminGuard): void {
-    this.guardFn = fn;
+    this.guards.push(fn);
   }
 
   private dispatch(req: IncomingMessage, res: ServerResponse): void {
-    const url = new URL(req.url ?? '/', 'http://admin');
-    if (this.guardFn && !this.guardFn(req, res, url)) return;
+    try {
+      this.route(req, res);
+    } catch (err) {
+      // A request must never be able to end the process: whatever a handler's synchronous part throws
+      // becomes a 500 for that request alone.
+      this.logger.error({ err }, 'admin request failed');
+      if (!res.headersSent) sendText(res, 500, 'internal error\n');
+      else res.destroy();
+    }
+  }
+
+  private route(req: IncomingMessage, res: ServerResponse): void {
+    // Any request target a client sends is hostile: `GET http://[ HTTP/1.1` is one that new URL() throws on.
+    const url = URL.parse(req.url ?? '/', 'http://admin');
+    if (url === null) return sendText(res, 400, 'bad request target\n');
+    for (const g of this.guards) if (!g(req, res, url)) return;
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('allow', 'GET, HEAD');
       return sendText(res, 405, 'method not allowed\n');

@@ -65,6 +65,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Loa
     }
   }
   if (problems.length > 0 && !help) throw new ConfigError(problems);
+  if (values.adminBindAddress === '') values.adminBindAddress = values.config === undefined ? '0.0.0.0' : '127.0.0.1';
   return { config: Object.freeze(values) as Config, help, version };
 }
 

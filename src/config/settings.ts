@@ -11,11 +11,14 @@ export const settings = {
   httpsPort: port('RAUTA_HTTPS_PORT', '--https-port', 8443, 'HTTPS listener port'),
   adminPort: port('RAUTA_ADMIN_PORT', '--admin-port', 9000, 'Admin port: /healthz, /readyz, /routes, /metrics, /requests, web UI'),
   bindAddress: text('RAUTA_BIND_ADDRESS', '--bind-address', '0.0.0.0', 'Address the traffic listeners bind to', hostOrIp),
-  adminBindAddress: text('RAUTA_ADMIN_BIND_ADDRESS', '--admin-bind-address', '0.0.0.0', 'Address the admin listener binds to (keep it private)', hostOrIp),
+  // Unset resolves by mode (config/load.ts): a laptop's standalone RAUTA keeps its admin port to itself,
+  // while a pod's kubelet probes and Prometheus need to reach it.
+  adminBindAddress: { ...text('RAUTA_ADMIN_BIND_ADDRESS', '--admin-bind-address', '', 'Address the admin listener binds to (keep it private)', hostOrIp), defaultText: '127.0.0.1 in standalone mode, 0.0.0.0 in Kubernetes mode' },
   config: optional('RAUTA_CONFIG', '--config', 'Standalone mode: read manifests from this YAML file or folder of files'),
   kubeconfig: optional('KUBECONFIG', '--kubeconfig', 'Kubernetes mode with this kubeconfig; in a pod, in-cluster config is used'),
   ingressClass: text('RAUTA_INGRESS_CLASS', '--ingress-class', 'rauta', 'IngressClass name RAUTA serves', /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/),
   controllerName: text('RAUTA_CONTROLLER_NAME', '--controller-name', 'rauta.io/ingress-controller', 'IngressClass spec.controller value RAUTA answers to', /^[A-Za-z0-9.-]+\/[A-Za-z0-9.\-/]+$/),
+  gatewayControllerName: text('RAUTA_GATEWAY_CONTROLLER_NAME', '--gateway-controller-name', 'rauta.io/gateway-controller', 'GatewayClass spec.controllerName value RAUTA answers to (Gateway API)', /^[A-Za-z0-9.-]+\/[A-Za-z0-9.\-/]+$/),
   logLevel: choice('RAUTA_LOG_LEVEL', '--log-level', 'info', ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], 'Log level'),
   maxHeaderSize: integer('RAUTA_MAX_HEADER_SIZE', '--max-header-size', 32 * 1024, 'Maximum request header size in bytes; larger requests get 431', 1024, 1024 * 1024),
   shutdownGraceSeconds: seconds('RAUTA_SHUTDOWN_GRACE_SECONDS', '--shutdown-grace-seconds', 30, 'On SIGTERM, how long in-flight requests may finish'),
@@ -84,6 +87,7 @@ export const settings = {
   websocketIdleTimeoutSeconds: seconds('RAUTA_WEBSOCKET_IDLE_TIMEOUT_SECONDS', '--websocket-idle-timeout-seconds', 3600, 'WebSocket tunnel closes after this long without traffic in either direction'),
 
   // ── Admin API and web UI ──
+  adminAllowedHosts: list('RAUTA_ADMIN_ALLOWED_HOSTS', '--admin-allowed-hosts', 'Without an admin token, the admin port answers only requests whose Host is localhost, an IP address or one of these names (comma-separated, e.g. the metrics Service name): a DNS-rebinding guard'),
   adminToken: secret('RAUTA_ADMIN_TOKEN', '--admin-token', 'Bearer token required by the web UI and every admin API except /healthz and /readyz (prefer the env var: flags show in ps)', 16),
   traceUrlTemplate: optional('RAUTA_TRACE_URL_TEMPLATE', '--trace-url-template', 'Web UI link to a trace, {trace_id} is replaced (e.g. http://localhost:16686/trace/{trace_id})', /^https?:\/\/\S*\{trace_id\}\S*$/),
 } as const;

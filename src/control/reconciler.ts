@@ -1,82 +1,122 @@
 import type { Logger } from 'pino';
-import type { RouteState } from '../routing/route-state.ts';
+import { RautaError } from '../errors.ts';
+import { type RouteState, SwapError, type TableChange } from '../routing/route-state.ts';
 import type { Diagnostic } from '../routing/types.ts';
-import type { RouteTable } from '../routing/route-table.ts';
 import type { ObjectSet } from '../sources/object-set.ts';
+import { CertificateChecker } from '../translate/tls.ts';
 import { type TranslateOptions, translate } from '../translate/translate.ts';
 
-export interface AppliedTable {
-  readonly table: RouteTable;
+/** A table that went live (what /routes, the web UI and `rauta.config` events describe). */
+export type AppliedTable = TableChange;
+
+/** The last snapshot that could not be applied; shown in /routes until a later table applies. */
+export interface ApplyFailure {
+  readonly at: string;
+  /** The fingerprint of the table that was refused ('' when translation itself failed). */
   readonly fingerprint: string;
-  readonly appliedAt: string;
-  readonly durationMs: number;
+  /** Who refused it: a swap participant, or `translate`. */
+  readonly stage: string;
+  readonly code: string;
+  readonly message: string;
 }
 
-export interface ReconcilerHooks {
-  /** A new table went live. */
-  onApplied?(applied: AppliedTable, objects: ObjectSet): void;
-  /** A diagnostic that was not present in the previous table. */
-  onNewDiagnostic?(d: Diagnostic): void;
+export interface ReconcilerOptions extends TranslateOptions {
+  /** A snapshot could not be applied (counted as `rauta_config_reloads_total{result="failure"}`). */
+  readonly onFailure?: (failure: ApplyFailure) => void;
 }
 
-/** Several parties (telemetry, Kubernetes status) listen to the same reconciler. */
-export function combineHooks(...list: (ReconcilerHooks | undefined)[]): ReconcilerHooks {
-  const hooks = list.filter((h): h is ReconcilerHooks => h !== undefined);
-  return {
-    onApplied: (applied, objects) => {
-      for (const h of hooks) h.onApplied?.(applied, objects);
-    },
-    onNewDiagnostic: (d) => {
-      for (const h of hooks) h.onNewDiagnostic?.(d);
-    },
-  };
-}
+const diagnosticKey = (d: Diagnostic) => `${d.namespace}/${d.ingress}|${d.reason}|${d.field ?? ''}|${d.message}`;
 
 /**
  * Snapshot in, route table out: translates every snapshot a source emits and swaps the table in only
  * when its fingerprint changed, so an informer resync or an unrelated Secret never churns the proxy.
+ *
+ * `apply` never throws: it runs from debounce timers, where an exception would end the process. When a
+ * swap is refused the fingerprint is not recorded, so the next snapshot (even an identical one) retries.
  */
 export class Reconciler {
   private readonly routes: RouteState;
-  private readonly opts: TranslateOptions;
+  private readonly opts: ReconcilerOptions;
+  private readonly translateOpts: TranslateOptions;
   private readonly logger: Logger;
-  private readonly hooks: ReconcilerHooks;
   private lastFingerprint = '';
   private lastDiagnostics = new Set<string>();
   current: AppliedTable | undefined;
+  /** The most recent failure, cleared when a table applies. */
+  lastFailure: ApplyFailure | undefined;
+  failures = 0;
 
-  constructor(routes: RouteState, opts: TranslateOptions, logger: Logger, hooks: ReconcilerHooks = {}) {
+  constructor(routes: RouteState, opts: ReconcilerOptions, logger: Logger) {
     this.routes = routes;
     this.opts = opts;
+    // Certificates are compiled once per content, not on every rebuild.
+    this.translateOpts = { ...opts, certificates: opts.certificates ?? new CertificateChecker() };
     this.logger = logger.child({ component: 'reconciler' });
-    this.hooks = hooks;
   }
 
   apply(objects: ObjectSet): AppliedTable | undefined {
     const started = performance.now();
-    const { table, fingerprint } = translate(objects, this.opts);
+    let translation: ReturnType<typeof translate>;
+    try {
+      translation = translate(objects, this.translateOpts);
+    } catch (err) {
+      // Translation is meant to turn every bad object into a diagnostic; reaching this is a bug in it.
+      this.fail('translate', '', err);
+      return undefined;
+    }
+    const { table, fingerprint } = translation;
     const durationMs = performance.now() - started;
     if (fingerprint === this.lastFingerprint) return undefined;
-    this.lastFingerprint = fingerprint;
-    this.routes.swap(table);
-    const applied: AppliedTable = { table, fingerprint, appliedAt: new Date().toISOString(), durationMs };
-    this.current = applied;
 
     const seen = new Set<string>();
+    const newDiagnostics: Diagnostic[] = [];
     for (const d of table.diagnostics) {
-      const key = `${d.namespace}/${d.ingress}|${d.reason}|${d.field ?? ''}|${d.message}`;
+      const key = diagnosticKey(d);
       seen.add(key);
-      if (this.lastDiagnostics.has(key)) continue;
+      if (!this.lastDiagnostics.has(key)) newDiagnostics.push(d);
+    }
+    const applied: AppliedTable = { table, fingerprint, appliedAt: new Date().toISOString(), durationMs, newDiagnostics };
+    try {
+      this.routes.swap(applied);
+    } catch (err) {
+      if (!(err instanceof SwapError && err.committed)) {
+        this.fail(err instanceof SwapError ? err.participant : 'swap', fingerprint, err);
+        return undefined;
+      }
+      // The table is live; a participant broke the commit contract. Loud, but the table counts as applied.
+      this.logger.error({ err, participant: err.participant }, err.message);
+    }
+    this.lastFingerprint = fingerprint;
+    this.lastDiagnostics = seen;
+    this.current = applied;
+    this.lastFailure = undefined;
+
+    for (const d of newDiagnostics) {
       const log = d.severity === 'error' ? this.logger.error.bind(this.logger) : this.logger.warn.bind(this.logger);
       log({ ingress: d.ingress ? `${d.namespace}/${d.ingress}` : undefined, reason: d.reason, field: d.field }, d.message);
-      this.hooks.onNewDiagnostic?.(d);
     }
-    this.lastDiagnostics = seen;
     this.logger.info(
       { fingerprint, routes: table.routes.length, ingresses: table.ingresses.length, diagnostics: table.diagnostics.length, translate_ms: Number(durationMs.toFixed(2)) },
       'route table applied',
     );
-    this.hooks.onApplied?.(applied, objects);
     return applied;
+  }
+
+  private fail(stage: string, fingerprint: string, err: unknown): void {
+    const failure: ApplyFailure = {
+      at: new Date().toISOString(),
+      fingerprint,
+      stage,
+      code: err instanceof RautaError ? err.code : 'RAUTA_ERR_INTERNAL',
+      message: (err as Error | undefined)?.message ?? String(err),
+    };
+    this.lastFailure = failure;
+    this.failures++;
+    this.logger.error({ err, stage, fingerprint: fingerprint || undefined }, 'configuration not applied; the previous route table stays live and the next snapshot retries');
+    try {
+      this.opts.onFailure?.(failure);
+    } catch (e) {
+      this.logger.error({ err: e }, 'reporting a failed configuration failed');
+    }
   }
 }

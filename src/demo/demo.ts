@@ -55,7 +55,7 @@ async function main(): Promise<void> {
   rauta.on('exit', (code) => {
     hello.closeAllConnections();
     hello.close();
-    void echo.close();
+    echo.close().catch(() => {});
     process.exit(code ?? 0);
   });
 }
@@ -65,4 +65,4 @@ function fail(message: string): never {
   process.exit(1);
 }
 
-void main();
+main().catch((err: unknown) => fail(String((err as Error | undefined)?.message ?? err)));

@@ -28,6 +28,8 @@ export const ErrorKinds = {
   clientAborted: kind('RAUTA_ERR_CLIENT_ABORTED', 499, 'downstream', false, 'Client Closed Request'),
   noRoute: kind('RAUTA_ERR_NO_ROUTE', 404, 'internal', false, 'Not Found'),
   backendUnavailable: kind('RAUTA_ERR_BACKEND_INVALID', 503, 'internal', false, 'Service Unavailable'),
+  /** A Gateway API backendRef that cannot be used: the spec wants 500 for its share of the traffic. */
+  backendRefInvalid: kind('RAUTA_ERR_BACKEND_REF_INVALID', 500, 'internal', false, 'Internal Server Error'),
   noEndpoints: kind('RAUTA_ERR_NO_ENDPOINTS', 503, 'internal', false, 'Service Unavailable'),
   shuttingDown: kind('RAUTA_ERR_SHUTTING_DOWN', 503, 'internal', false, 'Service Unavailable'),
   upstreamConnect: kind('RAUTA_ERR_UPSTREAM_CONNECT', 502, 'upstream', true, 'Bad Gateway'),
@@ -69,4 +71,9 @@ export function upstreamFailure(err: unknown, connected: boolean): ProxyError {
   }
   if (code.startsWith('HPE_')) return new ProxyError(ErrorKinds.upstreamProtocol, `invalid response: ${message}`, { cause: err });
   return new ProxyError(ErrorKinds.upstreamReset, `connection reset: ${message}`, { cause: err });
+}
+
+/** The error for a route whose backend cannot serve (see Backend.unavailable). */
+export function unavailableBackendError(unavailable: { readonly message: string; readonly status?: 500 | 503 }): ProxyError {
+  return new ProxyError(unavailable.status === 500 ? ErrorKinds.backendRefInvalid : ErrorKinds.backendUnavailable, unavailable.message);
 }

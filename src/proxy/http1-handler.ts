@@ -10,7 +10,7 @@ import type { AttemptOutcomeSink } from './health/backend-health.ts';
 import { type DownstreamRequest, type DownstreamResponse, isHttp2, markConnectionClose, requestHasBody, writeHead } from './downstream.ts';
 import { idempotentRequest, runAttempts } from './attempt-loop.ts';
 import { ConnectionTurns } from './pipelining.ts';
-import { ErrorKinds, ProxyError } from './errors.ts';
+import { ErrorKinds, ProxyError, unavailableBackendError } from './errors.ts';
 import { type AttemptOptions, type AttemptResult, forwardAttempt } from './forward.ts';
 import { acceptableRequestId, upstreamRequestHeaders } from './headers.ts';
 import { framingProblem, needsChunkedUpstream, toOriginForm } from './request-checks.ts';
@@ -216,7 +216,7 @@ async function handle(deps: ProxyDeps, policy: PolicyRuntime, req: DownstreamReq
     return sendError(res, rec, new ProxyError(ErrorKinds.badRequest, problem));
   }
   const table = deps.routes.table;
-  const route = table.match(rec.host, rec.path);
+  const route = table.match(rec.host, rec.path, { method: rec.method, headers: req.headers, query: rec.query, scheme });
   rec.route = route;
   if (route === undefined) {
     req.resume();
@@ -240,7 +240,7 @@ async function handle(deps: ProxyDeps, policy: PolicyRuntime, req: DownstreamReq
   }
   if (route.backend.unavailable) {
     req.resume();
-    return sendError(res, rec, new ProxyError(ErrorKinds.backendUnavailable, route.backend.unavailable.message));
+    return sendError(res, rec, unavailableBackendError(route.backend.unavailable));
   }
   const hsts = hstsFor(route, scheme);
   if (hsts !== undefined) res.setHeader('strict-transport-security', hsts);

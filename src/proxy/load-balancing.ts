@@ -39,9 +39,16 @@ export function startLoadBalancing(config: BalancingConfig, deps: { routes: Rout
     log({ endpoint: e.endpoint, service: `${e.namespace}/${e.service}`, pod: e.pod, old_state: e.oldState, new_state: e.newState, reason: e.reason }, `endpoint ${e.newState}`);
   });
   const balancer = new Balancer(createSelectorFactory({ inFlight: deps.inFlight, maglevTableSize: config.maglevTableSize }), health);
-  deps.routes.onSwap((table) => {
-    balancer.useTable(table);
-    health.useTable(table);
+  deps.routes.participate({
+    name: 'load balancing',
+    prepare({ table }) {
+      const selectors = balancer.prepare(table);
+      const membership = health.prepare(table);
+      return () => {
+        selectors();
+        membership();
+      };
+    },
   });
   return {
     balancer,

@@ -16,7 +16,7 @@ import { CertificateStore } from './tls/certificate-store.ts';
 import { HandshakeFailures } from './tls/handshake-failures.ts';
 import { createHttpsServer } from './tls/https-server.ts';
 import { selfSignedCertificate } from './tls/self-signed.ts';
-import { TLS_CONTEXT_OPTIONS } from './tls/tls-defaults.ts';
+import { TLS_CONTEXT_OPTIONS } from '../routing/tls-profile.ts';
 import { Tunnels, createUpgradeHandler, isWebSocketUpgrade } from './websocket/tunnel.ts';
 
 /** Everything beyond plain HTTP/1.1: TLS + SNI, HTTP/2 (TLS and h2c), WebSocket tunnels, h2c/gRPC backends. */
@@ -58,12 +58,19 @@ export async function createProtocols(config: Config, routes: RouteState, logger
   const tlsConnections = new Set<TLSSocket>();
 
   certificates.update(routes.table);
-  routes.onSwap((table) => {
-    const before = certificates.defaultPem;
-    certificates.update(table);
-    const after = certificates.defaultPem;
-    // Clients without SNI use the listener's own context: keep it on the default certificate.
-    if (https !== undefined && after !== before) https.setSecureContext({ ...TLS_CONTEXT_OPTIONS, cert: after.cert, key: after.key });
+  routes.participate({
+    name: 'TLS certificates',
+    prepare({ table }) {
+      const before = certificates.defaultPem;
+      const commit = certificates.prepare(table);
+      return () => {
+        commit();
+        // Clients without SNI use the listener's own context: keep it on the default certificate. The
+        // store compiled this pair in prepare, so compiling it again here cannot fail.
+        const after = certificates.defaultPem;
+        if (https !== undefined && after !== before) https.setSecureContext({ ...TLS_CONTEXT_OPTIONS, cert: after.cert, key: after.key });
+      };
+    },
   });
 
   return {

@@ -1,3 +1,5 @@
+import { type Candidate, QueryCache, type RegexCache, chooseRoute } from './candidates.ts';
+import type { MatchRequest } from './conditions.ts';
 import type { Route } from './types.ts';
 
 /** Prefix paths compare element-wise, so `/foo/` and `/foo` are the same prefix. */
@@ -8,41 +10,96 @@ export function normalizePrefix(path: string): string {
 }
 
 /**
+ * Inserts keeping the list in precedence order: higher rank first, then insertion order (translation
+ * adds older objects first, so on a tie the older one wins, as both APIs specify).
+ */
+function insertRanked(list: Candidate[], c: Candidate): void {
+  let i = list.length;
+  while (i > 0 && list[i - 1].rank < c.rank) i--;
+  list.splice(i, 0, c);
+}
+
+/**
  * The paths of one host. A lookup costs O(length of the request path), whatever the number of routes:
- * one map probe for Exact, then one per path element for Prefix, longest first.
+ * one map probe for Exact, then one per path element for Prefix, longest first. Each slot holds the
+ * candidates for that path in precedence order; an Ingress slot holds one unconditional candidate, so
+ * its lookup is what it always was. Regular-expression paths (Gateway API) are tried after Exact and
+ * before Prefix, longest pattern first, and only on hosts that have them.
  */
 export class PathIndex {
-  private readonly exact = new Map<string, Route>();
-  private readonly prefix = new Map<string, Route>();
+  private readonly exact = new Map<string, Candidate[]>();
+  private readonly prefix = new Map<string, Candidate[]>();
+  private readonly regex: { readonly pattern: string; readonly candidates: Candidate[] }[] = [];
+  private readonly regexes: RegexCache;
+  private readonly random: () => number;
 
-  /** Returns false when the slot is already taken (the caller reports the conflict). */
-  add(route: Route): boolean {
-    if (route.pathType === 'Exact') {
-      if (this.exact.has(route.path)) return false;
-      this.exact.set(route.path, route);
-      return true;
-    }
-    const key = normalizePrefix(route.path);
-    if (this.prefix.has(key)) return false;
-    this.prefix.set(key, route);
-    return true;
+  constructor(regexes: RegexCache, random: () => number) {
+    this.regexes = regexes;
+    this.random = random;
   }
 
-  match(path: string): Route | undefined {
+  add(c: Candidate): void {
+    const route = c.route;
+    if (route.pathType === 'RegularExpression') {
+      let slot = this.regex.find((r) => r.pattern === route.path);
+      if (slot === undefined) {
+        slot = { pattern: route.path, candidates: [] };
+        // Longest pattern first: a rough but stable stand-in for "most specific".
+        let i = this.regex.length;
+        while (i > 0 && this.regex[i - 1].pattern.length < route.path.length) i--;
+        this.regex.splice(i, 0, slot);
+      }
+      insertRanked(slot.candidates, c);
+      return;
+    }
+    const map = route.pathType === 'Exact' ? this.exact : this.prefix;
+    const key = route.pathType === 'Exact' ? route.path : normalizePrefix(route.path);
+    const list = map.get(key);
+    if (list === undefined) map.set(key, [c]);
+    else insertRanked(list, c);
+  }
+
+  match(path: string, req: MatchRequest | undefined, query: QueryCache): Route | undefined {
     const exact = this.exact.get(path);
-    if (exact !== undefined) return exact;
+    if (exact !== undefined) {
+      const hit = this.pick(exact, req, query);
+      if (hit !== undefined) return hit;
+    }
+    for (const slot of this.regex) {
+      if (!this.regexes.fullMatch(slot.pattern, path)) continue;
+      const hit = this.pick(slot.candidates, req, query);
+      if (hit !== undefined) return hit;
+    }
     if (this.prefix.size === 0) return undefined;
     let end = normalizePrefix(path).length;
     for (;;) {
-      const hit = this.prefix.get(end === 0 ? '/' : path.slice(0, end));
-      if (hit !== undefined) return hit;
+      const list = this.prefix.get(end === 0 ? '/' : path.slice(0, end));
+      if (list !== undefined) {
+        const hit = this.pick(list, req, query);
+        if (hit !== undefined) return hit;
+      }
       if (end <= 1) return undefined;
       end = path.lastIndexOf('/', end - 1);
       if (end < 0) return undefined;
     }
   }
 
+  private pick(list: readonly Candidate[], req: MatchRequest | undefined, query: QueryCache): Route | undefined {
+    for (const c of list) {
+      if (c.test !== undefined && !c.test(req, query)) continue;
+      if (c.choices === undefined) return c.route;
+      // Translation never emits a group whose weights are all 0 (that rule answers 500 instead).
+      return chooseRoute(c, this.random) ?? c.route;
+    }
+    return undefined;
+  }
+
   get size(): number {
-    return this.exact.size + this.prefix.size;
+    let n = this.regex.length;
+    for (const l of this.exact.values()) n += l.length;
+    for (const l of this.prefix.values()) n += l.length;
+    return n;
   }
 }
+
+export { QueryCache };

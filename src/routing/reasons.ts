@@ -21,6 +21,20 @@ export const Reasons = {
   InvalidSecret: 'InvalidSecret',
   /** Unparseable, mismatched, expired, not yet valid, or rejected by OpenSSL (a key too small…). */
   InvalidCertificate: 'InvalidCertificate',
+  // Gateway API: the same reasons the objects' status conditions carry (gateway.networking.k8s.io).
+  UnsupportedProtocol: 'UnsupportedProtocol',
+  UnsupportedAddress: 'UnsupportedAddress',
+  InvalidCertificateRef: 'InvalidCertificateRef',
+  InvalidRouteKinds: 'InvalidRouteKinds',
+  HostnameConflict: 'HostnameConflict',
+  ProtocolConflict: 'ProtocolConflict',
+  RefNotPermitted: 'RefNotPermitted',
+  NotAllowedByListeners: 'NotAllowedByListeners',
+  NoMatchingListenerHostname: 'NoMatchingListenerHostname',
+  NoMatchingParent: 'NoMatchingParent',
+  UnsupportedValue: 'UnsupportedValue',
+  BackendNotFound: 'BackendNotFound',
+  InvalidKind: 'InvalidKind',
 } as const;
 
 export type DiagnosticReason = (typeof Reasons)[keyof typeof Reasons];

@@ -1,5 +1,8 @@
+import { RegexCache, buildCandidates } from './candidates.ts';
+import type { MatchRequest } from './conditions.ts';
 import { normalizeHost, parentDomain, wildcardSuffix } from './host.ts';
-import { PathIndex } from './path-index.ts';
+import { PathIndex, QueryCache } from './path-index.ts';
+import type { GatewayStatusReport } from './gateway-status.ts';
 import type { Backend, Diagnostic, Route, TlsCertificate } from './types.ts';
 
 export interface RouteTableInput {
@@ -13,6 +16,8 @@ export interface RouteTableInput {
   readonly defaultCertificate?: TlsCertificate;
   /** Ingresses that are ours (served), as `namespace/name`, oldest first (the order conflicts are decided in). */
   readonly ingresses: readonly string[];
+  /** Gateway API objects' computed status (plain data; written back by the leader). */
+  readonly gatewayStatus?: GatewayStatusReport;
 }
 
 /**
@@ -29,12 +34,20 @@ export class RouteTable {
   readonly certificates: readonly TlsCertificate[];
   readonly defaultCertificate: TlsCertificate | undefined;
   readonly ingresses: readonly string[];
+  readonly gatewayStatus: GatewayStatusReport | undefined;
 
   private readonly exactHosts = new Map<string, PathIndex>();
   private readonly wildcardHosts = new Map<string, PathIndex>();
-  private readonly anyHost = new PathIndex();
+  /** Gateway API wildcards match any number of labels (`*.example.com` matches `a.b.example.com`). */
+  private readonly deepWildcardHosts = new Map<string, PathIndex>();
+  private readonly anyHost: PathIndex;
+  private readonly regexes = new RegexCache();
+  private readonly random: () => number;
 
-  constructor(input: RouteTableInput) {
+  /** `random` decides weighted splits (injectable so tests can be exact). */
+  constructor(input: RouteTableInput, random: () => number = Math.random) {
+    this.random = random;
+    this.anyHost = new PathIndex(this.regexes, random);
     this.routes = Object.freeze([...input.routes]);
     this.defaultRoute = input.defaultRoute;
     this.backends = Object.freeze([...input.backends]);
@@ -42,49 +55,73 @@ export class RouteTable {
     this.certificates = Object.freeze([...input.certificates]);
     this.defaultCertificate = input.defaultCertificate;
     this.ingresses = Object.freeze([...input.ingresses]);
+    this.gatewayStatus = input.gatewayStatus;
     // Translation already resolved conflicts; should two routes still collide, the earlier one wins.
-    for (const route of this.routes) this.indexFor(route.host).add(route);
+    for (const c of buildCandidates(this.routes, this.regexes)) this.indexFor(c.route).add(c);
   }
 
   static empty(): RouteTable {
     return new RouteTable({ routes: [], backends: [], diagnostics: [], certificates: [], ingresses: [] });
   }
 
-  /** `rawHost` is the Host header (port and case are ignored); `path` excludes the query string. */
-  match(rawHost: string | undefined, path: string): Route | undefined {
+  /**
+   * `rawHost` is the Host header (port and case are ignored); `path` excludes the query string.
+   * `req` carries what Gateway API matches look at (method, headers, query, listener); routes with such
+   * conditions never match without it. Hosts go from most to least specific: exact, then wildcards
+   * (longest suffix first), then rules without host; within a host the path decides (see PathIndex).
+   */
+  match(rawHost: string | undefined, path: string, req?: MatchRequest): Route | undefined {
     const host = normalizeHost(rawHost);
+    const query = new QueryCache(req?.query ?? '');
     const exact = this.exactHosts.get(host);
     if (exact !== undefined) {
-      const hit = exact.match(path);
+      const hit = exact.match(path, req, query);
       if (hit !== undefined) return hit;
     }
-    const parent = parentDomain(host);
+    let parent = parentDomain(host);
     if (parent !== undefined) {
       const wild = this.wildcardHosts.get(parent);
       if (wild !== undefined) {
-        const hit = wild.match(path);
+        const hit = wild.match(path, req, query);
         if (hit !== undefined) return hit;
       }
     }
-    return this.anyHost.match(path) ?? this.defaultRoute;
+    if (this.deepWildcardHosts.size > 0) {
+      while (parent !== undefined) {
+        const wild = this.deepWildcardHosts.get(parent);
+        if (wild !== undefined) {
+          const hit = wild.match(path, req, query);
+          if (hit !== undefined) return hit;
+        }
+        parent = parentDomain(parent);
+      }
+    }
+    return this.anyHost.match(path, req, query) ?? this.defaultRoute;
   }
 
   /** True when some rule names this exact or wildcard host (used for TLS redirects and SNI). */
   hasHost(rawHost: string): boolean {
     const host = normalizeHost(rawHost);
     if (this.exactHosts.has(host)) return true;
-    const parent = parentDomain(host);
-    return parent !== undefined && this.wildcardHosts.has(parent);
+    let parent = parentDomain(host);
+    if (parent !== undefined && this.wildcardHosts.has(parent)) return true;
+    while (parent !== undefined) {
+      if (this.deepWildcardHosts.has(parent)) return true;
+      parent = parentDomain(parent);
+    }
+    return false;
   }
 
-  private indexFor(host: string): PathIndex {
+  private indexFor(route: Route): PathIndex {
+    const host = route.host;
     if (host === '') return this.anyHost;
     const suffix = wildcardSuffix(host);
-    const map = suffix === undefined ? this.exactHosts : this.wildcardHosts;
+    const deep = suffix !== undefined && route.source !== undefined && route.source.kind !== 'Ingress';
+    const map = suffix === undefined ? this.exactHosts : deep ? this.deepWildcardHosts : this.wildcardHosts;
     const key = suffix ?? host;
     let index = map.get(key);
     if (index === undefined) {
-      index = new PathIndex();
+      index = new PathIndex(this.regexes, this.random);
       map.set(key, index);
     }
     return index;

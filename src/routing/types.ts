@@ -3,10 +3,12 @@
  * the data plane (proxy). Everything here is plain, serializable data so a table could be shipped to
  * worker processes.
  */
+import type { RouteConditions, RouteSource, RouteSplit } from './conditions.ts';
 import type { TrafficPolicy } from './policy.ts';
 import type { DiagnosticReason } from './reasons.ts';
 
-export type PathType = 'Exact' | 'Prefix' | 'ImplementationSpecific';
+/** Ingress path types, plus the Gateway API's `RegularExpression` (PathPrefix maps to `Prefix`). */
+export type PathType = 'Exact' | 'Prefix' | 'ImplementationSpecific' | 'RegularExpression';
 
 export interface Endpoint {
   /** `ip:port`: the identity used by health state and Maglev. */
@@ -62,14 +64,24 @@ export interface Backend {
   /** The Ingress's service port reference: a number or a port name. */
   readonly servicePort: string;
   readonly endpoints: readonly Endpoint[];
-  /** Set when the backend cannot serve at all (unknown service, bad port…); requests get 503. */
-  readonly unavailable?: { readonly reason: DiagnosticReason; readonly message: string };
+  /**
+   * Set when the backend cannot serve at all (unknown service, bad port…); requests get 503, or 500
+   * when `status` says so (a Gateway API backendRef that is invalid, per the spec).
+   */
+  readonly unavailable?: { readonly reason: DiagnosticReason; readonly message: string; readonly status?: 500 | 503 };
 }
 
 export interface IngressRef { readonly namespace: string; readonly name: string }
 
 export interface Route {
+  /** Namespace and name of the object the route came from (an Ingress, or a Gateway API route). */
   readonly ingress: IngressRef;
+  /** Its kind and rule; absent means an Ingress (older tables and tests build routes without it). */
+  readonly source?: RouteSource;
+  /** Gateway API matches beyond host and path; absent for Ingress routes. */
+  readonly conditions?: RouteConditions;
+  /** Part of a weighted choice among the routes of the same group (backendRefs of one rule). */
+  readonly split?: RouteSplit;
   /** Lower-case host, `*.example.com` for a wildcard, '' for rules without host. */
   readonly host: string;
   readonly path: string;
@@ -85,7 +97,10 @@ export type Severity = 'error' | 'warning';
 /** Why (part of) an Ingress is not served as written. Shown in /routes, logs, metrics and Events. */
 export interface Diagnostic {
   readonly namespace: string;
+  /** The object's name (an Ingress unless `kind` says otherwise); '' for problems of no one object. */
   readonly ingress: string;
+  /** Absent: an Ingress. Gateway API objects name their kind (Gateway, HTTPRoute, GRPCRoute…). */
+  readonly kind?: string;
   readonly severity: Severity;
   /** CamelCase, stable, like a Kubernetes Event reason: one of `Reasons` (routing/reasons.ts). */
   readonly reason: DiagnosticReason;

@@ -1,3 +1,5 @@
+import type { GatewayObjects } from './gateway-objects.ts';
+
 /**
  * The Kubernetes objects RAUTA reads, trimmed to the fields it uses. Both sources (the API server and the
  * standalone YAML file) produce an ObjectSet; translation never knows which one did.
@@ -90,7 +92,7 @@ export interface SourceProblem {
   message: string;
 }
 
-export interface ObjectSet {
+export interface ObjectSet extends GatewayObjects {
   readonly ingresses: readonly Ingress[];
   readonly ingressClasses: readonly IngressClass[];
   readonly services: readonly Service[];

@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { Config } from '../config/settings.ts';
-import type { ReconcilerHooks } from '../control/reconciler.ts';
+import type { SwapParticipant } from '../routing/route-state.ts';
 import type { Diagnostic } from '../routing/types.ts';
 import type { ObjectSet } from '../sources/object-set.ts';
 import { type AddressSource, addressSource, resolveAddresses } from './addresses.ts';
@@ -13,12 +13,13 @@ import { LeaderElector } from './leader-election.ts';
 /**
  * Everything RAUTA writes back to the cluster, done by the elected leader only: Ingress status and Events
  * for rejected Ingresses. Every replica routes; only this part depends on leadership. Work is driven by
- * the reconciler hooks (a new table, a new diagnostic) and by snapshots that did not change the table
+ * route-table swaps (a new table, new diagnostics) and by snapshots that did not change the table
  * (an Ingress's status was overwritten, the publish Service got an address), and always uses the latest
  * snapshot: one sync runs at a time and a request made meanwhile runs once more afterwards.
  */
 export class StatusController {
-  readonly hooks: ReconcilerHooks;
+  /** Joins every route-table swap; `observe` is called for every snapshot, changed or not. */
+  readonly participant: SwapParticipant;
   readonly identity: string;
   private readonly elector: LeaderElector;
   private readonly writer: IngressStatusWriter;
@@ -50,13 +51,16 @@ export class StatusController {
       logger,
       onStartedLeading: () => this.kick(),
     });
-    this.hooks = {
-      onApplied: (applied, objects) => {
-        this.served = new Set(applied.table.ingresses);
-        this.diagnostics = applied.table.diagnostics;
-        this.observe(objects);
+    this.participant = {
+      name: 'status',
+      prepare: ({ table, newDiagnostics }) => {
+        const served = new Set(table.ingresses);
+        return () => {
+          this.served = served;
+          this.diagnostics = table.diagnostics;
+          for (const d of newDiagnostics) this.events.forget(d);
+        };
       },
-      onNewDiagnostic: (d) => this.events.forget(d),
     };
     if (this.addresses === undefined && this.updateStatus) {
       this.logger.info('neither RAUTA_PUBLISH_STATUS_ADDRESS nor RAUTA_PUBLISH_SERVICE is set: Ingress status is not written');
@@ -83,11 +87,15 @@ export class StatusController {
   }
 
   private kick(): void {
-    if (this.running) {
+    if (this.running !== undefined) {
       this.again = true;
       return;
     }
-    this.running = this.syncLoop().finally(() => (this.running = undefined));
+    this.running = this.syncLoop()
+      // The writers retry and log their own API errors; anything reaching here is unexpected, and
+      // status is best effort: log it and let the next snapshot try again.
+      .catch((err: unknown) => this.logger.error({ err }, 'status sync failed'))
+      .finally(() => (this.running = undefined));
   }
 
   private async syncLoop(): Promise<void> {

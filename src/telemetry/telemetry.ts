@@ -4,7 +4,7 @@ import type { TelemetryStatus } from '../admin/summary.ts';
 import type { Config } from '../config/settings.ts';
 import type { HealthChangeEvent, HealthState } from '../proxy/health/types.ts';
 import type { RequestObserver } from '../proxy/request-record.ts';
-import type { ReconcilerHooks } from '../control/reconciler.ts';
+import type { SwapParticipant } from '../routing/route-state.ts';
 import type { RouteTable } from '../routing/route-table.ts';
 import { serviceEndpoints } from './backend-endpoints.ts';
 import { EventBus } from './bus.ts';
@@ -32,8 +32,8 @@ export interface Telemetry {
   /** The live feed behind /requests/stream (bounded clients and buffers). */
   readonly feed: LiveFeed;
   readonly bus: EventBus;
-  /** Pass to the Reconciler: config reload metrics and `rauta.config` events. */
-  readonly reconcilerHooks: ReconcilerHooks;
+  /** Joins every route-table swap: config reload metrics and `rauta.config` events. */
+  readonly swapParticipant: SwapParticipant;
   /**
    * Counts open client connections of a traffic listener (`rauta_active_connections`): pass the server
    * that accepts the TCP connections (plain HTTP or its h2c front, the HTTPS listener).
@@ -132,14 +132,17 @@ export function startTelemetry(config: Config, logger: Logger): Telemetry {
     ring,
     feed,
     bus,
-    reconcilerHooks: {
-      onApplied(applied) {
-        metrics.configReload('success');
+    swapParticipant: {
+      name: 'telemetry',
+      prepare(applied) {
         const rejected = new Set(applied.table.diagnostics.filter((d) => d.severity === 'error' && d.ingress !== '').map((d) => `${d.namespace}/${d.ingress}`));
-        metrics.ingressRejected.set(rejected.size);
-        publishConfigApplied(applied);
+        return () => {
+          for (const d of applied.newDiagnostics) publishIngressRejected(d);
+          metrics.configReload('success');
+          metrics.ingressRejected.set(rejected.size);
+          publishConfigApplied(applied);
+        };
       },
-      onNewDiagnostic: publishIngressRejected,
     },
     trackConnections(server) {
       server.on('connection', (socket) => {

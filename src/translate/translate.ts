@@ -6,13 +6,22 @@ import type { Ingress, IngressBackend, ObjectSet, Secret } from '../sources/obje
 import { parsePolicy } from './annotations.ts';
 import { BackendResolver } from './backends.ts';
 import { type ClassOptions, classFilter } from './classes.ts';
-import { readTlsSecret } from './tls.ts';
+import { CertificateChecker, type CertificateResult, readTlsSecret } from './tls.ts';
 import { type DiagnosticReason, Reasons } from '../routing/reasons.ts';
+import { translateGatewayApi } from './gateway/gateway-api.ts';
 
 export interface TranslateOptions extends ClassOptions {
   /** `namespace/name` of the Secret served for unknown SNI (`RAUTA_DEFAULT_CERTIFICATE`). */
   readonly defaultCertificate?: string;
+  /** GatewayClass spec.controllerName that is ours (RAUTA_GATEWAY_CONTROLLER_NAME); default rauta.io/gateway-controller. */
+  readonly gatewayControllerName?: string;
+  /** Remembers compiled certificates between translations (the reconciler keeps one); fresh when absent. */
+  readonly certificates?: CertificateChecker;
+  /** The clock certificate validity is checked against (ms since the epoch); `Date.now()` when absent. */
+  readonly now?: number;
 }
+
+export const DEFAULT_GATEWAY_CONTROLLER_NAME = 'rauta.io/gateway-controller';
 
 export interface Translation {
   readonly table: RouteTable;
@@ -46,6 +55,8 @@ export function translate(objects: ObjectSet, opts: TranslateOptions): Translati
   const resolver = new BackendResolver(objects.services, objects.endpointSlices);
   const secrets = new Map<string, Secret>();
   for (const s of objects.secrets) secrets.set(`${s.metadata.namespace ?? 'default'}/${s.metadata.name}`, s);
+  const checker = opts.certificates ?? new CertificateChecker();
+  const readSecret = (ref: string) => readTlsSecret(secrets.get(ref), ref, checker, opts.now ?? Date.now());
 
   for (const p of objects.problems) {
     diagnostics.push({
@@ -101,7 +112,7 @@ export function translate(objects: ObjectSet, opts: TranslateOptions): Translati
       }
     }
 
-    const ingressTlsHosts = collectTls(ing, namespace, secrets, certificates, report);
+    const ingressTlsHosts = collectTls(ing, namespace, readSecret, certificates, report);
     for (const h of ingressTlsHosts) tlsHosts.add(h);
 
     (ing.spec?.rules ?? []).forEach((rule, r) => {
@@ -136,17 +147,21 @@ export function translate(objects: ObjectSet, opts: TranslateOptions): Translati
     });
   }
 
-  const defaultCertificate = readDefaultCertificate(opts.defaultCertificate, secrets, diagnostics);
+  const defaultCertificate = readDefaultCertificate(opts.defaultCertificate, readSecret, diagnostics);
+  // Gateway API routes come after the Ingress ones: on an exact tie the Ingress is tried first.
+  const gateway = translateGatewayApi(objects, { gatewayControllerName: opts.gatewayControllerName ?? DEFAULT_GATEWAY_CONTROLLER_NAME }, { resolver, readSecret });
+  checker.sweep();
   const finalRoutes = routes.map((r) => (r.host !== '' && coveredByTls(r.host, tlsHosts) ? Object.freeze({ ...r, tls: true }) : r));
   const served = ingresses.map((i) => `${ns(i)}/${i.metadata.name}`);
   const table = new RouteTable({
-    routes: finalRoutes,
+    routes: [...finalRoutes, ...gateway.routes],
     defaultRoute,
     backends: resolver.all(),
-    diagnostics,
-    certificates,
+    diagnostics: [...diagnostics, ...gateway.diagnostics],
+    certificates: [...certificates, ...gateway.certificates],
     defaultCertificate,
     ingresses: served,
+    ...(gateway.status !== undefined ? { gatewayStatus: gateway.status } : {}),
   });
   return { table, fingerprint: fingerprintOf(table) };
 }
@@ -154,7 +169,7 @@ export function translate(objects: ObjectSet, opts: TranslateOptions): Translati
 function collectTls(
   ing: Ingress,
   namespace: string,
-  secrets: Map<string, Secret>,
+  readSecret: (ref: string) => CertificateResult,
   certificates: TlsCertificate[],
   report: (severity: Diagnostic['severity'], reason: DiagnosticReason, message: string, field?: string) => void,
 ): string[] {
@@ -165,8 +180,9 @@ function collectTls(
     hosts.push(...covered);
     if (!tls.secretName) return; // TLS with the default certificate
     const id = `${namespace}/${tls.secretName}`;
-    if (certificates.some((c) => c.id === id)) return;
-    const result = readTlsSecret(secrets.get(id), id);
+    // Every entry naming a Secret gets its own certificate entry, even when another Ingress already
+    // uses that Secret: shared wildcard and SAN certificates are common, and each entry lists its hosts.
+    const result = readSecret(id);
     if (!result.ok) {
       report('error', result.reason, `${result.message}; these hosts get the default certificate`, `spec.tls[${t}].secretName`);
       return;
@@ -177,9 +193,9 @@ function collectTls(
 }
 
 /** The default certificate is read like any TLS Secret; when it is broken the self-signed one stays in use. */
-function readDefaultCertificate(ref: string | undefined, secrets: Map<string, Secret>, diagnostics: Diagnostic[]): TlsCertificate | undefined {
+function readDefaultCertificate(ref: string | undefined, readSecret: (ref: string) => CertificateResult, diagnostics: Diagnostic[]): TlsCertificate | undefined {
   if (ref === undefined) return undefined;
-  const result = readTlsSecret(secrets.get(ref), ref);
+  const result = readSecret(ref);
   if (result.ok) return Object.freeze({ id: ref, hosts: Object.freeze([]), cert: result.cert, key: result.key });
   const namespace = ref.slice(0, ref.indexOf('/'));
   diagnostics.push({ namespace, ingress: '', severity: 'error', reason: result.reason, message: `RAUTA_DEFAULT_CERTIFICATE: ${result.message}; the self-signed start-up certificate is served instead` });
@@ -194,7 +210,7 @@ function coveredByTls(host: string, tlsHosts: Set<string>): boolean {
 
 function fingerprintOf(table: RouteTable): string {
   const h = createHash('sha256');
-  h.update(JSON.stringify([table.routes, table.defaultRoute ?? null, table.backends, table.diagnostics, table.ingresses]));
+  h.update(JSON.stringify([table.routes, table.defaultRoute ?? null, table.backends, table.diagnostics, table.ingresses, table.gatewayStatus ?? null]));
   for (const c of table.certificates) h.update(c.id).update(c.cert).update(c.key);
   const d = table.defaultCertificate;
   if (d) h.update('default').update(d.id).update(d.cert).update(d.key);

@@ -43,3 +43,20 @@ export function tlsSecret(name: string, c: TestCert, namespace = 'default'): Obj
     data: { 'tls.crt': Buffer.from(c.cert).toString('base64'), 'tls.key': Buffer.from(c.key).toString('base64') },
   };
 }
+
+/**
+ * A self-signed certificate with a chosen key and validity window (selfsigned, pure JS): for the
+ * certificates translation must refuse — a 1024-bit RSA key, expired, not yet valid.
+ */
+export async function makeCertWith(hosts: readonly string[], opts: { rsaBits?: number; notBefore?: Date; notAfter?: Date }): Promise<TestCert> {
+  const { generate } = await import('selfsigned');
+  const now = Date.now();
+  const pems = await generate([{ name: 'commonName', value: hosts[0] }], {
+    ...(opts.rsaBits !== undefined ? { keyType: 'rsa' as const, keySize: opts.rsaBits } : { keyType: 'ec' as const, curve: 'P-256' }),
+    algorithm: 'sha256',
+    notBeforeDate: opts.notBefore ?? new Date(now - 60_000),
+    notAfterDate: opts.notAfter ?? new Date(now + 2 * 86_400_000),
+    extensions: [{ name: 'subjectAltName', altNames: hosts.map((h) => ({ type: 2, value: h })) }],
+  });
+  return { cert: pems.cert, key: pems.private };
+}

@@ -41,7 +41,7 @@ export async function startRecordingPipeline(objects: readonly Obj[], env: Recor
   const { config } = loadConfig([], { RAUTA_HTTP_PORT: '0', RAUTA_HTTPS_PORT: '0', RAUTA_BIND_ADDRESS: '127.0.0.1', ...env });
   const routes = new RouteState(RouteTable.empty());
   const balancer = new Balancer();
-  routes.onSwap((t) => balancer.useTable(t));
+  routes.participate({ name: 'balancer', prepare: ({ table }) => balancer.prepare(table) });
   const protocols = await createProtocols(config, routes, pino({ level: 'silent' }));
   const finished: RequestRecord[] = [];
   const observer: RequestObserver = {

@@ -319,10 +319,11 @@ function main() {
   wireTable();
   wireDialog();
 
-  refreshSummary();
-  refreshRoutes();
-  refreshBackends();
-  loadRecent().then((result) => {
+  // Each refresh shows its own failure in the page; none of them rejects.
+  void refreshSummary();
+  void refreshRoutes();
+  void refreshBackends();
+  void loadRecent().then((result) => {
     renderCharts($('charts'), state.stats);
     if (result !== 'absent') connectStream();
   });

@@ -28,7 +28,13 @@ export class Balancer {
     this.health = health;
   }
 
+  /** Prepares and commits at once (tests, embedders without a RouteState). */
   useTable(table: RouteTable): void {
+    this.prepare(table)();
+  }
+
+  /** Builds every selector `table` needs (the costly, fallible part); the returned step makes them live. */
+  prepare(table: RouteTable): () => void {
     const shared = new Map<string, Selector>();
     const next = new Map<Route, Selector>();
     const routes = table.defaultRoute ? [...table.routes, table.defaultRoute] : table.routes;
@@ -41,7 +47,9 @@ export class Balancer {
       }
       next.set(route, selector);
     }
-    this.selectors = next;
+    return () => {
+      this.selectors = next;
+    };
   }
 
   /**

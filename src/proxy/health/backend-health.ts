@@ -77,8 +77,16 @@ export class BackendHealth implements HealthView, AttemptOutcomeSink {
     this.passive.record(endpoint.key, statusCode !== undefined && statusCode >= 500 ? `status ${statusCode}` : undefined);
   }
 
-  /** Called on every route-table swap: new membership, probe set updated, state of gone endpoints dropped. */
+  /** Prepares and commits at once (tests). */
   useTable(table: RouteTable): void {
+    this.prepare(table)();
+  }
+
+  /**
+   * For every route-table swap: computes the new membership and probe set; the returned step makes them
+   * live (probes updated, state of gone endpoints dropped).
+   */
+  prepare(table: RouteTable): () => void {
     const membership = new Map<string, Backend[]>();
     for (const backend of table.backends) {
       for (const ep of backend.endpoints) {
@@ -88,7 +96,6 @@ export class BackendHealth implements HealthView, AttemptOutcomeSink {
         else membership.set(ep.key, [backend]);
       }
     }
-    this.membership = membership;
 
     const targets = new Map<string, ProbeTarget>();
     const routes = table.defaultRoute ? [...table.routes, table.defaultRoute] : table.routes;
@@ -101,14 +108,17 @@ export class BackendHealth implements HealthView, AttemptOutcomeSink {
         targets.set(id, { endpoint, check });
       }
     }
-    this.active.update(targets);
-    const keys = new Set(membership.keys());
-    this.passive.retain(keys);
-    for (const key of [...this.lastState.keys()]) {
-      if (!keys.has(key)) this.lastState.delete(key);
-      // A route that stopped asking for health checks releases its endpoints: say so.
-      else this.changed(key, 'health check configuration changed');
-    }
+    return () => {
+      this.membership = membership;
+      this.active.update(targets);
+      const keys = new Set(membership.keys());
+      this.passive.retain(keys);
+      for (const key of [...this.lastState.keys()]) {
+        if (!keys.has(key)) this.lastState.delete(key);
+        // A route that stopped asking for health checks releases its endpoints: say so.
+        else this.changed(key, 'health check configuration changed');
+      }
+    };
   }
 
   /** Ends ejections whose time is over. Timers call it; tests with a fake clock call it themselves. */

@@ -3,7 +3,7 @@ import { type SecureContext, createSecureContext } from 'node:tls';
 import { normalizeHost, parentDomain, wildcardSuffix } from '../../routing/host.ts';
 import type { RouteTable } from '../../routing/route-table.ts';
 import type { TlsCertificate } from '../../routing/types.ts';
-import { TLS_CONTEXT_OPTIONS } from './tls-defaults.ts';
+import { TLS_CONTEXT_OPTIONS } from '../../routing/tls-profile.ts';
 
 export interface PemPair { readonly cert: string; readonly key: string }
 
@@ -35,8 +35,17 @@ export class CertificateStore {
     return this.fallbackPem;
   }
 
-  /** Builds the lookup maps for `table`. Call before the table goes live (`RouteState.onSwap`). */
+  /** Prepares and commits at once. */
   update(table: RouteTable): void {
+    this.prepare(table)();
+  }
+
+  /**
+   * Compiles every context `table` needs and builds the lookup maps (the part that can fail: OpenSSL
+   * rejects what translation let through only if translation has a gap); the returned step makes them
+   * the ones the next handshake reads.
+   */
+  prepare(table: RouteTable): () => void {
     const compiled = new Map<string, SecureContext>();
     const contextOf = (c: PemPair): SecureContext => {
       const key = createHash('sha256').update(c.cert).update('\0').update(c.key).digest('hex');
@@ -58,11 +67,15 @@ export class CertificateStore {
       }
     }
     const dflt: TlsCertificate | undefined = table.defaultCertificate;
-    this.fallback = dflt ? contextOf(dflt) : this.startupContext;
-    this.fallbackPem = dflt ?? this.startup;
-    this.exact = exact;
-    this.wildcard = wildcard;
-    this.compiled = compiled;
+    const fallback = dflt ? contextOf(dflt) : this.startupContext;
+    const fallbackPem = dflt ?? this.startup;
+    return () => {
+      this.fallback = fallback;
+      this.fallbackPem = fallbackPem;
+      this.exact = exact;
+      this.wildcard = wildcard;
+      this.compiled = compiled;
+    };
   }
 
   /** Exact TLS host, then a wildcard TLS host, then the default certificate. */

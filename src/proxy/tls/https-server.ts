@@ -8,7 +8,7 @@ import type { Http2Sessions } from '../http2/reset-guard.ts';
 import { isWebSocketUpgrade } from '../websocket/tunnel.ts';
 import type { CertificateStore } from './certificate-store.ts';
 import type { HandshakeFailures } from './handshake-failures.ts';
-import { TLS_CONTEXT_OPTIONS } from './tls-defaults.ts';
+import { TLS_CONTEXT_OPTIONS } from '../../routing/tls-profile.ts';
 
 export interface Http2Limits {
   readonly maxConcurrentStreams: number;

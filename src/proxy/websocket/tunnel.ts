@@ -2,7 +2,7 @@ import { type ClientRequest, type IncomingMessage, request } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { performance } from 'node:perf_hooks';
-import { ErrorKinds, ProxyError, upstreamFailure } from '../errors.ts';
+import { ErrorKinds, ProxyError, unavailableBackendError, upstreamFailure } from '../errors.ts';
 import { downstreamResponseHeaders, upstreamRequestHeaders } from '../headers.ts';
 import { runAttempts } from '../attempt-loop.ts';
 import type { AttemptResult } from '../forward.ts';
@@ -90,10 +90,10 @@ export function createUpgradeHandler(deps: ProxyDeps, opts: TunnelOptions, schem
 }
 
 async function open(deps: ProxyDeps, req: IncomingMessage, socket: Duplex, head: Buffer, rec: RequestRecord, scheme: 'http' | 'https'): Promise<void> {
-  const route = deps.routes.table.match(rec.host, rec.path);
+  const route = deps.routes.table.match(rec.host, rec.path, { method: rec.method, headers: req.headers, query: rec.query, scheme });
   rec.route = route;
   if (route === undefined) return reject(socket, rec, new ProxyError(ErrorKinds.noRoute, `no route for host "${rec.host}" path "${rec.path}"`));
-  if (route.backend.unavailable) return reject(socket, rec, new ProxyError(ErrorKinds.backendUnavailable, route.backend.unavailable.message));
+  if (route.backend.unavailable) return reject(socket, rec, unavailableBackendError(route.backend.unavailable));
   const redirect = sslRedirectLocation(route, scheme, rec.host, req.url ?? '/');
   if (redirect !== undefined) {
     rec.statusCode = 308;

@@ -3,7 +3,8 @@ import { readFile, readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { ObjectSet, OnRejected, Source } from '../object-set.ts';
-import { parseManifests } from './manifests.ts';
+import { ManifestParser } from './manifest-parser.ts';
+import { ManifestError } from './manifests.ts';
 
 export interface FileSourceOptions {
   readonly path: string;
@@ -51,6 +52,7 @@ export class FileSource implements Source {
   private stopped = false;
   private onSnapshot: (objects: ObjectSet) => void = () => {};
   private loading: Promise<void> = Promise.resolve();
+  private readonly parser = new ManifestParser();
   synced = false;
 
   constructor(opts: FileSourceOptions) {
@@ -80,6 +82,7 @@ export class FileSource implements Source {
     this.watcher?.close();
     clearInterval(this.poller);
     clearTimeout(this.debounce);
+    await this.parser.close(); // a long parse in flight must not hold up shutdown
     await this.loading;
   }
 
@@ -142,13 +145,24 @@ export class FileSource implements Source {
     this.lastStamp = before.stamp;
     let objects: ObjectSet;
     try {
-      objects = parseManifests(texts);
+      // In a worker: parsing a large file takes seconds that the proxy's event loop must not lose.
+      const parsed = await this.parser.parse(texts);
+      objects = parsed.objects;
+      this.logger.debug({ parsed: parsed.parsed, reused: parsed.reused }, 'manifests parsed');
     } catch (err) {
       if (first) throw err;
+      if (this.stopped) return;
+      if (!(err instanceof ManifestError)) {
+        // The parse worker died (out of memory…): not the files' fault, so read them again later.
+        this.lastStamp = '';
+        this.logger.error({ err }, 'parsing manifests failed; keeping the last good routes and trying again');
+        return;
+      }
       this.logger.error({ err: (err as Error).message }, 'manifests rejected; keeping the last good routes');
       this.onRejected({ source: 'file', message: (err as Error).message });
       return;
     }
+    if (this.stopped) return;
     for (const p of objects.problems) this.logger.error({ origin: p.origin, kind: p.kind, name: p.name, field: p.field }, `invalid object skipped: ${p.message}`);
     this.synced = true;
     this.onSnapshot(objects);

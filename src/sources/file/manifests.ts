@@ -1,6 +1,7 @@
-import { parseAllDocuments } from 'yaml';
+import type { GRPCRoute, Gateway, GatewayClass, HTTPRoute, Namespace, ReferenceGrant } from '../gateway-objects.ts';
 import type { EndpointSlice, Ingress, IngressClass, ObjectSet, Secret, Service, SourceProblem } from '../object-set.ts';
 import { RautaError } from '../../errors.ts';
+import { DocumentCache } from './documents.ts';
 
 /** The file as a whole cannot be used (YAML syntax error…): the last good routes keep serving. */
 export class ManifestError extends RautaError {
@@ -15,6 +16,20 @@ const KINDS: Record<string, readonly string[]> = {
   Service: ['v1'],
   EndpointSlice: ['discovery.k8s.io/v1'],
   Secret: ['v1'],
+  Namespace: ['v1'],
+  GatewayClass: ['gateway.networking.k8s.io/v1', 'gateway.networking.k8s.io/v1beta1'],
+  Gateway: ['gateway.networking.k8s.io/v1', 'gateway.networking.k8s.io/v1beta1'],
+  HTTPRoute: ['gateway.networking.k8s.io/v1', 'gateway.networking.k8s.io/v1beta1'],
+  GRPCRoute: ['gateway.networking.k8s.io/v1'],
+  ReferenceGrant: ['gateway.networking.k8s.io/v1beta1', 'gateway.networking.k8s.io/v1'],
+};
+
+/** Gateway API list fields that must be lists of mappings when present (the CRD schema would say so). */
+const GATEWAY_LISTS: Record<string, readonly string[]> = {
+  Gateway: ['listeners', 'addresses'],
+  HTTPRoute: ['parentRefs', 'rules'],
+  GRPCRoute: ['parentRefs', 'rules'],
+  ReferenceGrant: ['from', 'to'],
 };
 
 const NAME_RE = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
@@ -26,6 +41,12 @@ interface Mutable {
   endpointSlices: EndpointSlice[];
   secrets: Secret[];
   problems: SourceProblem[];
+  gatewayClasses: GatewayClass[];
+  gateways: Gateway[];
+  httpRoutes: HTTPRoute[];
+  grpcRoutes: GRPCRoute[];
+  referenceGrants: ReferenceGrant[];
+  namespaces: Namespace[];
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -35,29 +56,29 @@ function isObject(v: unknown): v is Record<string, unknown> {
 /**
  * Parses multi-document YAML holding the objects a cluster would hold. YAML syntax errors reject the
  * whole file (we cannot know what the user meant); a document of the wrong shape costs only itself and
- * becomes a SourceProblem naming the file, the document index and the field.
+ * becomes a SourceProblem naming the file, the document index and the field. With a `cache` kept
+ * between calls, only documents whose text changed are parsed again.
  */
-export function parseManifests(files: readonly { name: string; text: string }[]): ObjectSet {
-  const out: Mutable = { ingresses: [], ingressClasses: [], services: [], endpointSlices: [], secrets: [], problems: [] };
-  for (const file of files) {
-    const docs = parseAllDocuments(file.text);
-    if (!Array.isArray(docs)) continue; // an empty stream
-    docs.forEach((doc, index) => {
-      if (doc.errors.length > 0) {
-        const e = doc.errors[0];
-        const line = e.linePos?.[0];
-        throw new ManifestError(`${file.name} document ${index}${line ? ` line ${line.line}:${line.col}` : ''}: ${e.message.split('\n')[0]}`);
+export function parseManifests(files: readonly { name: string; text: string }[], cache = new DocumentCache()): ObjectSet {
+  const out: Mutable = {
+    ingresses: [], ingressClasses: [], services: [], endpointSlices: [], secrets: [], problems: [],
+    gatewayClasses: [], gateways: [], httpRoutes: [], grpcRoutes: [], referenceGrants: [], namespaces: [],
+  };
+  cache.begin();
+  try {
+    for (const file of files) {
+      const docs = cache.documents(file.text);
+      if ('error' in docs) {
+        const e = docs.error;
+        throw new ManifestError(`${file.name} document ${e.index}${e.line !== undefined ? ` line ${e.line}:${e.col}` : ''}: ${e.message}`);
       }
-      let value: unknown;
-      try {
-        value = doc.toJS({ maxAliasCount: 100 });
-      } catch (err) {
-        // An unresolved alias or an alias bomb only shows up here, as a plain Error.
-        throw new ManifestError(`${file.name} document ${index}: ${(err as Error).message}`, { cause: err });
-      }
-      if (value === null || value === undefined) return; // `---` with nothing after it
-      addDocument(out, value, `${file.name}#${index}`);
-    });
+      docs.values.forEach((value, index) => {
+        if (value === null || value === undefined) return; // `---` with nothing after it
+        addDocument(out, value, `${file.name}#${index}`);
+      });
+    }
+  } finally {
+    cache.commit();
   }
   return Object.freeze(out);
 }
@@ -99,6 +120,10 @@ function addDocument(out: Mutable, value: unknown, origin: string): void {
   }
   const spec = value.spec;
   if (spec !== undefined && !isObject(spec)) return problem(kind, 'spec must be a mapping', 'spec', meta);
+  for (const field of GATEWAY_LISTS[kind] ?? []) {
+    const list = isObject(spec) ? spec[field] : undefined;
+    if (list !== undefined && (!Array.isArray(list) || !list.every(isObject))) return problem(kind, `spec.${field} must be a list of mappings`, `spec.${field}`, meta);
+  }
 
   // Standalone files have no API server to fill these in.
   const metadata = { ...meta, namespace: (meta.namespace as string | undefined) ?? 'default', creationTimestamp: (meta.creationTimestamp as string | undefined) ?? '' };
@@ -150,5 +175,23 @@ function addDocument(out: Mutable, value: unknown, origin: string): void {
       out.secrets.push({ ...(obj as unknown as Secret), data });
       return;
     }
+    case 'Namespace':
+      out.namespaces.push({ ...(obj as unknown as Namespace), metadata: { ...meta, name: meta.name } as Namespace['metadata'] });
+      return;
+    case 'GatewayClass':
+      out.gatewayClasses.push(obj as unknown as GatewayClass);
+      return;
+    case 'Gateway':
+      out.gateways.push(obj as unknown as Gateway);
+      return;
+    case 'HTTPRoute':
+      out.httpRoutes.push(obj as unknown as HTTPRoute);
+      return;
+    case 'GRPCRoute':
+      out.grpcRoutes.push(obj as unknown as GRPCRoute);
+      return;
+    case 'ReferenceGrant':
+      out.referenceGrants.push(obj as unknown as ReferenceGrant);
+      return;
   }
 }

@@ -7,9 +7,11 @@ import {
   NetworkingV1Api,
 } from '@kubernetes/client-node';
 
-export type KindName = 'ingresses' | 'ingressClasses' | 'services' | 'endpointSlices' | 'secrets';
+export type KindName =
+  | 'ingresses' | 'ingressClasses' | 'services' | 'endpointSlices' | 'secrets'
+  | 'gatewayClasses' | 'gateways' | 'httpRoutes' | 'grpcRoutes' | 'referenceGrants' | 'namespaces';
 
-interface Page {
+export interface Page {
   items: KubernetesObject[];
   metadata?: { resourceVersion?: string; _continue?: string };
 }
@@ -24,9 +26,9 @@ export interface WatchedKind {
 }
 
 /** Large clusters are listed in pages, so no single response holds every Secret or EndpointSlice. */
-const PAGE_SIZE = 500;
+export const PAGE_SIZE = 500;
 
-async function listAll(page: (cont: string | undefined) => Promise<Page>): Promise<KubernetesListObject<KubernetesObject>> {
+export async function listAll(page: (cont: string | undefined) => Promise<Page>): Promise<KubernetesListObject<KubernetesObject>> {
   const items: KubernetesObject[] = [];
   let resourceVersion: string | undefined;
   let cont: string | undefined;

@@ -1,9 +1,11 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
+import type { GRPCRoute, Gateway, GatewayClass, HTTPRoute, ReferenceGrant } from '../gateway-objects.ts';
 import type { ObjectSet, Source } from '../object-set.ts';
 import { Debouncer } from './debounce.ts';
-import { type KindName, watchedKinds } from './kinds.ts';
-import { Normalizer, toEndpointSlice, toIngress, toIngressClass, toSecret, toService } from './normalize.ts';
+import { type GatewayApiResources, discoverGatewayApi, gatewayKinds } from './gateway-kinds.ts';
+import { type KindName, type WatchedKind, watchedKinds } from './kinds.ts';
+import { Normalizer, toEndpointSlice, toGatewayApiObject, toIngress, toIngressClass, toNamespace, toSecret, toService } from './normalize.ts';
 import { type Backoff, DEFAULT_BACKOFF, RestartingInformer } from './restarting-informer.ts';
 
 export interface KubernetesSourceOptions {
@@ -14,7 +16,11 @@ export interface KubernetesSourceOptions {
   readonly maxDebounceMs: number;
   readonly logger: Logger;
   readonly backoff?: Backoff;
+  /** How often to look again for the Gateway API CRDs while they are not installed (default 30 s). */
+  readonly gatewayDiscoveryIntervalMs?: number;
 }
+
+const DEFAULT_DISCOVERY_INTERVAL_MS = 30_000;
 
 /**
  * Kubernetes mode: one informer per watched kind (per namespace when RAUTA_WATCH_NAMESPACE is set;
@@ -36,7 +42,17 @@ export class KubernetesSource implements Source {
     services: new Normalizer(toService),
     endpointSlices: new Normalizer(toEndpointSlice),
     secrets: new Normalizer(toSecret),
+    gatewayClasses: new Normalizer(toGatewayApiObject<GatewayClass>('GatewayClass')),
+    gateways: new Normalizer(toGatewayApiObject<Gateway>('Gateway')),
+    httpRoutes: new Normalizer(toGatewayApiObject<HTTPRoute>('HTTPRoute')),
+    grpcRoutes: new Normalizer(toGatewayApiObject<GRPCRoute>('GRPCRoute')),
+    referenceGrants: new Normalizer(toGatewayApiObject<ReferenceGrant>('ReferenceGrant')),
+    namespaces: new Normalizer(toNamespace),
   };
+  /** Undefined until discovery has answered once: nothing is emitted before that. */
+  private gatewayApi: GatewayApiResources | undefined;
+  private discoveryTimer: NodeJS.Timeout | undefined;
+  private stopped = false;
   synced = false;
 
   constructor(opts: KubernetesSourceOptions) {
@@ -48,19 +64,63 @@ export class KubernetesSource implements Source {
   /** Resolves once the first complete snapshot was delivered (every informer listed once). */
   start(onSnapshot: (objects: ObjectSet) => void): Promise<void> {
     this.onSnapshot = onSnapshot;
-    const namespaces = this.opts.namespaces.length > 0 ? this.opts.namespaces : [undefined];
-    for (const kind of watchedKinds(this.opts.kubeConfig)) {
-      for (const ns of kind.clusterScoped ? [undefined] : namespaces) {
-        this.informers.push(new RestartingInformer(this.opts.kubeConfig, kind, ns, () => this.debouncer.poke(), this.logger, this.opts.backoff ?? DEFAULT_BACKOFF));
-      }
-    }
+    this.stopped = false;
+    const created = this.addInformers(watchedKinds(this.opts.kubeConfig));
     const synced = new Promise<void>((resolve) => (this.firstSync = resolve));
     this.logger.info({ namespaces: this.opts.namespaces.length > 0 ? this.opts.namespaces : 'all', informers: this.informers.length }, 'starting informers');
-    for (const inf of this.informers) inf.start();
+    for (const inf of created) inf.start();
+    this.discover(true);
     return synced;
   }
 
+  private addInformers(kinds: readonly WatchedKind[]): RestartingInformer[] {
+    const namespaces = this.opts.namespaces.length > 0 ? this.opts.namespaces : [undefined];
+    const created: RestartingInformer[] = [];
+    for (const kind of kinds) {
+      for (const ns of kind.clusterScoped ? [undefined] : namespaces) {
+        created.push(new RestartingInformer(this.opts.kubeConfig, kind, ns, () => this.debouncer.poke(), this.logger, this.opts.backoff ?? DEFAULT_BACKOFF));
+      }
+    }
+    this.informers.push(...created);
+    return created;
+  }
+
+  /**
+   * The Gateway API CRDs are optional. Without them RAUTA serves Ingresses only, says so once, and
+   * looks again every so often; when they appear it starts watching them (one more list, then the
+   * next snapshot has them). A failed discovery is retried sooner and never taken for "absent".
+   */
+  private discover(first: boolean): void {
+    if (this.stopped) return;
+    const interval = this.opts.gatewayDiscoveryIntervalMs ?? DEFAULT_DISCOVERY_INTERVAL_MS;
+    discoverGatewayApi(this.opts.kubeConfig).then(
+      (resources) => {
+        if (this.stopped) return;
+        const before = this.gatewayApi;
+        this.gatewayApi = resources;
+        if (resources.length > 0) {
+          const created = this.addInformers(gatewayKinds(this.opts.kubeConfig, resources));
+          this.logger.info({ resources: resources.map((r) => `${r.kind}/${r.version}`) }, first ? 'Gateway API found: watching it' : 'Gateway API CRDs appeared: watching them');
+          for (const inf of created) inf.start();
+          return; // watched from now on; removal shows up as informer errors and retries
+        }
+        if (before === undefined) this.logger.info('Gateway API CRDs not installed: serving Ingress only (they are picked up when installed)');
+        this.debouncer.poke();
+        this.discoveryTimer = setTimeout(() => this.discover(false), interval);
+        this.discoveryTimer.unref();
+      },
+      (err: unknown) => {
+        if (this.stopped) return;
+        this.logger.warn({ err: (err as Error).message }, 'Gateway API discovery failed; retrying');
+        this.discoveryTimer = setTimeout(() => this.discover(first), Math.min(interval, (this.opts.backoff ?? DEFAULT_BACKOFF).maxMs));
+        this.discoveryTimer.unref();
+      },
+    );
+  }
+
   async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.discoveryTimer);
     this.debouncer.cancel();
     await Promise.all(this.informers.map((i) => i.stop()));
     this.firstSync?.();
@@ -81,10 +141,19 @@ export class KubernetesSource implements Source {
       endpointSlices: this.normalizers.endpointSlices.all(of('endpointSlices')).sort(byKey),
       secrets: this.normalizers.secrets.all(of('secrets')).sort(byKey),
       problems: [],
+      ...(this.gatewayApi !== undefined && this.gatewayApi.length > 0 ? {
+        gatewayClasses: this.normalizers.gatewayClasses.all(of('gatewayClasses')).sort(byKey),
+        gateways: this.normalizers.gateways.all(of('gateways')).sort(byKey),
+        httpRoutes: this.normalizers.httpRoutes.all(of('httpRoutes')).sort(byKey),
+        grpcRoutes: this.normalizers.grpcRoutes.all(of('grpcRoutes')).sort(byKey),
+        referenceGrants: this.normalizers.referenceGrants.all(of('referenceGrants')).sort(byKey),
+        namespaces: this.normalizers.namespaces.all(of('namespaces')).sort(byKey),
+      } : {}),
     };
   }
 
   private flush(): void {
+    if (this.gatewayApi === undefined) return; // discovery pokes once it has answered
     if (!this.informers.every((i) => i.listed)) return; // the last informer to list pokes again
     const objects = this.snapshot();
     if (!this.synced) {

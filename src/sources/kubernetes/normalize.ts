@@ -1,4 +1,5 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
+import type { Namespace } from '../gateway-objects.ts';
 import type { EndpointSlice, Ingress, IngressClass, ObjectMeta, Secret, Service, ServicePort } from '../object-set.ts';
 
 /**
@@ -80,3 +81,10 @@ export class Normalizer<T> {
     });
   }
 }
+
+/** Gateway API objects keep spec and status as given (status: the status writer compares against it). */
+export const toGatewayApiObject = <T>(kind: string) => (o: Raw): T => compact({
+  apiVersion: typeof o.apiVersion === 'string' ? o.apiVersion : undefined, kind, metadata: meta(o), spec: json(o.spec), status: json(o.status),
+}) as T;
+
+export const toNamespace = (o: Raw): Namespace => ({ apiVersion: 'v1', kind: 'Namespace', metadata: meta(o) });

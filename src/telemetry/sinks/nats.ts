@@ -59,7 +59,7 @@ export class NatsPublisher {
 
   /** Begins connecting in the background; returns at once. */
   start(): void {
-    void this.tryConnect();
+    this.tryConnect().catch((err: unknown) => this.logger.error({ err }, 'NATS connect loop failed'));
   }
 
   publish(subject: string, data: Uint8Array): void {
@@ -91,7 +91,7 @@ export class NatsPublisher {
       this.attempt = 0;
       this.setConnected(true);
       this.logger.info({ servers: this.display }, 'connected to NATS');
-      void this.watch(nc);
+      this.watch(nc).catch((err: unknown) => this.logger.warn({ err }, 'NATS status watch ended'));
       void nc.closed().then((err) => {
         this.setConnected(false);
         if (this.closed) return;

@@ -68,7 +68,8 @@ const pipeline = init.protocol === 'http/json' ? jsonPipeline() : protobufPipeli
 
 port.on('message', (m: ToWorker) => {
   if (m.type === 'shutdown') {
-    pipeline.shutdown().finally(() => reply({ type: 'shutdown-done' }));
+    // A failed final export is already counted; shutdown must still report done.
+    pipeline.shutdown().catch(() => {}).finally(() => reply({ type: 'shutdown-done' }));
     return;
   }
   pipeline.add(m);

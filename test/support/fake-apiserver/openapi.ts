@@ -1,4 +1,4 @@
-import { RESOURCE_TYPES, apiVersionOf } from './resources.ts';
+import { RESOURCE_TYPES, type ResourceType, apiVersionOf } from './resources.ts';
 
 /**
  * Just enough OpenAPI v3 for `kubectl apply` to validate: one permissive schema per kind, and the create
@@ -7,14 +7,14 @@ import { RESOURCE_TYPES, apiVersionOf } from './resources.ts';
  */
 const gvPath = (group: string, version: string) => (group === '' ? `api/${version}` : `apis/${group}/${version}`);
 
-export function openApiIndex(): Record<string, unknown> {
+export function openApiIndex(served: readonly ResourceType[] = RESOURCE_TYPES): Record<string, unknown> {
   const paths: Record<string, { serverRelativeURL: string }> = {};
-  for (const t of RESOURCE_TYPES) paths[gvPath(t.group, t.version)] = { serverRelativeURL: `/openapi/v3/${gvPath(t.group, t.version)}?hash=fake` };
+  for (const t of served) paths[gvPath(t.group, t.version)] = { serverRelativeURL: `/openapi/v3/${gvPath(t.group, t.version)}?hash=fake` };
   return { paths };
 }
 
-export function openApiGroupVersion(path: string): Record<string, unknown> | undefined {
-  const types = RESOURCE_TYPES.filter((t) => gvPath(t.group, t.version) === path);
+export function openApiGroupVersion(path: string, served: readonly ResourceType[] = RESOURCE_TYPES): Record<string, unknown> | undefined {
+  const types = served.filter((t) => gvPath(t.group, t.version) === path);
   if (types.length === 0) return undefined;
   const schemas: Record<string, unknown> = {};
   const paths: Record<string, unknown> = {};

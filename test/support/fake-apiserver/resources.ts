@@ -9,7 +9,14 @@ export interface ResourceType {
   /** Has a `/status` subresource: the main endpoint ignores status changes and `/status` changes only status. */
   readonly hasStatus: boolean;
   readonly shortNames?: readonly string[];
+  /** Served only while a CustomResourceDefinition of this name exists (like a real cluster's CRDs). */
+  readonly crd?: string;
 }
+
+const gw = (version: string, plural: string, kind: string, namespaced: boolean): ResourceType => ({
+  group: 'gateway.networking.k8s.io', version, plural, singular: kind.toLowerCase(), kind, namespaced, hasStatus: kind !== 'ReferenceGrant',
+  crd: `${plural}.gateway.networking.k8s.io`,
+});
 
 export const RESOURCE_TYPES: readonly ResourceType[] = [
   { group: '', version: 'v1', plural: 'namespaces', singular: 'namespace', kind: 'Namespace', namespaced: false, hasStatus: true, shortNames: ['ns'] },
@@ -22,7 +29,17 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
   { group: 'discovery.k8s.io', version: 'v1', plural: 'endpointslices', singular: 'endpointslice', kind: 'EndpointSlice', namespaced: true, hasStatus: false },
   { group: 'coordination.k8s.io', version: 'v1', plural: 'leases', singular: 'lease', kind: 'Lease', namespaced: true, hasStatus: false },
   { group: 'events.k8s.io', version: 'v1', plural: 'events', singular: 'event', kind: 'Event', namespaced: true, hasStatus: false, shortNames: ['ev'] },
+  { group: 'apiextensions.k8s.io', version: 'v1', plural: 'customresourcedefinitions', singular: 'customresourcedefinition', kind: 'CustomResourceDefinition', namespaced: false, hasStatus: true, shortNames: ['crd'] },
+  // Gateway API, standard channel (v1.x): served once its CRDs are created (see FakeApiServer.installGatewayApi).
+  gw('v1', 'gatewayclasses', 'GatewayClass', false),
+  gw('v1', 'gateways', 'Gateway', true),
+  gw('v1', 'httproutes', 'HTTPRoute', true),
+  gw('v1', 'grpcroutes', 'GRPCRoute', true),
+  gw('v1beta1', 'referencegrants', 'ReferenceGrant', true),
 ];
+
+/** The CRD names of the Gateway API standard channel, as `kubectl apply -f standard-install.yaml` creates them. */
+export const GATEWAY_API_CRDS: readonly string[] = RESOURCE_TYPES.flatMap((t) => (t.crd !== undefined ? [t.crd] : []));
 
 export function apiVersionOf(t: ResourceType): string {
   return t.group === '' ? t.version : `${t.group}/${t.version}`;
@@ -33,8 +50,8 @@ export function typeKey(t: ResourceType): string {
   return `${t.group}/${t.version}/${t.plural}`;
 }
 
-export function findType(group: string, version: string, plural: string): ResourceType | undefined {
-  return RESOURCE_TYPES.find((t) => t.group === group && t.version === version && t.plural === plural);
+export function findType(group: string, version: string, plural: string, types: readonly ResourceType[] = RESOURCE_TYPES): ResourceType | undefined {
+  return types.find((t) => t.group === group && t.version === version && t.plural === plural);
 }
 
 export function findByKind(apiVersion: string, kind: string): ResourceType | undefined {

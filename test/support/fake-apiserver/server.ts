@@ -6,7 +6,7 @@ import { apiGroup, apiGroupList, apiResourceList, apiVersions } from './discover
 import { ApiError, statusObject } from './errors.ts';
 import { openApiGroupVersion, openApiIndex } from './openapi.ts';
 import { type Json, PatchError, jsonPatch, mergePatch } from './patch.ts';
-import { type ResourceType, findByKind, findType } from './resources.ts';
+import { GATEWAY_API_CRDS, RESOURCE_TYPES, type ResourceType, findByKind, findType } from './resources.ts';
 import { SelectorError } from './selectors.ts';
 import { type KubeObject, Store } from './store.ts';
 
@@ -108,6 +108,27 @@ export class FakeApiServer {
     this.latencyMs = ms;
   }
 
+  // ── custom resources ──
+
+  /** The resource types served now: built-in ones, and custom ones whose CRD exists. */
+  servedTypes(): ResourceType[] {
+    const crdType = findByKind('apiextensions.k8s.io/v1', 'CustomResourceDefinition');
+    const crds = crdType === undefined ? new Set<string>() : new Set(this.store.list(crdType).map((c) => c.metadata.name));
+    return RESOURCE_TYPES.filter((t) => t.crd === undefined || crds.has(t.crd));
+  }
+
+  /** Creates the Gateway API standard-channel CRDs (as `kubectl apply -f standard-install.yaml` would). */
+  installGatewayApi(): void {
+    for (const name of GATEWAY_API_CRDS) {
+      const [plural, ...group] = name.split('.');
+      this.put({
+        apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition',
+        metadata: { name, annotations: { 'gateway.networking.k8s.io/bundle-version': 'v1.3.0', 'gateway.networking.k8s.io/channel': 'standard' } },
+        spec: { group: group.join('.'), names: { plural }, scope: 'Namespaced' },
+      });
+    }
+  }
+
   // ── direct access for tests (no HTTP) ──
 
   typeOf(obj: { apiVersion?: unknown; kind?: unknown }): ResourceType {
@@ -158,7 +179,7 @@ export class FakeApiServer {
     if (discovery !== undefined) return send(res, 200, discovery);
     if (path === '/version') return send(res, 200, { major: '1', minor: '32', gitVersion: 'v1.32.0-fake', platform: 'linux/amd64' });
 
-    const target = parseTarget(path);
+    const target = parseTarget(path, this.servedTypes());
     if (!target) return send(res, 404, statusObject(404, 'NotFound', `the server could not find the requested resource (${path})`));
     const method = req.method ?? 'GET';
     const params = url.searchParams;
@@ -213,14 +234,15 @@ export class FakeApiServer {
   }
 
   private discovery(path: string): Record<string, unknown> | undefined {
+    const served = this.servedTypes();
     if (path === '/api') return apiVersions(`127.0.0.1:${this.port}`);
-    if (path === '/apis') return apiGroupList();
-    if (path === '/api/v1') return apiResourceList('', 'v1');
-    if (path === '/openapi/v3') return openApiIndex();
-    if (path.startsWith('/openapi/v3/')) return openApiGroupVersion(path.slice('/openapi/v3/'.length));
+    if (path === '/apis') return apiGroupList(served);
+    if (path === '/api/v1') return apiResourceList('', 'v1', served);
+    if (path === '/openapi/v3') return openApiIndex(served);
+    if (path.startsWith('/openapi/v3/')) return openApiGroupVersion(path.slice('/openapi/v3/'.length), served);
     const m = /^\/apis\/([^/]+)(?:\/([^/]+))?$/.exec(path);
     if (!m) return undefined;
-    return m[2] === undefined ? apiGroup(m[1]) : apiResourceList(m[1], m[2]);
+    return m[2] === undefined ? apiGroup(m[1], served) : apiResourceList(m[1], m[2], served);
   }
 
   private fail(res: ServerResponse, err: unknown): void {
@@ -241,7 +263,7 @@ function notFoundFor(type: ResourceType, name: string): ApiError {
 }
 
 /** `/api/v1/...` or `/apis/G/V/...` → which resource, namespace, object and subresource. */
-function parseTarget(path: string): Target | undefined {
+function parseTarget(path: string, served: readonly ResourceType[]): Target | undefined {
   const m = /^\/api\/(v1)\/(.*)$/.exec(path) ?? /^\/apis\/([^/]+\/[^/]+)\/(.*)$/.exec(path);
   if (!m) return undefined;
   const [group, version] = m[1].includes('/') ? m[1].split('/') : ['', m[1]];
@@ -252,7 +274,7 @@ function parseTarget(path: string): Target | undefined {
     namespace = seg[1];
     rest = seg.slice(2);
   }
-  const type = findType(group, version, rest[0]);
+  const type = findType(group, version, rest[0], served);
   if (!type || rest.length > 3 || (rest.length === 3 && rest[2] !== 'status')) return undefined;
   if (type.namespaced === false && namespace !== undefined) return undefined;
   return { type, namespace, name: rest[1], status: rest[2] === 'status' };

@@ -1,7 +1,8 @@
 import type { SecureVersion } from 'node:tls';
 
 /**
- * TLS defaults for the HTTPS listener: TLS 1.2 and 1.3 only, forward-secret AEAD suites only (the
+ * The TLS profile, shared by translation (which compiles every certificate with it before publishing)
+ * and the HTTPS listener: TLS 1.2 and 1.3 only, forward-secret AEAD suites only (the
  * Mozilla "intermediate" profile). TLS 1.3 suites are listed first; for TLS 1.2 only ECDHE with
  * AES-GCM or ChaCha20-Poly1305. No CBC, RC4, 3DES, static RSA key exchange or SHA-1 MACs.
  */
