@@ -25,7 +25,7 @@ import { type Rauta, startRauta } from '../src/main.ts';
 import { newRecord } from '../src/proxy/request-record.ts';
 import { TimestampCache, buildRequestEvent } from '../src/telemetry/request-event.ts';
 import { compileRequestEventSerializer } from '../src/telemetry/serialize.ts';
-import { type SpanValue, pushRequestSpans } from '../src/telemetry/sinks/span-record.ts';
+import { type HandoffValue, pushFinished } from '../src/telemetry/handoff.ts';
 import { OtelTracing, PassiveTraceIds, type RequestTracing } from '../src/telemetry/tracing.ts';
 import { UlidGenerator } from '../src/telemetry/ulid.ts';
 import type { Endpoint } from '../src/routing/types.ts';
@@ -159,22 +159,17 @@ function microBench(): Pick<TelemetryBenchResult, 'buildEventNs' | 'fastJsonStri
   };
   const event = buildRequestEvent(rec, opts);
   let sink = 0;
-  // The proxy thread's share of tracing: what the export worker is handed (span building runs there).
-  let values: SpanValue[] = [];
-  const tracingOn = new OtelTracing({
-    sampler: new AlwaysOnSampler(),
-    add(request, attempts) {
-      if (values.length > 100_000) values = [];
-      pushRequestSpans(values, request, attempts);
-    },
-    shutdown: async () => {},
-  }, false);
+  // The proxy thread's whole share per request: trace ids (and the sampler), then the handoff of the
+  // finished request to the telemetry thread (event, JSON, sinks and spans are made there).
+  let values: HandoffValue[] = [];
+  const tracingOn = new OtelTracing(new AlwaysOnSampler());
   const traceCycle = (t: RequestTracing) => () => {
     const r = { ...rec, telemetry: undefined };
     t.start(r, {});
     t.upstreamHeaders(r, 1, r.endpoint as Endpoint);
     t.attemptFinished(r, r.endpoint as Endpoint, undefined, 200);
-    t.finish(r, event);
+    if (values.length > 100_000) values = [];
+    pushFinished(values, r, t.facts(r));
   };
   return {
     passiveTraceNs: time(traceCycle(new PassiveTraceIds())),

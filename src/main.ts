@@ -71,6 +71,8 @@ export async function startRauta(config: Config, logger: Logger): Promise<Rauta>
     controllerName: config.controllerName,
     gatewayControllerName: config.gatewayControllerName,
     defaultCertificate: config.defaultCertificate,
+    watchIngressNginx: config.watchIngressNginx,
+    annotationsPrefix: config.annotationsPrefix,
     onFailure: () => telemetry.configReloadFailed(),
   }, logger);
   const protocols = await createProtocols(config, routes, logger);
@@ -114,7 +116,7 @@ export async function startRauta(config: Config, logger: Logger): Promise<Rauta>
     failure: () => ({ total: reconciler.failures, last: reconciler.lastFailure }),
     notReady: () => (draining ? 'shutting down' : routes.applied ? undefined : 'waiting for the first complete configuration'),
     backends: { health: balancing.health, inFlight },
-    metrics: () => telemetry.metrics.render(),
+    metrics: () => telemetry.renderMetrics(),
     requests: { ring: telemetry.ring, feed: telemetry.feed },
     telemetry: telemetry.status,
   }, logger);

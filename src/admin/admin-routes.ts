@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/settings.ts';
 import type { RouteTable } from '../routing/route-table.ts';
 import type { LiveFeed } from '../telemetry/live-feed.ts';
-import type { RingSink } from '../telemetry/sinks/ring.ts';
+import type { RecentEvents } from '../telemetry/sinks/ring.ts';
 import { mountRequestsEndpoints } from '../telemetry/requests-endpoint.ts';
 import { type AdminServer, sendJson, sendText } from './admin-server.ts';
 import { type BackendsViewDeps, backendsView } from './backends-view.ts';
@@ -32,7 +32,7 @@ export interface AdminViews {
   readonly notReady: () => string | undefined;
   readonly backends: BackendsViewDeps;
   readonly metrics: () => Promise<{ readonly body: string; readonly contentType: string }>;
-  readonly requests: { readonly ring: RingSink; readonly feed: LiveFeed };
+  readonly requests: { readonly ring: RecentEvents; readonly feed: LiveFeed };
   readonly telemetry: TelemetryStatus;
 }
 

@@ -18,6 +18,8 @@ export const settings = {
   kubeconfig: optional('KUBECONFIG', '--kubeconfig', 'Kubernetes mode with this kubeconfig; in a pod, in-cluster config is used'),
   ingressClass: text('RAUTA_INGRESS_CLASS', '--ingress-class', 'rauta', 'IngressClass name RAUTA serves', /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/),
   controllerName: text('RAUTA_CONTROLLER_NAME', '--controller-name', 'rauta.io/ingress-controller', 'IngressClass spec.controller value RAUTA answers to', /^[A-Za-z0-9.-]+\/[A-Za-z0-9.\-/]+$/),
+  watchIngressNginx: boolean('RAUTA_WATCH_INGRESS_NGINX', '--watch-ingress-nginx', false, "Also serve Ingresses of ingress-nginx's class (controller k8s.io/ingress-nginx, class nginx), with ingress-nginx's defaults"),
+  annotationsPrefix: text('RAUTA_ANNOTATIONS_PREFIX', '--annotations-prefix', 'nginx.ingress.kubernetes.io', 'Prefix of the ingress-nginx annotations RAUTA reads (rauta.io/ ones win over them)', /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/),
   gatewayControllerName: text('RAUTA_GATEWAY_CONTROLLER_NAME', '--gateway-controller-name', 'rauta.io/gateway-controller', 'GatewayClass spec.controllerName value RAUTA answers to (Gateway API)', /^[A-Za-z0-9.-]+\/[A-Za-z0-9.\-/]+$/),
   logLevel: choice('RAUTA_LOG_LEVEL', '--log-level', 'info', ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], 'Log level'),
   maxHeaderSize: integer('RAUTA_MAX_HEADER_SIZE', '--max-header-size', 32 * 1024, 'Maximum request header size in bytes; larger requests get 431', 1024, 1024 * 1024),

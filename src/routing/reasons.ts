@@ -21,6 +21,12 @@ export const Reasons = {
   InvalidSecret: 'InvalidSecret',
   /** Unparseable, mismatched, expired, not yet valid, or rejected by OpenSSL (a key too small…). */
   InvalidCertificate: 'InvalidCertificate',
+  /** An annotation RAUTA knows but does not implement (a warning; the rest of the Ingress is served). */
+  UnsupportedAnnotation: 'UnsupportedAnnotation',
+  /** A security annotation that could not be honoured: the routes answer 503 instead of opening. */
+  PolicyFailClosed: 'PolicyFailClosed',
+  /** An annotation that cannot be honoured safely (a snippet, a canary): the Ingress is not served. */
+  AnnotationRefused: 'AnnotationRefused',
   // Gateway API: the same reasons the objects' status conditions carry (gateway.networking.k8s.io).
   UnsupportedProtocol: 'UnsupportedProtocol',
   UnsupportedAddress: 'UnsupportedAddress',

@@ -1,30 +1,33 @@
 import type { Logger } from 'pino';
-import { ErrorKinds, type ProxyError } from '../proxy/errors.ts';
+import type { ProxyError } from '../proxy/errors.ts';
 import type { RequestObserver, RequestRecord } from '../proxy/request-record.ts';
 import type { Endpoint } from '../routing/types.ts';
-import type { EventBus } from './bus.ts';
-import { type RequestEventOptions, buildRequestEvent } from './request-event.ts';
+import type { TraceFacts } from './handoff.ts';
 import type { Metrics } from './sinks/metrics.ts';
 import type { RequestTracing } from './tracing.ts';
 
+/** Where finished requests go: the telemetry thread (thread/telemetry-thread.ts) or a test double. */
+export interface FinishedSink {
+  add(rec: RequestRecord, trace: TraceFacts | undefined): void;
+}
+
 /**
  * The proxy's observer: trace context at start, `traceparent` per attempt, and in `finish` — the one
- * place — the request event is built, the span ended, and the event handed to the bus. Nothing here
- * does I/O; a bug here is logged and never reaches the request.
+ * place — the finished request is handed off with its trace facts; the event, its sinks and the spans
+ * are made from them in the telemetry thread. Nothing here does I/O; a bug here is logged and never
+ * reaches the request.
  */
 export class TelemetryObserver implements RequestObserver {
   private readonly tracing: RequestTracing;
-  private readonly bus: EventBus;
+  private readonly sink: FinishedSink;
   private readonly metrics: Metrics;
-  private readonly eventOptions: RequestEventOptions;
   private readonly logger: Logger;
   private failures = 0;
 
-  constructor(deps: { tracing: RequestTracing; bus: EventBus; metrics: Metrics; eventOptions: RequestEventOptions; logger: Logger }) {
+  constructor(deps: { tracing: RequestTracing; sink: FinishedSink; metrics: Metrics; logger: Logger }) {
     this.tracing = deps.tracing;
-    this.bus = deps.bus;
+    this.sink = deps.sink;
     this.metrics = deps.metrics;
-    this.eventOptions = deps.eventOptions;
     this.logger = deps.logger;
   }
 
@@ -58,13 +61,7 @@ export class TelemetryObserver implements RequestObserver {
 
   finish(rec: RequestRecord): void {
     try {
-      const event = buildRequestEvent(rec, this.eventOptions);
-      const kind = rec.error?.kind;
-      if (rec.route !== undefined && (kind === ErrorKinds.noEndpoints || kind === ErrorKinds.backendUnavailable)) {
-        this.metrics.backendError(rec.route.backend.namespace, rec.route.backend.service, kind.code);
-      }
-      this.tracing.finish(rec, event);
-      this.bus.publish(event);
+      this.sink.add(rec, this.tracing.facts(rec));
     } catch (err) {
       this.fail(err, 'finish');
     }

@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { type AdminServer, sendJson, sendText } from '../admin/admin-server.ts';
 import type { RequestEvent } from './request-event.ts';
 import type { EventFilter, LiveFeed } from './live-feed.ts';
-import type { RingSink } from './sinks/ring.ts';
+import type { RecentEvents } from './sinks/ring.ts';
 
 const DEFAULT_LIMIT = 100;
 
@@ -60,20 +60,20 @@ function wantsJson(req: IncomingMessage, url: URL): boolean {
 }
 
 export interface RequestsEndpointsOptions {
-  readonly ring: RingSink;
+  readonly ring: RecentEvents;
   readonly ringSize: number;
   readonly feed: LiveFeed;
 }
 
 /** Registers `/requests` and `/requests/stream` on the admin server. */
 export function mountRequestsEndpoints(admin: AdminServer, { ring, ringSize, feed }: RequestsEndpointsOptions): void {
-  admin.get('/requests', (req, res, url) => {
+  admin.get('/requests', async (req, res, url) => {
     const filter = parseFilter(url.searchParams);
     if (typeof filter === 'string') return sendText(res, 400, `${filter}\n`);
     const rawLimit = url.searchParams.get('limit');
     const limit = rawLimit === null ? DEFAULT_LIMIT : Number(rawLimit);
     if (!Number.isInteger(limit) || limit < 0) return sendText(res, 400, `limit must be a non-negative integer, got "${rawLimit}"\n`);
-    const entries = ring.recent(Math.min(limit, ringSize), filter);
+    const entries = await ring.recent(Math.min(limit, ringSize), filter);
     if (wantsJson(req, url)) return sendJson(res, 200, entries.map((e) => e.event));
     return sendText(res, 200, entries.map((e) => `${formatLine(e.event)}\n`).join(''));
   });

@@ -7,18 +7,16 @@ import type { RequestObserver } from '../proxy/request-record.ts';
 import type { SwapParticipant } from '../routing/route-state.ts';
 import type { RouteTable } from '../routing/route-table.ts';
 import { serviceEndpoints } from './backend-endpoints.ts';
-import { EventBus } from './bus.ts';
 import { type BackendHealthChange, ControlEventBuilder } from './control-events.ts';
 import { backendChangeOf } from './health-bridge.ts';
-import { TelemetryObserver } from './observer.ts';
-import { type EventIdentity, TimestampCache } from './request-event.ts';
 import { LiveFeed } from './live-feed.ts';
-import { compileRequestEventSerializer } from './serialize.ts';
-import { AccessLogSink, asyncStdout } from './sinks/access-log.ts';
+import { TelemetryObserver } from './observer.ts';
+import type { RequestEvent } from './request-event.ts';
 import { Metrics } from './sinks/metrics.ts';
-import { NatsPublisher, NatsSink } from './sinks/nats.ts';
-import { createSpanPipeline } from './sinks/otlp-setup.ts';
-import { RingSink } from './sinks/ring.ts';
+import { natsConnectionOptions } from './sinks/nats-options.ts';
+import { samplerFrom, spanExportInit } from './sinks/otlp-setup.ts';
+import type { RecentEvents } from './sinks/ring.ts';
+import { TelemetryThread } from './thread/telemetry-thread.ts';
 import { OtelTracing, PassiveTraceIds, type RequestTracing } from './tracing.ts';
 import { UlidGenerator } from './ulid.ts';
 
@@ -27,11 +25,14 @@ export const CONFIG_SUBJECT = 'rauta.config';
 
 export interface Telemetry {
   readonly observer: RequestObserver;
+  /** This thread's metrics (connections, TLS, config, backends, process); request metrics live in the telemetry thread. */
   readonly metrics: Metrics;
-  readonly ring: RingSink;
+  /** /metrics: this thread's metrics plus the telemetry thread's. */
+  renderMetrics(): Promise<{ body: string; contentType: string }>;
+  /** The ring buffer (in the telemetry thread) for /requests. */
+  readonly ring: RecentEvents;
   /** The live feed behind /requests/stream (bounded clients and buffers). */
   readonly feed: LiveFeed;
-  readonly bus: EventBus;
   /** Joins every route-table swap: config reload metrics and `rauta.config` events. */
   readonly swapParticipant: SwapParticipant;
   /**
@@ -57,40 +58,22 @@ export interface Telemetry {
   stop(): Promise<void>;
 }
 
-/** Wires the event pipeline: one bus and the sinks the configuration enables (the admin API reads the ring and metrics). */
+/**
+ * Wires the event pipeline. The per-request work of every sink (event build and JSON, ring, NATS,
+ * access log, request metrics, span encoding and export) runs in one telemetry thread; this thread
+ * keeps the sampler and trace ids (they are needed during the request), the metrics that belong to
+ * the listeners and the control plane, and the admin side of /metrics, /requests and the live feed.
+ */
 export function startTelemetry(config: Config, logger: Logger): Telemetry {
   const log = logger.child({ component: 'telemetry' });
-  const identity: EventIdentity = { cluster: config.clusterName, node: config.nodeName };
+  const identity = { cluster: config.clusterName, node: config.nodeName };
   const ids = new UlidGenerator();
   const metrics = new Metrics();
-  const bus = new EventBus({ queueSize: config.eventQueueSize, serialize: compileRequestEventSerializer(), counters: (s) => metrics.countersFor(s) });
 
-  const ring = new RingSink(config.ringSize, metrics.countersFor('ring'));
-  bus.add(ring);
-  bus.add(metrics);
-  if (config.accessLog) bus.add(new AccessLogSink(asyncStdout(metrics.countersFor('log')), metrics.countersFor('log')));
-
-  let nats: NatsPublisher | undefined;
-  if (config.natsUrl !== undefined) {
-    nats = new NatsPublisher({
-      url: config.natsUrl,
-      credsFile: config.natsCreds,
-      token: config.natsToken,
-      bufferSize: config.natsBufferSize,
-      counters: metrics.countersFor('nats'),
-      onConnectedChange: (up) => metrics.natsConnected.set(up ? 1 : 0),
-      logger,
-    });
-    bus.add(new NatsSink(nats, config.natsSubject, config.natsMirrorSubject));
-    nats.start();
-    log.info({ subject: config.natsSubject, mirror: config.natsMirrorSubject, control_subjects: [BACKENDS_SUBJECT, CONFIG_SUBJECT] }, `events go to NATS ${config.natsSubject} and the ring buffer at :${config.adminPort}/requests`);
-  } else {
-    metrics.natsConnected.set(0);
-    log.info(`no NATS_URL: events go to the ring buffer at :${config.adminPort}/requests only`);
-  }
-
-  let tracing: RequestTracing = new PassiveTraceIds();
-  const otlp = createSpanPipeline({
+  const natsSettings = config.natsUrl === undefined ? undefined : { url: config.natsUrl, credsFile: config.natsCreds, token: config.natsToken };
+  // Settings errors (unreadable creds, bad sampler) fail start-up here, not later in the thread.
+  if (natsSettings !== undefined) natsConnectionOptions(natsSettings);
+  const otlp = {
     endpoint: config.otelExporterOtlpEndpoint,
     tracesEndpoint: config.otelExporterOtlpTracesEndpoint,
     protocol: config.otelExporterOtlpProtocol,
@@ -102,20 +85,50 @@ export function startTelemetry(config: Config, logger: Logger): Telemetry {
     scheduleDelayMs: config.otelBspScheduleDelay,
     maxQueueSize: config.otelBspMaxQueueSize,
     exportTimeoutMs: config.otelExporterOtlpTimeout,
-  }, metrics.countersFor('otlp'), log);
-  if (otlp !== undefined) {
-    tracing = new OtelTracing(otlp, config.eventIncludeQuery);
-    log.info({ url: otlp.url, protocol: otlp.protocol, service: config.otelServiceName, sampler: config.otelTracesSampler }, 'OTLP tracing on');
-  }
+  };
+  const spans = spanExportInit(otlp);
+  const tracing: RequestTracing = spans === undefined ? new PassiveTraceIds() : new OtelTracing(samplerFrom(otlp.sampler, otlp.samplerArg));
 
-  const observer = new TelemetryObserver({ tracing, bus, metrics, eventOptions: { ...identity, includeQuery: config.eventIncludeQuery, ids, timestamps: new TimestampCache() }, logger: log });
+  // Requests the thread never got (queue full, thread gone) are lost to every sink: counted for each.
+  const lost = ['ring', 'metrics', ...(natsSettings !== undefined ? ['nats'] : []), ...(config.accessLog ? ['log'] : [])].map((s) => metrics.countersFor(s));
+  const thread = new TelemetryThread({
+    logLevel: config.logLevel, cluster: identity.cluster, node: identity.node, includeQuery: config.eventIncludeQuery,
+    ringSize: config.ringSize, eventQueueSize: config.eventQueueSize, accessLog: config.accessLog,
+    nats: natsSettings === undefined ? undefined : { ...natsSettings, bufferSize: config.natsBufferSize, subject: config.natsSubject, mirror: config.natsMirrorSubject },
+    spans,
+  }, logger, (n) => {
+    for (const c of lost) c.dropped(n);
+  });
+
+  if (natsSettings !== undefined) {
+    log.info({ subject: config.natsSubject, mirror: config.natsMirrorSubject, control_subjects: [BACKENDS_SUBJECT, CONFIG_SUBJECT] }, `events go to NATS ${config.natsSubject} and the ring buffer at :${config.adminPort}/requests`);
+  } else {
+    log.info(`no NATS_URL: events go to the ring buffer at :${config.adminPort}/requests only`);
+  }
+  if (spans !== undefined) log.info({ url: spans.url, protocol: spans.protocol, service: config.otelServiceName, sampler: config.otelTracesSampler }, 'OTLP tracing on');
+
+  const observer = new TelemetryObserver({ tracing, sink: thread, metrics, logger: log });
   const control = new ControlEventBuilder(ids, identity);
-  const publishControl = (subject: string, event: unknown) => nats?.publish(subject, Buffer.from(JSON.stringify(event)));
+  const publishControl = (subject: string, event: unknown) => {
+    if (natsSettings !== undefined) thread.control(subject, JSON.stringify(event));
+  };
+
+  const ring: RecentEvents = {
+    async recent(limit, keep) {
+      const out: { event: RequestEvent; json: string }[] = [];
+      for (const json of await thread.recentJson()) {
+        if (out.length >= limit) break;
+        const event = JSON.parse(json) as RequestEvent;
+        if (keep(event)) out.push({ event, json });
+      }
+      return out;
+    },
+  };
 
   const feed = new LiveFeed({
     maxClients: config.liveFeedMaxClients,
     maxBufferedBytes: config.liveFeedBufferBytes,
-    subscribe: (listener) => ring.subscribe(listener),
+    subscribe: (listener) => thread.subscribeFeed((json) => listener({ event: JSON.parse(json) as RequestEvent, json })),
     counters: metrics.countersFor('sse'),
     onClientDropped: () => metrics.liveFeedDropped.inc(),
     onClientRejected: () => metrics.liveFeedRejected.inc(),
@@ -129,9 +142,12 @@ export function startTelemetry(config: Config, logger: Logger): Telemetry {
   return {
     observer,
     metrics,
+    async renderMetrics() {
+      const other = await thread.metrics();
+      return metrics.renderWith(other === undefined ? [] : [other]);
+    },
     ring,
     feed,
-    bus,
     swapParticipant: {
       name: 'telemetry',
       prepare(applied) {
@@ -165,12 +181,13 @@ export function startTelemetry(config: Config, logger: Logger): Telemetry {
     publishIngressRejected,
     configReloadFailed: () => metrics.configReload('failure'),
     status: {
-      nats: () => ({ configured: nats !== undefined, connected: nats?.isConnected ?? false }),
-      tracing: () => ({ enabled: otlp !== undefined }),
+      nats: () => ({ configured: natsSettings !== undefined, connected: thread.natsConnected }),
+      tracing: () => ({ enabled: spans !== undefined }),
     },
     async stop() {
       feed.close();
-      await Promise.all([bus.close(), tracing.shutdown()]);
+      // NATS drain and the last span export are each bounded in the thread; this bounds the whole.
+      await thread.stop(5000);
     },
   };
 }

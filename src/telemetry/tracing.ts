@@ -4,8 +4,8 @@ import { performance } from 'node:perf_hooks';
 import type { ProxyError } from '../proxy/errors.ts';
 import type { RequestRecord } from '../proxy/request-record.ts';
 import type { Endpoint } from '../routing/types.ts';
-import type { RequestEvent } from './request-event.ts';
-import type { AttemptSpanInput, RequestSpanInput } from './sinks/span-record.ts';
+import type { TraceFacts } from './handoff.ts';
+import type { AttemptSpanInput } from './sinks/span-record.ts';
 import { TraceIdSource, formatTraceparent, parseTraceparent } from './trace-context.ts';
 
 type Headers = Readonly<Record<string, string | string[] | undefined>>;
@@ -16,8 +16,8 @@ export interface RequestTracing {
   start(rec: RequestRecord, headers: Headers): void;
   upstreamHeaders(rec: RequestRecord, attempt: number, endpoint: Endpoint): readonly string[] | undefined;
   attemptFinished(rec: RequestRecord, endpoint: Endpoint, error: ProxyError | undefined, statusCode: number | undefined): void;
-  finish(rec: RequestRecord, event: RequestEvent): void;
-  shutdown(): Promise<void>;
+  /** What the telemetry thread needs to describe the request's spans; undefined when not sampled. */
+  facts(rec: RequestRecord): TraceFacts | undefined;
 }
 
 /**
@@ -40,8 +40,9 @@ export class PassiveTraceIds implements RequestTracing {
   }
 
   attemptFinished(): void {}
-  finish(): void {}
-  async shutdown(): Promise<void> {}
+  facts(): undefined {
+    return undefined;
+  }
 }
 
 interface AttemptSpan {
@@ -67,17 +68,8 @@ class RequestTrace {
   }
 }
 
-/** performance.now() ms → epoch ms: the export worker has its own time origin. */
+/** performance.now() ms → epoch ms: the telemetry thread has its own time origin. */
 const epochMs = (hr: number): number => performance.timeOrigin + hr;
-
-/** Where finished traced requests go: the export worker (sinks/worker-exporter.ts), or a test double. */
-export interface SpanPipeline {
-  readonly sampler: Sampler;
-  /** One sampled request: its SERVER span and one CLIENT span per attempt. Never throws, never blocks. */
-  add(request: RequestSpanInput, attempts: readonly AttemptSpanInput[]): void;
-  /** Flushes what is queued (bounded by `timeoutMs`) and stops the export machinery. */
-  shutdown(timeoutMs: number): Promise<void>;
-}
 
 /**
  * Tracing on: a SERVER span per request (`METHOD <route path>`) and a CLIENT span per upstream attempt,
@@ -85,20 +77,17 @@ export interface SpanPipeline {
  * both the stable HTTP semantic conventions and the older names URPO queries.
  *
  * Span ids are drawn when the request starts (the CLIENT span's id must be in the upstream
- * `traceparent`), but the spans themselves are described once, in `finish`, from the request event, as
- * plain values for the export worker, which builds them and runs the SDK's BatchSpanProcessor and OTLP
- * exporter. This skips the SDK's live Span objects (context objects, per-attribute validation, clock
- * reads) on the request path, and the span objects altogether on the proxy thread; the sampler, the
- * bounded export queue and the exporters are the SDK's own.
+ * `traceparent`) and the sampler runs then; everything else about the spans is described in `facts`
+ * as plain values that travel with the finished request to the telemetry thread, which encodes the
+ * spans to OTLP from them (sinks/otlp-proto.ts). No SDK Span objects, context objects or
+ * per-attribute validation on the request path.
  */
 export class OtelTracing implements RequestTracing {
   private readonly ids = new TraceIdSource();
-  private readonly pipeline: SpanPipeline;
-  private readonly includeQuery: boolean;
+  private readonly sampler: Sampler;
 
-  constructor(pipeline: SpanPipeline, includeQuery: boolean) {
-    this.pipeline = pipeline;
-    this.includeQuery = includeQuery;
+  constructor(sampler: Sampler) {
+    this.sampler = sampler;
   }
 
   start(rec: RequestRecord, headers: Headers): void {
@@ -112,7 +101,7 @@ export class OtelTracing implements RequestTracing {
     };
     const traceId = incoming?.traceId ?? this.ids.traceId();
     const ctx = parent === undefined ? ROOT_CONTEXT : trace.setSpanContext(ROOT_CONTEXT, parent);
-    const decision = this.pipeline.sampler.shouldSample(ctx, traceId, rec.method, SpanKind.SERVER, {}, []).decision;
+    const decision = this.sampler.shouldSample(ctx, traceId, rec.method, SpanKind.SERVER, {}, []).decision;
     rec.traceId = traceId;
     rec.spanId = this.ids.spanId();
     rec.telemetry = new RequestTrace(decision === SamplingDecision.RECORD_AND_SAMPLED ? 1 : 0, parent, incoming?.traceState);
@@ -138,12 +127,10 @@ export class OtelTracing implements RequestTracing {
     a.error = error;
   }
 
-  finish(rec: RequestRecord, e: RequestEvent): void {
+  facts(rec: RequestRecord): TraceFacts | undefined {
     const st = rec.telemetry;
-    if (!(st instanceof RequestTrace) || st.flags === 0) return;
+    if (!(st instanceof RequestTrace) || st.flags === 0) return undefined;
     const endHr = rec.startedHr + rec.durationMs;
-    const d = e.data;
-    const route = rec.route;
     const attempts: AttemptSpanInput[] = [];
     for (const a of st.attempts) {
       // An attempt still open at finish ended with the request (a client abort).
@@ -154,39 +141,13 @@ export class OtelTracing implements RequestTracing {
         errorCode: error?.kind.code ?? null, errorMessage: error?.message ?? null,
       });
     }
-    this.pipeline.add({
-      traceId: e.context.trace_id,
-      spanId: e.context.span_id,
+    return {
       parentSpanId: st.parent?.spanId ?? null,
       parentFlags: st.parent?.traceFlags ?? 0,
       traceState: st.parent?.traceState?.serialize() ?? null,
-      startMs: epochMs(rec.startedHr),
-      endMs: epochMs(endHr),
-      method: d.method,
-      statusCode: d.status_code,
-      path: rec.path,
-      scheme: d.scheme,
-      target: this.includeQuery && rec.query !== '' ? `${rec.path}?${rec.query}` : rec.path,
-      host: d.host,
-      clientIp: d.client_ip,
-      protocol: d.protocol,
-      userAgent: d.user_agent,
-      requestId: d.request_id,
-      routePath: d.route?.path ?? null,
-      namespace: e.context.namespace ?? null,
-      ingress: d.route?.ingress ?? null,
-      service: route?.backend.service ?? null,
-      backendNamespace: route?.backend.namespace ?? null,
-      pod: d.backend?.pod ?? null,
-      podIp: d.backend?.pod_ip ?? null,
-      errorCode: e.error?.code ?? null,
-      errorMessage: e.error?.message ?? null,
-      failed: e.severity === 'error',
-    }, attempts);
+      startEpochMs: epochMs(rec.startedHr),
+      attempts,
+    };
   }
 
-  async shutdown(timeoutMs = 3000): Promise<void> {
-    // The final flush must not hang shutdown when the collector does.
-    await this.pipeline.shutdown(timeoutMs);
-  }
 }

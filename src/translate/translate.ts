@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
+import { EMPTY_TRAFFIC_POLICY, type RequestOp } from '../routing/policy.ts';
 import { RouteTable } from '../routing/route-table.ts';
 import type { Diagnostic, PathType, Route, RoutePolicy, TlsCertificate } from '../routing/types.ts';
 import { normalizePrefix } from '../routing/path-index.ts';
 import type { Ingress, IngressBackend, ObjectSet, Secret } from '../sources/object-set.ts';
-import { parsePolicy } from './annotations.ts';
+import { ingressPolicy } from './ingress-policy.ts';
 import { BackendResolver } from './backends.ts';
-import { type ClassOptions, classFilter } from './classes.ts';
+import { type ClassOptions, classifier } from './classes.ts';
 import { CertificateChecker, type CertificateResult, readTlsSecret } from './tls.ts';
 import { type DiagnosticReason, Reasons } from '../routing/reasons.ts';
 import { translateGatewayApi } from './gateway/gateway-api.ts';
@@ -13,6 +14,8 @@ import { translateGatewayApi } from './gateway/gateway-api.ts';
 export interface TranslateOptions extends ClassOptions {
   /** `namespace/name` of the Secret served for unknown SNI (`RAUTA_DEFAULT_CERTIFICATE`). */
   readonly defaultCertificate?: string;
+  /** ingress-nginx's annotation prefix (`--annotations-prefix`), without the slash. */
+  readonly annotationsPrefix?: string;
   /** GatewayClass spec.controllerName that is ours (RAUTA_GATEWAY_CONTROLLER_NAME); default rauta.io/gateway-controller. */
   readonly gatewayControllerName?: string;
   /** Remembers compiled certificates between translations (the reconciler keeps one); fresh when absent. */
@@ -50,8 +53,11 @@ function byAge(a: Ingress, b: Ingress): number {
  */
 export function translate(objects: ObjectSet, opts: TranslateOptions): Translation {
   const diagnostics: Diagnostic[] = [];
-  const isOurs = classFilter(objects.ingressClasses, opts);
-  const ingresses = objects.ingresses.filter(isOurs).sort(byAge);
+  const kindOf = classifier(objects.ingressClasses, opts);
+  const ingresses = objects.ingresses.filter((i) => kindOf(i) !== undefined).sort(byAge);
+  const refused = new Set<Ingress>();
+  // from-to-www-redirect never takes a host some rule names itself.
+  const ruleHosts = new Set(ingresses.flatMap((i) => (i.spec?.rules ?? []).map((r) => (r.host ?? '').toLowerCase())));
   const resolver = new BackendResolver(objects.services, objects.endpointSlices);
   const secrets = new Map<string, Secret>();
   for (const s of objects.secrets) secrets.set(`${s.metadata.namespace ?? 'default'}/${s.metadata.name}`, s);
@@ -82,8 +88,14 @@ export function translate(objects: ObjectSet, opts: TranslateOptions): Translati
     const report = (severity: Diagnostic['severity'], reason: DiagnosticReason, message: string, field?: string) =>
       diagnostics.push({ namespace, ingress: name, severity, reason, message, field });
 
-    const { policy, problems } = parsePolicy(ing.metadata.annotations);
-    for (const p of problems) report('warning', Reasons.InvalidAnnotation, `${p.annotation}: ${p.message}`, `metadata.annotations["${p.annotation}"]`);
+    const ip = ingressPolicy(ing, kindOf(ing) ?? 'rauta', secrets, opts);
+    const policy = ip.policy;
+    for (const p of ip.problems) report(p.severity, p.reason, `${p.annotation}: ${p.message}`, `metadata.annotations["${p.annotation}"]`);
+    if (ip.refused !== undefined) {
+      // Not served at all: serving it without what the annotation asked for could expose the backend.
+      refused.add(ing);
+      continue;
+    }
 
     const backendFor = (ref: IngressBackend, field: string) => {
       if (ref.resource !== undefined) {
@@ -133,16 +145,27 @@ export function translate(objects: ObjectSet, opts: TranslateOptions): Translati
           report('error', Reasons.InvalidPath, `path "${path}" must start with /; path skipped`, `${field}.path`);
           return;
         }
-        const backend = backendFor(p.backend ?? {}, `${field}.backend`);
-        if (!backend) return;
-        const key = `${host}\u0000${pathType === 'Exact' ? 'E' : 'P'}\u0000${pathType === 'Exact' ? path : normalizePrefix(path)}`;
-        const owner = taken.get(key);
-        if (owner !== undefined) {
-          report('error', Reasons.PathConflict, `${host || '*'} ${path} (${pathType}) is already served by ${owner}, which is older; path skipped`, field);
+        const pp = ip.forPath(path, pathType);
+        if ('error' in pp) {
+          report('error', Reasons.InvalidPath, `${pp.error}; path skipped`, `${field}.path`);
           return;
         }
-        taken.set(key, `${namespace}/${name}`);
-        routes.push(Object.freeze({ ingress: ingressRef, host, path, pathType: pathType as PathType, backend, policy: policy as RoutePolicy, tls: false }));
+        const backend = backendFor(p.backend ?? {}, `${field}.backend`);
+        if (!backend) return;
+        const addRoute = (routeHost: string, routePolicy: RoutePolicy): boolean => {
+          const key = `${routeHost}\u0000${pp.pathType === 'Exact' ? 'E' : 'P'}\u0000${pp.pathType === 'Exact' ? pp.path : normalizePrefix(pp.path)}`;
+          const owner = taken.get(key);
+          if (owner !== undefined) {
+            report('error', Reasons.PathConflict, `${routeHost || '*'} ${path} (${pathType}) is already served by ${owner}, which is older; path skipped`, field);
+            return false;
+          }
+          taken.set(key, `${namespace}/${name}`);
+          routes.push(Object.freeze({ ingress: ingressRef, host: routeHost, path: pp.path, pathType: pp.pathType as PathType, backend, policy: routePolicy, tls: false }));
+          return true;
+        };
+        if (!addRoute(host, pp.policy)) return;
+        const www = ip.wwwRedirect ? wwwAlias(host) : undefined;
+        if (www !== undefined && !ruleHosts.has(www)) addRoute(www, wwwRedirectPolicy(pp.policy, host));
       });
     });
   }
@@ -152,7 +175,7 @@ export function translate(objects: ObjectSet, opts: TranslateOptions): Translati
   const gateway = translateGatewayApi(objects, { gatewayControllerName: opts.gatewayControllerName ?? DEFAULT_GATEWAY_CONTROLLER_NAME }, { resolver, readSecret });
   checker.sweep();
   const finalRoutes = routes.map((r) => (r.host !== '' && coveredByTls(r.host, tlsHosts) ? Object.freeze({ ...r, tls: true }) : r));
-  const served = ingresses.map((i) => `${ns(i)}/${i.metadata.name}`);
+  const served = ingresses.filter((i) => !refused.has(i)).map((i) => `${ns(i)}/${i.metadata.name}`);
   const table = new RouteTable({
     routes: [...finalRoutes, ...gateway.routes],
     defaultRoute,
@@ -164,6 +187,19 @@ export function translate(objects: ObjectSet, opts: TranslateOptions): Translati
     ...(gateway.status !== undefined ? { gatewayStatus: gateway.status } : {}),
   });
   return { table, fingerprint: fingerprintOf(table) };
+}
+
+/** www.example.com ↔ example.com; undefined for wildcard and empty hosts. */
+function wwwAlias(host: string): string | undefined {
+  if (host === '' || host.startsWith('*.')) return undefined;
+  return host.startsWith('www.') ? host.slice(4) : `www.${host}`;
+}
+
+/** The alias host's routes answer 308 to the host the Ingress names (ingress-nginx's from-to-www-redirect). */
+function wwwRedirectPolicy(policy: RoutePolicy, target: string): RoutePolicy {
+  const traffic = policy.traffic ?? EMPTY_TRAFFIC_POLICY;
+  const redirect: RequestOp = { kind: 'redirect', status: 308, hostname: target, keepQuery: true };
+  return Object.freeze({ ...policy, traffic: Object.freeze({ ...traffic, request: Object.freeze([redirect, ...traffic.request]) }) });
 }
 
 function collectTls(

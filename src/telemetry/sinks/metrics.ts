@@ -1,7 +1,10 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { AggregatorRegistry, Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { HANDSHAKE_FAILURE_REASONS } from '../../proxy/tls/handshake-failures.ts';
 import type { RequestEvent } from '../request-event.ts';
 import type { EventSink, SinkCounters } from '../sink.ts';
+
+/** A registry's values as plain data (`getMetricsAsJSON`): what threads and processes send for aggregation. */
+export type MetricsSnapshot = Awaited<ReturnType<Registry['getMetricsAsJSON']>>;
 
 /** Request latency buckets, seconds: 1 ms … 60 s (the default upstream response timeout). Documented in the README. */
 export const DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
@@ -59,7 +62,11 @@ export class Metrics implements EventSink {
   private readonly requestChildren = new Map<string, { inc(): void; observe(v: number): void; observeUpstream(v: number): void }>();
   private readonly ownCounters: SinkCounters;
 
-  constructor() {
+  /**
+   * `processMetrics: false` for a registry whose numbers are added to another's (the telemetry thread's,
+   * a data-plane worker's): Node's process metrics are collected once, by the registry that renders.
+   */
+  constructor(opts: { processMetrics?: boolean } = {}) {
     const registers = [this.registry];
     this.requests = new Counter({ name: 'rauta_requests_total', help: 'Requests handled, by route and status code (RAUTA\'s own answers included)', labelNames: ['namespace', 'ingress', 'service', 'method', 'code'], registers });
     this.duration = new Histogram({ name: 'rauta_request_duration_seconds', help: 'Request duration from accept to last byte', labelNames: ['namespace', 'ingress', 'service', 'method'], buckets: DURATION_BUCKETS, registers });
@@ -99,7 +106,7 @@ export class Metrics implements EventSink {
       this.dropped.labels(sink).inc(0);
     }
     for (const result of ['success', 'failure']) this.configReloads.labels(result).inc(0);
-    collectDefaultMetrics({ register: this.registry });
+    if (opts.processMetrics !== false) collectDefaultMetrics({ register: this.registry });
     this.ownCounters = this.countersFor('metrics');
   }
 
@@ -159,5 +166,16 @@ export class Metrics implements EventSink {
 
   async render(): Promise<{ body: string; contentType: string }> {
     return { body: await this.registry.metrics(), contentType: this.registry.contentType };
+  }
+
+  /** This registry's values with others' (same metric names: counters and histograms add up). */
+  snapshot(): Promise<MetricsSnapshot> {
+    return this.registry.getMetricsAsJSON();
+  }
+
+  async renderWith(others: readonly MetricsSnapshot[]): Promise<{ body: string; contentType: string }> {
+    if (others.length === 0) return this.render();
+    const merged = AggregatorRegistry.aggregate([await this.registry.getMetricsAsJSON(), ...others]);
+    return { body: await merged.metrics(), contentType: this.registry.contentType };
   }
 }

@@ -1,9 +1,7 @@
 import {
   AlwaysOffSampler, AlwaysOnSampler, ParentBasedSampler, type Sampler, TraceIdRatioBasedSampler,
 } from '@opentelemetry/sdk-trace-base';
-import type { Logger } from 'pino';
-import type { SinkCounters } from '../sink.ts';
-import { WorkerSpanPipeline } from './worker-exporter.ts';
+import type { ExporterInit } from '../thread/protocol.ts';
 import { RautaError } from '../../errors.ts';
 
 /** The standard OTEL_* variables RAUTA honours (read through RAUTA's settings, so flags work too). */
@@ -70,22 +68,18 @@ export function parseResourceAttributes(raw: string | undefined): Record<string,
 }
 
 /**
- * The SDK parts RAUTA's tracing uses: the configured sampler (on the proxy thread, at request start);
- * in a worker thread, spans are encoded straight to OTLP protobuf (otlp-proto.ts) in batches and
- * exported (encoding and HTTP off the proxy's loop; http/json goes through the SDK's exporter). Nothing is registered globally (no auto-instrumentation, no
- * module state). Export runs on the processor's background timer with a bounded queue: a dead or
- * hanging collector costs dropped spans (counted, failures logged at most every 30 s), never request
- * latency.
+ * The span exporter's settings, or undefined when no OTLP endpoint is set (tracing off). The sampler
+ * runs on the proxy thread at request start (samplerFrom); encoding (otlp-proto.ts) and export run in
+ * the telemetry thread. Nothing is registered globally (no auto-instrumentation, no module state). A
+ * dead or hanging collector costs dropped spans (counted, failures logged at most every 30 s), never
+ * request latency.
  */
-export function createSpanPipeline(s: OtlpSettings, counters: SinkCounters, logger: Logger): (WorkerSpanPipeline & { url: string; protocol: string }) | undefined {
+export function spanExportInit(s: OtlpSettings): ExporterInit | undefined {
   const url = tracesUrl(s);
   if (url === undefined) return undefined;
-  const protocol = s.tracesProtocol ?? s.protocol;
-  const sampler = samplerFrom(s.sampler, s.samplerArg);
-  const resourceAttributes = { ...parseResourceAttributes(s.resourceAttributes), 'service.name': s.serviceName };
-  const pipeline = new WorkerSpanPipeline({
-    protocol, url, timeoutMs: s.exportTimeoutMs, resourceAttributes,
+  return {
+    protocol: s.tracesProtocol ?? s.protocol, url, timeoutMs: s.exportTimeoutMs,
+    resourceAttributes: { ...parseResourceAttributes(s.resourceAttributes), 'service.name': s.serviceName },
     maxQueueSize: s.maxQueueSize, maxExportBatchSize: Math.min(512, s.maxQueueSize), scheduledDelayMs: s.scheduleDelayMs,
-  }, sampler, counters, logger);
-  return Object.assign(pipeline, { url, protocol });
+  };
 }

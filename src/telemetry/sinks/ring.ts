@@ -8,6 +8,11 @@ export interface RingEntry {
 
 export type RingListener = (entry: RingEntry) => void;
 
+/** The ring as the admin API reads it: it may live in another thread. Newest first; `limit` entries that pass `keep`. */
+export interface RecentEvents {
+  recent(limit: number, keep: (e: RequestEvent) => boolean): Promise<readonly RingEntry[]>;
+}
+
 /**
  * The last N request events in memory (`RAUTA_RING_SIZE`), always on: with no NATS this is the whole
  * event pipeline. Also the source of the live feed (`/requests/stream`) through listeners.
@@ -52,6 +57,17 @@ export class RingSink implements EventSink {
       if (json === undefined) continue;
       const event = JSON.parse(json) as RequestEvent;
       if (keep(event)) out.push({ event, json });
+    }
+    return out;
+  }
+
+  /** Newest first, as stored (JSON text): for readers in another thread, which parse and filter. */
+  recentJson(limit = this.count): string[] {
+    const out: string[] = [];
+    const n = this.entries.length;
+    for (let i = 1; i <= this.count && out.length < limit; i++) {
+      const json = this.entries[(this.next - i + n) % n];
+      if (json !== undefined) out.push(json);
     }
     return out;
   }
