@@ -1,9 +1,8 @@
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:net';
 import type { Logger } from 'pino';
 import { registerAdminRoutes } from './admin/admin-routes.ts';
 import { AdminServer } from './admin/admin-server.ts';
-import type { Config } from './config/settings.ts';
+import { type Config, settings } from './config/settings.ts';
+import { listenOn } from './listen.ts';
 import { ActiveRequests } from './proxy/active-requests.ts';
 import type { ProxyDeps } from './proxy/http1-handler.ts';
 import { createMirror } from './proxy/policy/mirror.ts';
@@ -14,6 +13,7 @@ import { InFlight } from './proxy/in-flight.ts';
 import { startLoadBalancing } from './proxy/load-balancing.ts';
 import { type Protocols, createProtocols } from './proxy/protocols.ts';
 import { RouteState } from './routing/route-state.ts';
+import { EndpointSlots } from './proxy/endpoint-slots.ts';
 import { createUpstreamClient } from './proxy/upstream-client.ts';
 import { Reconciler } from './control/reconciler.ts';
 import { RouteTable } from './routing/route-table.ts';
@@ -32,15 +32,6 @@ export interface Rauta {
   shutdown(): Promise<void>;
 }
 
-function listen(server: Server, port: number, host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve((server.address() as AddressInfo).port);
-    });
-  });
-}
 
 function createSource(config: Config, logger: Logger, kube: KubernetesMode | undefined, telemetry: Telemetry): Source {
   if (kube !== undefined) return kube.source;
@@ -83,7 +74,11 @@ export async function startRauta(config: Config, logger: Logger): Promise<Rauta>
   const active = new ActiveRequests();
   let draining = false;
 
-  const upstream = createUpstreamClient({ connectTimeoutMs: config.upstreamConnectTimeoutSeconds * 1000, idleTimeoutMs: config.upstreamIdleTimeoutSeconds * 1000 });
+  const upstream = createUpstreamClient({
+    connectTimeoutMs: config.upstreamConnectTimeoutSeconds * 1000,
+    idleTimeoutMs: config.upstreamIdleTimeoutSeconds * 1000,
+    maxConnectionsPerEndpoint: config.upstreamMaxConnectionsPerEndpoint,
+  });
   const mirror = createMirror({ table: () => routes.table, dispatcher: upstream, timeoutMs: config.upstreamResponseTimeoutSeconds * 1000 });
   const policy = new PolicyRuntime({ idleTimeoutMs: config.upstreamIdleTimeoutSeconds * 1000, mirror });
   const deps: ProxyDeps = {
@@ -100,6 +95,9 @@ export async function startRauta(config: Config, logger: Logger): Promise<Rauta>
     responseTimeoutMs: config.upstreamResponseTimeoutSeconds * 1000,
     draining: () => draining,
     forwardH2c: protocols.forwardH2c,
+    slots: new EndpointSlots({ maxConnections: config.upstreamMaxConnectionsPerEndpoint, maxPending: config.upstreamMaxPendingPerEndpoint }),
+    clientBodyTimeoutMs: config.clientBodyTimeoutSeconds * 1000,
+    clientWriteTimeoutMs: config.clientWriteTimeoutSeconds * 1000,
   };
 
   const source = createSource(config, logger, kube, telemetry);
@@ -125,7 +123,7 @@ export async function startRauta(config: Config, logger: Logger): Promise<Rauta>
   let httpPort: number;
   let httpsPort: number;
   try {
-    adminPort = await listen(admin.server, config.adminPort, config.adminBindAddress);
+    adminPort = await listenOn(admin.server, config.adminPort, config.adminBindAddress, { what: 'admin', port: settings.adminPort, address: settings.adminBindAddress });
     kube?.status.start();
     // A snapshot that leaves the table unchanged can still matter for status (publish Service, overwritten status).
     await source.start((objects) => {
@@ -134,7 +132,7 @@ export async function startRauta(config: Config, logger: Logger): Promise<Rauta>
     });
     const plain = protocols.plain(http, deps);
     telemetry.trackConnections(plain);
-    httpPort = await listen(plain, config.httpPort, config.bindAddress);
+    httpPort = await listenOn(plain, config.httpPort, config.bindAddress, { what: 'HTTP', port: settings.httpPort, address: settings.bindAddress });
     httpsPort = await protocols.listenHttps(deps, telemetry.trackConnections);
   } catch (err) {
     // A failed start must not leave listeners, timers or connections behind (embedders, tests).
