@@ -1,9 +1,9 @@
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:net';
 import type { Logger } from 'pino';
 import { registerAdminRoutes } from './admin/admin-routes.ts';
 import { AdminServer } from './admin/admin-server.ts';
-import type { Config } from './config/settings.ts';
+import { warnIfAdminExposed } from './admin/exposure.ts';
+import { type Config, settings } from './config/settings.ts';
+import { listenOn } from './listen.ts';
 import { ActiveRequests } from './proxy/active-requests.ts';
 import type { ProxyDeps } from './proxy/http1-handler.ts';
 import { createMirror } from './proxy/policy/mirror.ts';
@@ -14,6 +14,7 @@ import { InFlight } from './proxy/in-flight.ts';
 import { startLoadBalancing } from './proxy/load-balancing.ts';
 import { type Protocols, createProtocols } from './proxy/protocols.ts';
 import { RouteState } from './routing/route-state.ts';
+import { EndpointSlots } from './proxy/endpoint-slots.ts';
 import { createUpstreamClient } from './proxy/upstream-client.ts';
 import { Reconciler } from './control/reconciler.ts';
 import { RouteTable } from './routing/route-table.ts';
@@ -32,15 +33,6 @@ export interface Rauta {
   shutdown(): Promise<void>;
 }
 
-function listen(server: Server, port: number, host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve((server.address() as AddressInfo).port);
-    });
-  });
-}
 
 function createSource(config: Config, logger: Logger, kube: KubernetesMode | undefined, telemetry: Telemetry): Source {
   if (kube !== undefined) return kube.source;
@@ -48,11 +40,6 @@ function createSource(config: Config, logger: Logger, kube: KubernetesMode | und
     path: config.config ?? '', logger, debounceMs: config.configDebounceMs, maxDebounceMs: config.configMaxDebounceMs,
     onRejected: () => telemetry.configReloadFailed(),
   });
-}
-
-/** 127.0.0.0/8, ::1 and localhost: addresses no other machine can connect to. */
-function isLoopback(address: string): boolean {
-  return address === 'localhost' || address === '::1' || address === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(address);
 }
 
 /** Wires sources → translation → route table → proxy → telemetry. No logic of its own. */
@@ -83,7 +70,11 @@ export async function startRauta(config: Config, logger: Logger): Promise<Rauta>
   const active = new ActiveRequests();
   let draining = false;
 
-  const upstream = createUpstreamClient({ connectTimeoutMs: config.upstreamConnectTimeoutSeconds * 1000, idleTimeoutMs: config.upstreamIdleTimeoutSeconds * 1000 });
+  const upstream = createUpstreamClient({
+    connectTimeoutMs: config.upstreamConnectTimeoutSeconds * 1000,
+    idleTimeoutMs: config.upstreamIdleTimeoutSeconds * 1000,
+    maxConnectionsPerEndpoint: config.upstreamMaxConnectionsPerEndpoint,
+  });
   const mirror = createMirror({ table: () => routes.table, dispatcher: upstream, timeoutMs: config.upstreamResponseTimeoutSeconds * 1000 });
   const policy = new PolicyRuntime({ idleTimeoutMs: config.upstreamIdleTimeoutSeconds * 1000, mirror });
   const deps: ProxyDeps = {
@@ -100,6 +91,9 @@ export async function startRauta(config: Config, logger: Logger): Promise<Rauta>
     responseTimeoutMs: config.upstreamResponseTimeoutSeconds * 1000,
     draining: () => draining,
     forwardH2c: protocols.forwardH2c,
+    slots: new EndpointSlots({ maxConnections: config.upstreamMaxConnectionsPerEndpoint, maxPending: config.upstreamMaxPendingPerEndpoint }),
+    clientBodyTimeoutMs: config.clientBodyTimeoutSeconds * 1000,
+    clientWriteTimeoutMs: config.clientWriteTimeoutSeconds * 1000,
   };
 
   const source = createSource(config, logger, kube, telemetry);
@@ -125,7 +119,7 @@ export async function startRauta(config: Config, logger: Logger): Promise<Rauta>
   let httpPort: number;
   let httpsPort: number;
   try {
-    adminPort = await listen(admin.server, config.adminPort, config.adminBindAddress);
+    adminPort = await listenOn(admin.server, config.adminPort, config.adminBindAddress, { what: 'admin', port: settings.adminPort, address: settings.adminBindAddress });
     kube?.status.start();
     // A snapshot that leaves the table unchanged can still matter for status (publish Service, overwritten status).
     await source.start((objects) => {
@@ -134,7 +128,7 @@ export async function startRauta(config: Config, logger: Logger): Promise<Rauta>
     });
     const plain = protocols.plain(http, deps);
     telemetry.trackConnections(plain);
-    httpPort = await listen(plain, config.httpPort, config.bindAddress);
+    httpPort = await listenOn(plain, config.httpPort, config.bindAddress, { what: 'HTTP', port: settings.httpPort, address: settings.bindAddress });
     httpsPort = await protocols.listenHttps(deps, telemetry.trackConnections);
   } catch (err) {
     // A failed start must not leave listeners, timers or connections behind (embedders, tests).
@@ -152,12 +146,7 @@ export async function startRauta(config: Config, logger: Logger): Promise<Rauta>
     admin.server.closeAllConnections();
     throw err;
   }
-  if (config.adminToken === undefined && !isLoopback(config.adminBindAddress)) {
-    logger.warn(
-      { admin: `${config.adminBindAddress}:${adminPort}`, allowed_hosts: config.adminAllowedHosts },
-      'ADMIN PORT OPEN WITHOUT A TOKEN: it listens beyond loopback and anyone who reaches it sees routes, pod addresses and live requests. Set RAUTA_ADMIN_TOKEN, or RAUTA_ADMIN_BIND_ADDRESS=127.0.0.1, or keep the port behind a NetworkPolicy',
-    );
-  }
+  warnIfAdminExposed(config, adminPort, logger);
   logger.info({ http: `${config.bindAddress}:${httpPort}`, https: `${config.bindAddress}:${httpsPort}`, admin: `${config.adminBindAddress}:${adminPort}`, mode: config.config ? 'standalone' : 'kubernetes' }, 'rauta listening');
 
   let shutdownPromise: Promise<void> | undefined;
