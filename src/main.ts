@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { registerAdminRoutes } from './admin/admin-routes.ts';
 import { AdminServer } from './admin/admin-server.ts';
+import { warnIfAdminExposed } from './admin/exposure.ts';
 import { type Config, settings } from './config/settings.ts';
 import { listenOn } from './listen.ts';
 import { ActiveRequests } from './proxy/active-requests.ts';
@@ -13,6 +14,7 @@ import { InFlight } from './proxy/in-flight.ts';
 import { startLoadBalancing } from './proxy/load-balancing.ts';
 import { type Protocols, createProtocols } from './proxy/protocols.ts';
 import { RouteState } from './routing/route-state.ts';
+import { EndpointSlots } from './proxy/endpoint-slots.ts';
 import { createUpstreamClient } from './proxy/upstream-client.ts';
 import { SourceRejections } from './control/source-rejections.ts';
 import { Reconciler } from './control/reconciler.ts';
@@ -44,11 +46,6 @@ function createSource(config: Config, logger: Logger, kube: KubernetesMode | und
   });
 }
 
-/** 127.0.0.0/8, ::1 and localhost: addresses no other machine can connect to. */
-function isLoopback(address: string): boolean {
-  return address === 'localhost' || address === '::1' || address === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(address);
-}
-
 /** Wires sources → translation → route table → proxy → telemetry. No logic of its own. */
 export async function startRauta(config: Config, logger: Logger): Promise<Rauta> {
   const routes = new RouteState(RouteTable.empty());
@@ -77,7 +74,11 @@ export async function startRauta(config: Config, logger: Logger): Promise<Rauta>
   const active = new ActiveRequests();
   let draining = false;
 
-  const upstream = createUpstreamClient({ connectTimeoutMs: config.upstreamConnectTimeoutSeconds * 1000, idleTimeoutMs: config.upstreamIdleTimeoutSeconds * 1000 });
+  const upstream = createUpstreamClient({
+    connectTimeoutMs: config.upstreamConnectTimeoutSeconds * 1000,
+    idleTimeoutMs: config.upstreamIdleTimeoutSeconds * 1000,
+    maxConnectionsPerEndpoint: config.upstreamMaxConnectionsPerEndpoint,
+  });
   const mirror = createMirror({ table: () => routes.table, dispatcher: upstream, timeoutMs: config.upstreamResponseTimeoutSeconds * 1000 });
   const policy = new PolicyRuntime({ idleTimeoutMs: config.upstreamIdleTimeoutSeconds * 1000, mirror });
   const deps: ProxyDeps = {
@@ -94,6 +95,9 @@ export async function startRauta(config: Config, logger: Logger): Promise<Rauta>
     responseTimeoutMs: config.upstreamResponseTimeoutSeconds * 1000,
     draining: () => draining,
     forwardH2c: protocols.forwardH2c,
+    slots: new EndpointSlots({ maxConnections: config.upstreamMaxConnectionsPerEndpoint, maxPending: config.upstreamMaxPendingPerEndpoint }),
+    clientBodyTimeoutMs: config.clientBodyTimeoutSeconds * 1000,
+    clientWriteTimeoutMs: config.clientWriteTimeoutSeconds * 1000,
   };
 
   const rejections = new SourceRejections();
@@ -149,12 +153,7 @@ export async function startRauta(config: Config, logger: Logger): Promise<Rauta>
     admin.server.closeAllConnections();
     throw err;
   }
-  if (config.adminToken === undefined && !isLoopback(config.adminBindAddress)) {
-    logger.warn(
-      { admin: `${config.adminBindAddress}:${adminPort}`, allowed_hosts: config.adminAllowedHosts },
-      'ADMIN PORT OPEN WITHOUT A TOKEN: it listens beyond loopback and anyone who reaches it sees routes, pod addresses and live requests. Set RAUTA_ADMIN_TOKEN, or RAUTA_ADMIN_BIND_ADDRESS=127.0.0.1, or keep the port behind a NetworkPolicy',
-    );
-  }
+  warnIfAdminExposed(config, adminPort, logger);
   logger.info({ http: `${config.bindAddress}:${httpPort}`, https: `${config.bindAddress}:${httpsPort}`, admin: `${config.adminBindAddress}:${adminPort}`, mode: config.config ? 'standalone' : 'kubernetes' }, 'rauta listening');
 
   let shutdownPromise: Promise<void> | undefined;
