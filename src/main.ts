@@ -1,11 +1,11 @@
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:net';
 import type { Logger } from 'pino';
 import { registerAdminRoutes } from './admin/admin-routes.ts';
 import { AdminServer } from './admin/admin-server.ts';
-import type { Config } from './config/settings.ts';
+import { type Config, settings } from './config/settings.ts';
+import { listenOn } from './listen.ts';
 import { ActiveRequests } from './proxy/active-requests.ts';
 import type { ProxyDeps } from './proxy/http1-handler.ts';
+import { createMirror } from './proxy/policy/mirror.ts';
 import { PolicyRuntime } from './proxy/policy/runtime.ts';
 import { createHttpServer } from './proxy/http-server.ts';
 import type { KubernetesMode } from './control/kubernetes-mode.ts';
@@ -31,15 +31,6 @@ export interface Rauta {
   shutdown(): Promise<void>;
 }
 
-function listen(server: Server, port: number, host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve((server.address() as AddressInfo).port);
-    });
-  });
-}
 
 function createSource(config: Config, logger: Logger, kube: KubernetesMode | undefined, telemetry: Telemetry): Source {
   if (kube !== undefined) return kube.source;
@@ -83,7 +74,8 @@ export async function startRauta(config: Config, logger: Logger): Promise<Rauta>
   let draining = false;
 
   const upstream = createUpstreamClient({ connectTimeoutMs: config.upstreamConnectTimeoutSeconds * 1000, idleTimeoutMs: config.upstreamIdleTimeoutSeconds * 1000 });
-  const policy = new PolicyRuntime({ idleTimeoutMs: config.upstreamIdleTimeoutSeconds * 1000 });
+  const mirror = createMirror({ table: () => routes.table, dispatcher: upstream, timeoutMs: config.upstreamResponseTimeoutSeconds * 1000 });
+  const policy = new PolicyRuntime({ idleTimeoutMs: config.upstreamIdleTimeoutSeconds * 1000, mirror });
   const deps: ProxyDeps = {
     routes,
     policy,
@@ -123,7 +115,7 @@ export async function startRauta(config: Config, logger: Logger): Promise<Rauta>
   let httpPort: number;
   let httpsPort: number;
   try {
-    adminPort = await listen(admin.server, config.adminPort, config.adminBindAddress);
+    adminPort = await listenOn(admin.server, config.adminPort, config.adminBindAddress, { what: 'admin', port: settings.adminPort, address: settings.adminBindAddress });
     kube?.status.start();
     // A snapshot that leaves the table unchanged can still matter for status (publish Service, overwritten status).
     await source.start((objects) => {
@@ -132,7 +124,7 @@ export async function startRauta(config: Config, logger: Logger): Promise<Rauta>
     });
     const plain = protocols.plain(http, deps);
     telemetry.trackConnections(plain);
-    httpPort = await listen(plain, config.httpPort, config.bindAddress);
+    httpPort = await listenOn(plain, config.httpPort, config.bindAddress, { what: 'HTTP', port: settings.httpPort, address: settings.bindAddress });
     httpsPort = await protocols.listenHttps(deps, telemetry.trackConnections);
   } catch (err) {
     // A failed start must not leave listeners, timers or connections behind (embedders, tests).

@@ -1,15 +1,39 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError, helpText, loadConfig } from './config/load.ts';
+import { RautaError } from './errors.ts';
 import { installFatalHandlers } from './fatal.ts';
 import { createLogger } from './logger.ts';
 import { startRauta } from './main.ts';
+
+/** Errors that mean "a setting is wrong" exit 2, like an invalid configuration; the rest exit 1. */
+const SETTINGS_CODES = new Set(['RAUTA_ERR_CONFIG', 'RAUTA_ERR_NATS_CONFIG', 'RAUTA_ERR_TRACING_CONFIG', 'RAUTA_ERR_MAGLEV_TABLE_SIZE']);
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
   return pkg.version;
 }
 
+/** `rauta migrate` and `rauta translate`: read-only commands that never start a proxy. */
+async function command(name: 'migrate' | 'translate', argv: readonly string[]): Promise<void> {
+  const { UsageError, parseCommandArgs } = await import('./commands/inputs.ts');
+  const usage = name === 'migrate' ? (await import('./commands/migrate.ts')).MIGRATE_USAGE : (await import('./commands/translate-table.ts')).TRANSLATE_USAGE;
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(usage);
+    return;
+  }
+  try {
+    const args = parseCommandArgs(argv);
+    const out = name === 'migrate' ? await (await import('./commands/migrate.ts')).migrate(args) : await (await import('./commands/translate-table.ts')).translateTable(args);
+    process.stdout.write(out);
+  } catch (err) {
+    process.stderr.write(`rauta ${name}: ${(err as Error).message}\n${err instanceof UsageError ? `\n${usage}` : ''}`);
+    process.exitCode = err instanceof UsageError ? 2 : 1;
+  }
+}
+
 async function main(): Promise<void> {
+  const sub = process.argv[2];
+  if (sub === 'migrate' || sub === 'translate') return command(sub, process.argv.slice(3));
   let loaded: ReturnType<typeof loadConfig>;
   try {
     loaded = loadConfig(process.argv.slice(2), process.env);
@@ -34,9 +58,10 @@ async function main(): Promise<void> {
   try {
     rauta = await startRauta(loaded.config, logger);
   } catch (err) {
-    logger.fatal({ err: (err as Error).message }, 'start-up failed');
-    process.stderr.write(`rauta: start-up failed: ${(err as Error).message}\n`);
-    process.exit(1);
+    // Once, on stderr, in words: a JSON log line as well would say the same thing twice.
+    const code = err instanceof RautaError ? err.code : 'RAUTA_ERR_INTERNAL';
+    process.stderr.write(`rauta: start-up failed: ${(err as Error).message} (${code})\n`);
+    process.exit(SETTINGS_CODES.has(code) ? 2 : 1);
   }
   const stop = (signal: string) => {
     logger.info({ signal }, 'signal received');

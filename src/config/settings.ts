@@ -1,4 +1,4 @@
-import { boolean, choice, integer, list, optional, port, prime, secret, seconds, text } from './setting.ts';
+import { boolean, choice, integer, list, optional, port, prime, secret, seconds, serverUrls, text } from './setting.ts';
 
 const hostOrIp = /^[A-Za-z0-9.:_\-[\]]+$/;
 
@@ -52,7 +52,7 @@ export const settings = {
   liveFeedMaxClients: integer('RAUTA_LIVE_FEED_MAX_CLIENTS', '--live-feed-max-clients', 32, 'Clients of the live feed (:9000/requests/stream) at once; more get 503', 0, 10_000),
   liveFeedBufferBytes: integer('RAUTA_LIVE_FEED_BUFFER_BYTES', '--live-feed-buffer-bytes', 128 * 1024, 'Bytes a live-feed client may fall behind before it is disconnected and counted', 64 * 1024, 64 * 1024 * 1024),
   eventQueueSize: integer('RAUTA_EVENT_QUEUE_SIZE', '--event-queue-size', 10_000, 'Per-sink queue of events waiting to be delivered; overflow is dropped and counted', 1, 1_000_000),
-  natsUrl: optional('NATS_URL', '--nats-url', 'NATS server(s): nats://[user:pass@]host:4222 or tls://…, comma-separated; unset = no NATS'),
+  natsUrl: serverUrls('NATS_URL', '--nats-url', 'NATS server(s): nats://[user:pass@]host:4222 or tls://…, comma-separated; unset = no NATS', ['nats', 'tls'], 4222),
   natsCreds: optional('NATS_CREDS', '--nats-creds', 'NATS credentials file (JWT + nkey seed)'),
   natsToken: optional('NATS_TOKEN', '--nats-token', 'NATS auth token'),
   natsSubject: text('RAUTA_NATS_SUBJECT', '--nats-subject', 'rauta.requests', 'NATS subject for request events', /^[^\s*>]+$/),

@@ -1,9 +1,10 @@
 import type { Server as HttpServer } from 'node:http';
 import { type Http2SecureServer, type Http2ServerRequest, type Http2ServerResponse, createServer as createH2cServer } from 'node:http2';
-import type { AddressInfo, Server } from 'node:net';
+import type { Server } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { Logger } from 'pino';
-import type { Config } from '../config/settings.ts';
+import { type Config, settings } from '../config/settings.ts';
+import { listenOn } from '../listen.ts';
 import type { DownstreamRequest, DownstreamResponse } from './downstream.ts';
 import type { AttemptOptions, AttemptResult } from './forward.ts';
 import { type ProxyDeps, createHttp1Handler } from './http1-handler.ts';
@@ -108,13 +109,7 @@ export async function createProtocols(config: Config, routes: RouteState, logger
       https = server;
       servers.push(server);
       track?.(server);
-      return new Promise((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(config.httpsPort, config.bindAddress, () => {
-          server.off('error', reject);
-          resolve((server.address() as AddressInfo).port);
-        });
-      });
+      return listenOn(server, config.httpsPort, config.bindAddress, { what: 'HTTPS', port: settings.httpsPort, address: settings.bindAddress });
     },
     stopAccepting() {
       for (const s of servers) s.close();
