@@ -13,6 +13,7 @@ import { InFlight } from './proxy/in-flight.ts';
 import { startLoadBalancing } from './proxy/load-balancing.ts';
 import { type Protocols, createProtocols } from './proxy/protocols.ts';
 import { RouteState } from './routing/route-state.ts';
+import { EndpointSlots } from './proxy/endpoint-slots.ts';
 import { createUpstreamClient } from './proxy/upstream-client.ts';
 import { Reconciler } from './control/reconciler.ts';
 import { RouteTable } from './routing/route-table.ts';
@@ -73,7 +74,11 @@ export async function startRauta(config: Config, logger: Logger): Promise<Rauta>
   const active = new ActiveRequests();
   let draining = false;
 
-  const upstream = createUpstreamClient({ connectTimeoutMs: config.upstreamConnectTimeoutSeconds * 1000, idleTimeoutMs: config.upstreamIdleTimeoutSeconds * 1000 });
+  const upstream = createUpstreamClient({
+    connectTimeoutMs: config.upstreamConnectTimeoutSeconds * 1000,
+    idleTimeoutMs: config.upstreamIdleTimeoutSeconds * 1000,
+    maxConnectionsPerEndpoint: config.upstreamMaxConnectionsPerEndpoint,
+  });
   const mirror = createMirror({ table: () => routes.table, dispatcher: upstream, timeoutMs: config.upstreamResponseTimeoutSeconds * 1000 });
   const policy = new PolicyRuntime({ idleTimeoutMs: config.upstreamIdleTimeoutSeconds * 1000, mirror });
   const deps: ProxyDeps = {
@@ -90,6 +95,9 @@ export async function startRauta(config: Config, logger: Logger): Promise<Rauta>
     responseTimeoutMs: config.upstreamResponseTimeoutSeconds * 1000,
     draining: () => draining,
     forwardH2c: protocols.forwardH2c,
+    slots: new EndpointSlots({ maxConnections: config.upstreamMaxConnectionsPerEndpoint, maxPending: config.upstreamMaxPendingPerEndpoint }),
+    clientBodyTimeoutMs: config.clientBodyTimeoutSeconds * 1000,
+    clientWriteTimeoutMs: config.clientWriteTimeoutSeconds * 1000,
   };
 
   const source = createSource(config, logger, kube, telemetry);

@@ -46,6 +46,7 @@ export async function createProtocols(config: Config, routes: RouteState, logger
   const handshakeFailures = new HandshakeFailures();
   const http2Sessions = new Http2Sessions({
     maxResets: config.h2MaxResetsPer10s,
+    maxResetsPerClient: config.h2MaxResetsPerClientPer10s,
     windowMs: 10_000,
     idleTimeoutMs: config.clientIdleTimeoutSeconds * 1000,
     onAbuse: (s) => log.warn({ client: s.socket?.remoteAddress }, 'HTTP/2 connection closed: too many stream resets (CVE-2023-44487 guard)'),
@@ -102,6 +103,7 @@ export async function createProtocols(config: Config, routes: RouteState, logger
         limits,
         keepAliveTimeoutMs: config.clientIdleTimeoutSeconds * 1000,
         headersTimeoutMs: config.clientHeaderTimeoutSeconds * 1000,
+        handshakeTimeoutMs: config.tlsHandshakeTimeoutSeconds * 1000,
         maxHeaderSize: config.maxHeaderSize,
         onUpgrade: createUpgradeHandler(deps, tunnelOptions, 'https'),
         connections: tlsConnections,
