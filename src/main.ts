@@ -1,7 +1,8 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:net';
 import type { Logger } from 'pino';
-import { registerAdminRoutes } from './admin/admin-routes.ts';
+import { type AdminViews, registerAdminRoutes } from './admin/admin-routes.ts';
+import type { BackendsViewDeps } from './admin/backends-view.ts';
 import { AdminServer } from './admin/admin-server.ts';
 import type { Config } from './config/settings.ts';
 import { ActiveRequests } from './proxy/active-requests.ts';
@@ -19,6 +20,7 @@ import { RouteTable } from './routing/route-table.ts';
 import { FileSource } from './sources/file/file-source.ts';
 import type { Source } from './sources/object-set.ts';
 import { type Telemetry, startTelemetry } from './telemetry/telemetry.ts';
+import type { TableFeed } from './workers/table-feed.ts';
 
 export interface Rauta {
   readonly httpPort: number;
@@ -27,14 +29,16 @@ export interface Rauta {
   readonly protocols: Protocols;
   readonly routes: RouteState;
   readonly reconciler: Reconciler;
+  readonly telemetry: Telemetry;
+  readonly backends: BackendsViewDeps;
   /** Graceful: readiness off, stop accepting, let in-flight requests finish within the grace period. */
   shutdown(): Promise<void>;
 }
 
-function listen(server: Server, port: number, host: string): Promise<number> {
+function listen(server: Server, port: number, host: string, reusePort = false): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, host, () => {
+    server.listen({ port, host, reusePort }, () => {
       server.off('error', reject);
       resolve((server.address() as AddressInfo).port);
     });
@@ -54,17 +58,29 @@ function isLoopback(address: string): boolean {
   return address === 'localhost' || address === '::1' || address === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(address);
 }
 
+/** One process of several (src/workers/): what it leaves to the others. Absent: one process does everything. */
+export interface StartRole {
+  /**
+   * A data-plane worker: route tables come from `tables` (translated once, by the primary); no source,
+   * no Kubernetes status or control events, no admin listener; traffic ports shared (reusePort).
+   */
+  readonly dataPlane?: { readonly tables: TableFeed; readonly httpPort?: number; readonly httpsPort?: number };
+  /** The primary of data-plane workers: no traffic listeners; admin views that cover the workers. */
+  readonly controlPlane?: { readonly views: (own: AdminViews) => AdminViews };
+}
+
 /** Wires sources → translation → route table → proxy → telemetry. No logic of its own. */
-export async function startRauta(config: Config, logger: Logger): Promise<Rauta> {
+export async function startRauta(config: Config, logger: Logger, role: StartRole = {}): Promise<Rauta> {
   const routes = new RouteState(RouteTable.empty());
   const inFlight = new InFlight();
   const balancing = startLoadBalancing(config, { routes, inFlight, logger });
   const admin = new AdminServer(logger);
-  const telemetry = startTelemetry(config, logger);
+  // A control plane of several workers serves no traffic: its telemetry thread starts only if needed (NATS events).
+  const telemetry = startTelemetry(config, logger, { lazyThread: role.controlPlane !== undefined });
   balancing.onHealthChange((e) => telemetry.backendHealthChanged(e));
   telemetry.trackBackends(() => routes.table, balancing.health);
   // Loaded only in Kubernetes mode: @kubernetes/client-node alone is ~87 MB of RSS (36 MB heap) at start.
-  const kube = config.config === undefined ? (await import('./control/kubernetes-mode.ts')).kubernetesMode(config, logger) : undefined;
+  const kube = config.config === undefined && role.dataPlane === undefined ? (await import('./control/kubernetes-mode.ts')).kubernetesMode(config, logger) : undefined;
   const reconciler = new Reconciler(routes, {
     ingressClass: config.ingressClass,
     controllerName: config.controllerName,
@@ -76,7 +92,7 @@ export async function startRauta(config: Config, logger: Logger): Promise<Rauta>
   }, logger);
   const protocols = await createProtocols(config, routes, logger);
   // Balancer, health and certificates joined in their constructors; every party follows the same swap.
-  routes.participate(telemetry.swapParticipant);
+  if (role.dataPlane === undefined) routes.participate(telemetry.swapParticipant);
   if (kube !== undefined) routes.participate(kube.status.participant);
   telemetry.trackHandshakeFailures(protocols.handshakeFailures);
   const active = new ActiveRequests();
@@ -101,7 +117,7 @@ export async function startRauta(config: Config, logger: Logger): Promise<Rauta>
   };
 
   const source = createSource(config, logger, kube, telemetry);
-  const adminRoutes = registerAdminRoutes(admin, {
+  const views: AdminViews = {
     config,
     table: () => routes.table,
     applied: () => reconciler.current,
@@ -111,7 +127,8 @@ export async function startRauta(config: Config, logger: Logger): Promise<Rauta>
     metrics: () => telemetry.renderMetrics(),
     requests: { ring: telemetry.ring, feed: telemetry.feed },
     telemetry: telemetry.status,
-  }, logger);
+  };
+  const adminRoutes = registerAdminRoutes(admin, role.controlPlane?.views(views) ?? views, logger);
 
   const http = createHttpServer(deps, {
     maxHeaderSize: config.maxHeaderSize,
@@ -123,17 +140,26 @@ export async function startRauta(config: Config, logger: Logger): Promise<Rauta>
   let httpPort: number;
   let httpsPort: number;
   try {
-    adminPort = await listen(admin.server, config.adminPort, config.adminBindAddress);
+    const worker = role.dataPlane;
+    adminPort = worker !== undefined ? 0 : await listen(admin.server, config.adminPort, config.adminBindAddress);
     kube?.status.start();
     // A snapshot that leaves the table unchanged can still matter for status (publish Service, overwritten status).
-    await source.start((objects) => {
-      reconciler.apply(objects);
-      kube?.status.observe(objects);
-    });
-    const plain = protocols.plain(http, deps);
-    telemetry.trackConnections(plain);
-    httpPort = await listen(plain, config.httpPort, config.bindAddress);
-    httpsPort = await protocols.listenHttps(deps, telemetry.trackConnections);
+    if (worker !== undefined) await worker.tables.start((change) => routes.swap(change));
+    else {
+      await source.start((objects) => {
+        reconciler.apply(objects);
+        kube?.status.observe(objects);
+      });
+    }
+    if (role.controlPlane !== undefined) {
+      httpPort = 0;
+      httpsPort = 0;
+    } else {
+      const plain = protocols.plain(http, deps);
+      telemetry.trackConnections(plain);
+      httpPort = await listen(plain, worker?.httpPort ?? config.httpPort, config.bindAddress, worker !== undefined);
+      httpsPort = await protocols.listenHttps(deps, telemetry.trackConnections, { port: worker?.httpsPort, reusePort: worker !== undefined });
+    }
   } catch (err) {
     // A failed start must not leave listeners, timers or connections behind (embedders, tests).
     protocols.stopAccepting();
@@ -186,5 +212,5 @@ export async function startRauta(config: Config, logger: Logger): Promise<Rauta>
     return shutdownPromise;
   };
 
-  return { httpPort, httpsPort, adminPort, protocols, routes, reconciler, shutdown };
+  return { httpPort, httpsPort, adminPort, protocols, routes, reconciler, telemetry, backends: views.backends, shutdown };
 }

@@ -3,6 +3,8 @@ import { ConfigError, helpText, loadConfig } from './config/load.ts';
 import { installFatalHandlers } from './fatal.ts';
 import { createLogger } from './logger.ts';
 import { startRauta } from './main.ts';
+import { startCluster } from './workers/cluster.ts';
+import { resolveWorkers } from './workers/count.ts';
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -30,9 +32,10 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(loaded.config.logLevel);
   installFatalHandlers(logger);
-  let rauta: Awaited<ReturnType<typeof startRauta>>;
+  let rauta: { shutdown(): Promise<void> };
   try {
-    rauta = await startRauta(loaded.config, logger);
+    const workers = resolveWorkers(loaded.config.workers);
+    rauta = workers > 1 ? await startCluster(loaded.config, logger, workers) : await startRauta(loaded.config, logger);
   } catch (err) {
     logger.fatal({ err: (err as Error).message }, 'start-up failed');
     process.stderr.write(`rauta: start-up failed: ${(err as Error).message}\n`);

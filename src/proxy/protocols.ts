@@ -32,7 +32,7 @@ export interface Protocols {
   /** Adds WebSocket tunnels (and h2c when RAUTA_H2C) to the plain listener; returns the server to listen on. */
   plain(http: HttpServer, deps: ProxyDeps): Server;
   /** Starts the HTTPS listener on RAUTA_HTTPS_PORT; resolves to the bound port. `track` sees the server before it listens. */
-  listenHttps(deps: ProxyDeps, track?: (server: Server) => void): Promise<number>;
+  listenHttps(deps: ProxyDeps, track?: (server: Server) => void, opts?: { readonly port?: number; readonly reusePort?: boolean }): Promise<number>;
   /** Shutdown, step 1: stop accepting; HTTP/2 clients get GOAWAY, streams in flight continue. */
   stopAccepting(): void;
   /** Shutdown, step 2 (grace period over): cut what is left — tunnels, sessions, backend sessions. */
@@ -93,7 +93,7 @@ export async function createProtocols(config: Config, routes: RouteState, logger
       servers.push(front, h2c);
       return front;
     },
-    listenHttps(deps, track) {
+    listenHttps(deps, track, opts) {
       const server = createHttpsServer(deps, {
         store: certificates,
         failures: handshakeFailures,
@@ -110,7 +110,8 @@ export async function createProtocols(config: Config, routes: RouteState, logger
       track?.(server);
       return new Promise((resolve, reject) => {
         server.once('error', reject);
-        server.listen(config.httpsPort, config.bindAddress, () => {
+        // reusePort: data-plane workers each listen on the same port; the kernel spreads connections.
+        server.listen({ port: opts?.port ?? config.httpsPort, host: config.bindAddress, reusePort: opts?.reusePort === true }, () => {
           server.off('error', reject);
           resolve((server.address() as AddressInfo).port);
         });
