@@ -7,6 +7,7 @@ import { AdminServer } from './admin/admin-server.ts';
 import type { Config } from './config/settings.ts';
 import { ActiveRequests } from './proxy/active-requests.ts';
 import type { ProxyDeps } from './proxy/http1-handler.ts';
+import { createMirror } from './proxy/policy/mirror.ts';
 import { PolicyRuntime } from './proxy/policy/runtime.ts';
 import { createHttpServer } from './proxy/http-server.ts';
 import type { KubernetesMode } from './control/kubernetes-mode.ts';
@@ -99,7 +100,8 @@ export async function startRauta(config: Config, logger: Logger, role: StartRole
   let draining = false;
 
   const upstream = createUpstreamClient({ connectTimeoutMs: config.upstreamConnectTimeoutSeconds * 1000, idleTimeoutMs: config.upstreamIdleTimeoutSeconds * 1000 });
-  const policy = new PolicyRuntime({ idleTimeoutMs: config.upstreamIdleTimeoutSeconds * 1000 });
+  const mirror = createMirror({ table: () => routes.table, dispatcher: upstream, timeoutMs: config.upstreamResponseTimeoutSeconds * 1000 });
+  const policy = new PolicyRuntime({ idleTimeoutMs: config.upstreamIdleTimeoutSeconds * 1000, mirror });
   const deps: ProxyDeps = {
     routes,
     policy,

@@ -11,7 +11,27 @@ function version(): string {
   return pkg.version;
 }
 
+/** `rauta migrate` and `rauta translate`: read-only commands that never start a proxy. */
+async function command(name: 'migrate' | 'translate', argv: readonly string[]): Promise<void> {
+  const { UsageError, parseCommandArgs } = await import('./commands/inputs.ts');
+  const usage = name === 'migrate' ? (await import('./commands/migrate.ts')).MIGRATE_USAGE : (await import('./commands/translate-table.ts')).TRANSLATE_USAGE;
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(usage);
+    return;
+  }
+  try {
+    const args = parseCommandArgs(argv);
+    const out = name === 'migrate' ? await (await import('./commands/migrate.ts')).migrate(args) : await (await import('./commands/translate-table.ts')).translateTable(args);
+    process.stdout.write(out);
+  } catch (err) {
+    process.stderr.write(`rauta ${name}: ${(err as Error).message}\n${err instanceof UsageError ? `\n${usage}` : ''}`);
+    process.exitCode = err instanceof UsageError ? 2 : 1;
+  }
+}
+
 async function main(): Promise<void> {
+  const sub = process.argv[2];
+  if (sub === 'migrate' || sub === 'translate') return command(sub, process.argv.slice(3));
   let loaded: ReturnType<typeof loadConfig>;
   try {
     loaded = loadConfig(process.argv.slice(2), process.env);

@@ -1,5 +1,6 @@
 import type { RouteTable } from '../routing/route-table.ts';
 import { isEmptyPolicy } from '../routing/policy.ts';
+import { trafficView } from './traffic-view.ts';
 import type { Route } from '../routing/types.ts';
 
 function routeView(r: Route) {
@@ -33,7 +34,7 @@ function routeView(r: Route) {
       hash_by: r.policy.hashBy ? (r.policy.hashBy.kind === 'header' || r.policy.hashBy.kind === 'cookie' ? `${r.policy.hashBy.kind}:${r.policy.hashBy.name}` : r.policy.hashBy.kind) : undefined,
       retries: r.policy.retries,
       backend_protocol: r.policy.protocol,
-      traffic: traffic !== undefined && !isEmptyPolicy(traffic) ? traffic : undefined,
+      traffic: traffic !== undefined && !isEmptyPolicy(traffic) ? trafficView(traffic) : undefined,
     },
   };
 }

@@ -1,3 +1,4 @@
+import type { RouteTable } from '../../src/routing/route-table.ts';
 import type { Obj } from './manifests.ts';
 
 /**
@@ -8,6 +9,10 @@ import type { Obj } from './manifests.ts';
 export interface ConformanceDriver {
   /** Port of RAUTA's plain HTTP listener. */
   readonly httpPort: number;
+  /** Port of RAUTA's HTTPS listener. */
+  readonly httpsPort: number;
+  /** The route table RAUTA serves now (its Gateway API status report included). */
+  table(): RouteTable;
   /**
    * Makes exactly these objects the state RAUTA reads (replacing what an earlier apply set), and
    * resolves once RAUTA serves a route table built from them.

@@ -1,6 +1,7 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { ObjectSet } from '../../src/sources/object-set.ts';
-import { toEndpointSlice, toIngress, toIngressClass, toSecret, toService } from '../../src/sources/kubernetes/normalize.ts';
+import type { GRPCRoute, Gateway, GatewayClass, HTTPRoute, ReferenceGrant } from '../../src/sources/gateway-objects.ts';
+import { toEndpointSlice, toGatewayApiObject, toIngress, toIngressClass, toNamespace, toSecret, toService } from '../../src/sources/kubernetes/normalize.ts';
 import { translate } from '../../src/translate/translate.ts';
 import type { ConformanceDriver, DriverFactory } from './conformance-driver.ts';
 import { FakeApiServer } from './fake-apiserver/server.ts';
@@ -15,6 +16,12 @@ const KINDS = [
   ['v1', 'Service'],
   ['discovery.k8s.io/v1', 'EndpointSlice'],
   ['v1', 'Secret'],
+  ['v1', 'Namespace'],
+  ['gateway.networking.k8s.io/v1', 'GatewayClass'],
+  ['gateway.networking.k8s.io/v1', 'Gateway'],
+  ['gateway.networking.k8s.io/v1', 'HTTPRoute'],
+  ['gateway.networking.k8s.io/v1', 'GRPCRoute'],
+  ['gateway.networking.k8s.io/v1beta1', 'ReferenceGrant'],
 ] as const;
 
 const keyOf = (apiVersion: unknown, kind: unknown, ns: unknown, name: unknown) => `${String(apiVersion)}|${String(kind)}|${String(ns ?? '')}|${String(name)}`;
@@ -30,6 +37,13 @@ function expectedObjects(api: FakeApiServer): ObjectSet {
     // RAUTA only watches TLS Secrets (field selector type=kubernetes.io/tls).
     secrets: raw('v1', 'Secret').filter((s) => s.type === 'kubernetes.io/tls').map(toSecret),
     problems: [],
+    // The Gateway API CRDs are installed by this driver, so RAUTA watches these kinds too.
+    gatewayClasses: raw('gateway.networking.k8s.io/v1', 'GatewayClass').map(toGatewayApiObject<GatewayClass>('GatewayClass')),
+    gateways: raw('gateway.networking.k8s.io/v1', 'Gateway').map(toGatewayApiObject<Gateway>('Gateway')),
+    httpRoutes: raw('gateway.networking.k8s.io/v1', 'HTTPRoute').map(toGatewayApiObject<HTTPRoute>('HTTPRoute')),
+    grpcRoutes: raw('gateway.networking.k8s.io/v1', 'GRPCRoute').map(toGatewayApiObject<GRPCRoute>('GRPCRoute')),
+    referenceGrants: raw('gateway.networking.k8s.io/v1beta1', 'ReferenceGrant').map(toGatewayApiObject<ReferenceGrant>('ReferenceGrant')),
+    namespaces: raw('v1', 'Namespace').map(toNamespace),
   };
 }
 
@@ -40,9 +54,12 @@ function expectedObjects(api: FakeApiServer): ObjectSet {
  */
 export const kubeDriver: DriverFactory = async (): Promise<ConformanceDriver> => {
   const api = await FakeApiServer.start();
+  api.installGatewayApi();
   const rauta = await startKubeRauta(api);
   return {
     httpPort: rauta.httpPort,
+    httpsPort: rauta.httpsPort,
+    table: () => rauta.routes.table,
     async apply(objects: readonly Obj[]) {
       const wanted = new Set<string>();
       for (const o of objects) {

@@ -14,6 +14,8 @@ export const standaloneDriver: DriverFactory = async (): Promise<ConformanceDriv
   const rauta = await startStandalone('');
   return {
     httpPort: rauta.httpPort,
+    httpsPort: rauta.httpsPort,
+    table: () => rauta.routes.table,
     async apply(objects) {
       const yaml = toYaml(objects);
       const want = translate(parseManifests([{ name: rauta.manifestPath, text: yaml }]), CLASS_OPTIONS).fingerprint;

@@ -2,6 +2,7 @@ import type { GRPCRoute, Gateway, GatewayClass, HTTPRoute, Namespace, ReferenceG
 import type { EndpointSlice, Ingress, IngressClass, ObjectSet, Secret, Service, SourceProblem } from '../object-set.ts';
 import { RautaError } from '../../errors.ts';
 import { DocumentCache } from './documents.ts';
+import { type Shape, endpointSliceShape, ingressClassShape, ingressShape, secretShape, serviceShape } from './shapes.ts';
 
 /** The file as a whole cannot be used (YAML syntax error…): the last good routes keep serving. */
 export class ManifestError extends RautaError {
@@ -30,6 +31,14 @@ const GATEWAY_LISTS: Record<string, readonly string[]> = {
   HTTPRoute: ['parentRefs', 'rules'],
   GRPCRoute: ['parentRefs', 'rules'],
   ReferenceGrant: ['from', 'to'],
+};
+
+const SHAPES: Record<string, Shape> = {
+  Ingress: ingressShape,
+  IngressClass: ingressClassShape,
+  Service: serviceShape,
+  EndpointSlice: endpointSliceShape,
+  Secret: secretShape,
 };
 
 const NAME_RE = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
@@ -124,49 +133,25 @@ function addDocument(out: Mutable, value: unknown, origin: string): void {
     const list = isObject(spec) ? spec[field] : undefined;
     if (list !== undefined && (!Array.isArray(list) || !list.every(isObject))) return problem(kind, `spec.${field} must be a list of mappings`, `spec.${field}`, meta);
   }
+  const shapeError = SHAPES[kind]?.(value, '');
+  if (shapeError) return problem(kind, shapeError.message, shapeError.field, meta);
 
   // Standalone files have no API server to fill these in.
   const metadata = { ...meta, namespace: (meta.namespace as string | undefined) ?? 'default', creationTimestamp: (meta.creationTimestamp as string | undefined) ?? '' };
   const obj = { ...value, metadata };
   switch (kind) {
-    case 'Ingress': {
-      const rules = isObject(spec) ? spec.rules : undefined;
-      if (rules !== undefined && !Array.isArray(rules)) return problem(kind, 'spec.rules must be a list', 'spec.rules', meta);
-      for (const [i, rule] of (rules ?? []).entries()) {
-        if (!isObject(rule)) return problem(kind, 'rule must be a mapping', `spec.rules[${i}]`, meta);
-        const http = rule.http;
-        if (http !== undefined && (!isObject(http) || !Array.isArray(http.paths) || !http.paths.every(isObject))) {
-          return problem(kind, 'http.paths must be a list of mappings', `spec.rules[${i}].http.paths`, meta);
-        }
-      }
-      const tls = isObject(spec) ? spec.tls : undefined;
-      if (tls !== undefined && (!Array.isArray(tls) || !tls.every(isObject))) return problem(kind, 'spec.tls must be a list of mappings', 'spec.tls', meta);
+    case 'Ingress':
       out.ingresses.push(obj as unknown as Ingress);
       return;
-    }
     case 'IngressClass':
       out.ingressClasses.push(obj as unknown as IngressClass);
       return;
-    case 'Service': {
-      const ports = isObject(spec) ? spec.ports : undefined;
-      if (ports !== undefined && (!Array.isArray(ports) || !ports.every((p) => isObject(p) && Number.isInteger(p.port)))) {
-        return problem(kind, 'spec.ports must be a list of {port: integer}', 'spec.ports', meta);
-      }
+    case 'Service':
       out.services.push(obj as unknown as Service);
       return;
-    }
-    case 'EndpointSlice': {
-      const endpoints = value.endpoints;
-      if (endpoints !== undefined && (!Array.isArray(endpoints) || !endpoints.every((e) => isObject(e) && Array.isArray(e.addresses)))) {
-        return problem(kind, 'endpoints must be a list of {addresses: [...]}', 'endpoints', meta);
-      }
-      const ports = value.ports;
-      if (ports !== undefined && (!Array.isArray(ports) || !ports.every((p) => isObject(p) && (p.port === undefined || Number.isInteger(p.port))))) {
-        return problem(kind, 'ports must be a list of {name, port: integer}', 'ports', meta);
-      }
+    case 'EndpointSlice':
       out.endpointSlices.push(obj as unknown as EndpointSlice);
       return;
-    }
     case 'Secret': {
       // Files may use stringData as kubectl does; Secrets are stored base64 like the API returns them.
       const data: Record<string, string> = {};

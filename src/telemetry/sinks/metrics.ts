@@ -77,7 +77,7 @@ export class Metrics implements EventSink {
     this.dropped = new Counter({ name: 'rauta_events_dropped_total', help: 'Events a sink lost because its bounded queue was full (or it was disconnected too long)', labelNames: ['sink'], registers });
     this.natsConnected = new Gauge({ name: 'rauta_nats_connected', help: '1 while connected to NATS, else 0 (also 0 when NATS is not configured)', registers });
     this.activeConnections = new Gauge({ name: 'rauta_active_connections', help: 'Open client connections on the traffic listeners', registers });
-    this.configReloads = new Counter({ name: 'rauta_config_reloads_total', help: 'Route tables applied (success) or configuration that could not be loaded (failure)', labelNames: ['result'], registers });
+    this.configReloads = new Counter({ name: 'rauta_config_reloads_total', help: 'Route tables applied (success), or configuration that could not be loaded or applied (failure)', labelNames: ['result'], registers });
     this.ingressRejected = new Gauge({ name: 'rauta_ingress_rejected', help: 'Ingresses with at least one error diagnostic in the live route table', registers });
     this.tlsFailures = new Counter({ name: 'rauta_tls_handshake_failures_total', help: 'Failed TLS handshakes on the HTTPS listener, by reason', labelNames: ['reason'], registers });
     const backends = (): Iterable<ServiceEndpoints> => this.backendSource();
