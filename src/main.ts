@@ -184,7 +184,9 @@ export async function startRauta(config: Config, logger: Logger, role: StartRole
       'ADMIN PORT OPEN WITHOUT A TOKEN: it listens beyond loopback and anyone who reaches it sees routes, pod addresses and live requests. Set RAUTA_ADMIN_TOKEN, or RAUTA_ADMIN_BIND_ADDRESS=127.0.0.1, or keep the port behind a NetworkPolicy',
     );
   }
-  logger.info({ http: `${config.bindAddress}:${httpPort}`, https: `${config.bindAddress}:${httpsPort}`, admin: `${config.adminBindAddress}:${adminPort}`, mode: config.config ? 'standalone' : 'kubernetes' }, 'rauta listening');
+  // With workers, the primary says "rauta listening" once they all serve (src/workers/cluster.ts).
+  const listening = role.dataPlane !== undefined ? 'worker listening' : role.controlPlane !== undefined ? 'control plane listening' : 'rauta listening';
+  logger.info({ http: `${config.bindAddress}:${httpPort}`, https: `${config.bindAddress}:${httpsPort}`, admin: `${config.adminBindAddress}:${adminPort}`, mode: config.config ? 'standalone' : 'kubernetes' }, listening);
 
   let shutdownPromise: Promise<void> | undefined;
   const shutdown = () => {

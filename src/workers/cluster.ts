@@ -312,7 +312,10 @@ export async function startCluster(config: Config, logger: Logger, count: number
     await rauta.shutdown();
     throw err;
   }
-  log.info({ workers: count, http: ports.http, https: ports.https, semi_space_mb: config.workerSemiSpaceMb }, 'data-plane workers serving');
+  logger.info({
+    http: `${config.bindAddress}:${ports.http}`, https: `${config.bindAddress}:${ports.https}`, admin: `${config.adminBindAddress}:${rauta.adminPort}`,
+    mode: config.config ? 'standalone' : 'kubernetes', workers: count, semi_space_mb: config.workerSemiSpaceMb,
+  }, 'rauta listening');
 
   let shutdownPromise: Promise<void> | undefined;
   return {
