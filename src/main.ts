@@ -1,10 +1,9 @@
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:net';
 import type { Logger } from 'pino';
 import { type AdminViews, registerAdminRoutes } from './admin/admin-routes.ts';
 import type { BackendsViewDeps } from './admin/backends-view.ts';
 import { AdminServer } from './admin/admin-server.ts';
-import type { Config } from './config/settings.ts';
+import { type Config, settings } from './config/settings.ts';
+import { listenOn } from './listen.ts';
 import { ActiveRequests } from './proxy/active-requests.ts';
 import type { ProxyDeps } from './proxy/http1-handler.ts';
 import { createMirror } from './proxy/policy/mirror.ts';
@@ -15,6 +14,7 @@ import { InFlight } from './proxy/in-flight.ts';
 import { startLoadBalancing } from './proxy/load-balancing.ts';
 import { type Protocols, createProtocols } from './proxy/protocols.ts';
 import { RouteState } from './routing/route-state.ts';
+import { EndpointSlots } from './proxy/endpoint-slots.ts';
 import { createUpstreamClient } from './proxy/upstream-client.ts';
 import { Reconciler } from './control/reconciler.ts';
 import { RouteTable } from './routing/route-table.ts';
@@ -36,15 +36,6 @@ export interface Rauta {
   shutdown(): Promise<void>;
 }
 
-function listen(server: Server, port: number, host: string, reusePort = false): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen({ port, host, reusePort }, () => {
-      server.off('error', reject);
-      resolve((server.address() as AddressInfo).port);
-    });
-  });
-}
 
 function createSource(config: Config, logger: Logger, kube: KubernetesMode | undefined, telemetry: Telemetry): Source {
   if (kube !== undefined) return kube.source;
@@ -99,7 +90,11 @@ export async function startRauta(config: Config, logger: Logger, role: StartRole
   const active = new ActiveRequests();
   let draining = false;
 
-  const upstream = createUpstreamClient({ connectTimeoutMs: config.upstreamConnectTimeoutSeconds * 1000, idleTimeoutMs: config.upstreamIdleTimeoutSeconds * 1000 });
+  const upstream = createUpstreamClient({
+    connectTimeoutMs: config.upstreamConnectTimeoutSeconds * 1000,
+    idleTimeoutMs: config.upstreamIdleTimeoutSeconds * 1000,
+    maxConnectionsPerEndpoint: config.upstreamMaxConnectionsPerEndpoint,
+  });
   const mirror = createMirror({ table: () => routes.table, dispatcher: upstream, timeoutMs: config.upstreamResponseTimeoutSeconds * 1000 });
   const policy = new PolicyRuntime({ idleTimeoutMs: config.upstreamIdleTimeoutSeconds * 1000, mirror });
   const deps: ProxyDeps = {
@@ -116,6 +111,9 @@ export async function startRauta(config: Config, logger: Logger, role: StartRole
     responseTimeoutMs: config.upstreamResponseTimeoutSeconds * 1000,
     draining: () => draining,
     forwardH2c: protocols.forwardH2c,
+    slots: new EndpointSlots({ maxConnections: config.upstreamMaxConnectionsPerEndpoint, maxPending: config.upstreamMaxPendingPerEndpoint }),
+    clientBodyTimeoutMs: config.clientBodyTimeoutSeconds * 1000,
+    clientWriteTimeoutMs: config.clientWriteTimeoutSeconds * 1000,
   };
 
   const source = createSource(config, logger, kube, telemetry);
@@ -143,7 +141,7 @@ export async function startRauta(config: Config, logger: Logger, role: StartRole
   let httpsPort: number;
   try {
     const worker = role.dataPlane;
-    adminPort = worker !== undefined ? 0 : await listen(admin.server, config.adminPort, config.adminBindAddress);
+    adminPort = worker !== undefined ? 0 : await listenOn(admin.server, config.adminPort, config.adminBindAddress, { what: 'admin', port: settings.adminPort, address: settings.adminBindAddress });
     kube?.status.start();
     // A snapshot that leaves the table unchanged can still matter for status (publish Service, overwritten status).
     if (worker !== undefined) await worker.tables.start((change) => routes.swap(change));
@@ -159,7 +157,7 @@ export async function startRauta(config: Config, logger: Logger, role: StartRole
     } else {
       const plain = protocols.plain(http, deps);
       telemetry.trackConnections(plain);
-      httpPort = await listen(plain, worker?.httpPort ?? config.httpPort, config.bindAddress, worker !== undefined);
+      httpPort = await listenOn(plain, worker?.httpPort ?? config.httpPort, config.bindAddress, { what: 'HTTP', port: settings.httpPort, address: settings.bindAddress }, worker !== undefined);
       httpsPort = await protocols.listenHttps(deps, telemetry.trackConnections, { port: worker?.httpsPort, reusePort: worker !== undefined });
     }
   } catch (err) {

@@ -1,10 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError, helpText, loadConfig } from './config/load.ts';
+import { RautaError } from './errors.ts';
 import { installFatalHandlers } from './fatal.ts';
 import { createLogger } from './logger.ts';
 import { startRauta } from './main.ts';
 import { startCluster } from './workers/cluster.ts';
 import { resolveWorkers } from './workers/count.ts';
+
+/** Errors that mean "a setting is wrong" exit 2, like an invalid configuration; the rest exit 1. */
+const SETTINGS_CODES = new Set(['RAUTA_ERR_CONFIG', 'RAUTA_ERR_NATS_CONFIG', 'RAUTA_ERR_TRACING_CONFIG', 'RAUTA_ERR_MAGLEV_TABLE_SIZE']);
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -57,9 +61,10 @@ async function main(): Promise<void> {
     const workers = resolveWorkers(loaded.config.workers);
     rauta = workers > 1 ? await startCluster(loaded.config, logger, workers) : await startRauta(loaded.config, logger);
   } catch (err) {
-    logger.fatal({ err: (err as Error).message }, 'start-up failed');
-    process.stderr.write(`rauta: start-up failed: ${(err as Error).message}\n`);
-    process.exit(1);
+    // Once, on stderr, in words: a JSON log line as well would say the same thing twice.
+    const code = err instanceof RautaError ? err.code : 'RAUTA_ERR_INTERNAL';
+    process.stderr.write(`rauta: start-up failed: ${(err as Error).message} (${code})\n`);
+    process.exit(SETTINGS_CODES.has(code) ? 2 : 1);
   }
   const stop = (signal: string) => {
     logger.info({ signal }, 'signal received');

@@ -266,8 +266,8 @@ describe('compose - URPO on the host instead of Jaeger', () => {
   });
 });
 
-describe('compose - the README commands match the stack', () => {
-  const readme = read('README.md');
+describe('compose - the commands in docs/deploy.md match the stack', () => {
+  const readme = read('docs/deploy.md');
   it('shows docker compose up, the curl, nats sub and the trace viewer URL, on ports the stack publishes', () => {
     for (const text of ['docker compose up', "curl -H 'Host: demo.local' localhost:8080/", 'nats sub rauta.requests', 'http://localhost:16686']) {
       assert.ok(readme.includes(text), text);

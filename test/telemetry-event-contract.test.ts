@@ -64,10 +64,10 @@ describe('telemetry contract - built events match schemas/request-event.v1.json'
     assert.doesNotMatch(serialize(polluted), /Bearer|cookie/);
   });
 
-  it('the README example event is valid', () => {
-    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+  it('the example event in docs/events.md is valid', () => {
+    const readme = readFileSync(new URL('../docs/events.md', import.meta.url), 'utf8');
     const m = /<!-- example: request-event -->\n```json\n([\s\S]*?)\n```/.exec(readme);
-    assert.ok(m, 'README example block');
+    assert.ok(m, 'docs/events.md example block');
     assertValidEvent('request', JSON.parse(m[1]));
   });
 });

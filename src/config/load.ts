@@ -64,6 +64,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Loa
       problems.push(`${where}: ${(err as Error).message}`);
     }
   }
+  problems.push(...portClashes(values, fromFlags));
   if (problems.length > 0 && !help) throw new ConfigError(problems);
   if (values.adminBindAddress === '') values.adminBindAddress = values.config === undefined ? '0.0.0.0' : '127.0.0.1';
   return { config: Object.freeze(values) as Config, help, version };
@@ -83,4 +84,25 @@ export function helpText(): string {
     ...lines,
     '',
   ].join('\n');
+}
+
+const LISTENERS = [['httpPort', 'HTTP'], ['httpsPort', 'HTTPS'], ['adminPort', 'admin']] as const;
+
+/**
+ * Two listeners on one port would fail at start-up with EADDRINUSE against RAUTA itself; said here, the
+ * mistake joins the list of invalid settings. Port 0 (any free port) never clashes.
+ */
+function portClashes(values: Record<string, unknown>, fromFlags: ReadonlyMap<SettingKey, string>): string[] {
+  const problems: string[] = [];
+  const name = (key: SettingKey) => (fromFlags.has(key) ? settings[key].flag : settings[key].env);
+  for (let i = 0; i < LISTENERS.length; i++) {
+    for (let j = i + 1; j < LISTENERS.length; j++) {
+      const [a, aName] = LISTENERS[i];
+      const [b, bName] = LISTENERS[j];
+      const port = values[a];
+      if (typeof port !== 'number' || port === 0 || port !== values[b]) continue;
+      problems.push(`${name(b)}: ${port} is also the ${aName} port (${name(a)}); give the ${bName} listener its own port`);
+    }
+  }
+  return problems;
 }

@@ -128,3 +128,26 @@ export function secret(env: string, flag: string, description: string, minLength
     },
   };
 }
+
+/**
+ * Comma-separated server URLs with one of `schemes` (`host:port` alone means the first scheme), checked
+ * at start-up so a typo joins the list of invalid settings instead of failing later in a client library.
+ */
+export function serverUrls(env: string, flag: string, description: string, schemes: readonly string[], defaultPort: number): Setting<string | undefined> {
+  const example = schemes.map((s) => `${s}://host:${defaultPort}`).join(' or ');
+  return {
+    env, flag, description, defaultText: 'unset', defaultValue: undefined,
+    parse(raw) {
+      const entries = raw.split(',').map((u) => u.trim()).filter((u) => u !== '');
+      if (entries.length === 0) return undefined;
+      for (const entry of entries) {
+        const url = URL.parse(entry.includes('://') ? entry : `${schemes[0]}://${entry}`);
+        const scheme = url?.protocol.slice(0, -1);
+        if (url === null || scheme === undefined || !schemes.includes(scheme) || url.hostname === '' || (url.pathname !== '' && url.pathname !== '/') || url.search !== '' || url.hash !== '') {
+          throw new Error(`"${entry}" is not a server URL: use ${example}, several separated by commas`);
+        }
+      }
+      return raw;
+    },
+  };
+}

@@ -1,4 +1,4 @@
-import { boolean, choice, integer, list, optional, port, prime, secret, seconds, text } from './setting.ts';
+import { boolean, choice, integer, list, optional, port, prime, secret, seconds, serverUrls, text } from './setting.ts';
 
 const hostOrIp = /^[A-Za-z0-9.:_\-[\]]+$/;
 
@@ -27,9 +27,14 @@ export const settings = {
   maxHeaderSize: integer('RAUTA_MAX_HEADER_SIZE', '--max-header-size', 32 * 1024, 'Maximum request header size in bytes; larger requests get 431', 1024, 1024 * 1024),
   shutdownGraceSeconds: seconds('RAUTA_SHUTDOWN_GRACE_SECONDS', '--shutdown-grace-seconds', 30, 'On SIGTERM, how long in-flight requests may finish'),
   clientHeaderTimeoutSeconds: seconds('RAUTA_CLIENT_HEADER_TIMEOUT_SECONDS', '--client-header-timeout-seconds', 10, 'Time a client has to send the request headers'),
+  clientBodyTimeoutSeconds: seconds('RAUTA_CLIENT_BODY_TIMEOUT_SECONDS', '--client-body-timeout-seconds', 60, 'Longest pause between two reads of a request body (408 after)'),
+  clientWriteTimeoutSeconds: seconds('RAUTA_CLIENT_WRITE_TIMEOUT_SECONDS', '--client-write-timeout-seconds', 60, 'Longest a client may leave a response unread before its connection is closed'),
+  tlsHandshakeTimeoutSeconds: seconds('RAUTA_TLS_HANDSHAKE_TIMEOUT_SECONDS', '--tls-handshake-timeout-seconds', 10, 'Time a client has to complete the TLS handshake'),
   clientIdleTimeoutSeconds: seconds('RAUTA_CLIENT_IDLE_TIMEOUT_SECONDS', '--client-idle-timeout-seconds', 60, 'Idle keep-alive time for client connections'),
   upstreamConnectTimeoutSeconds: seconds('RAUTA_UPSTREAM_CONNECT_TIMEOUT_SECONDS', '--upstream-connect-timeout-seconds', 5, 'Time to connect to a backend pod'),
   upstreamResponseTimeoutSeconds: seconds('RAUTA_UPSTREAM_RESPONSE_TIMEOUT_SECONDS', '--upstream-response-timeout-seconds', 60, 'Time a backend has to start its response, and the longest pause inside one'),
+  upstreamMaxConnectionsPerEndpoint: integer('RAUTA_UPSTREAM_MAX_CONNECTIONS_PER_ENDPOINT', '--upstream-max-connections-per-endpoint', 1024, 'HTTP/1.1 connections to one backend endpoint at once; further requests wait for one', 1, 1_000_000),
+  upstreamMaxPendingPerEndpoint: integer('RAUTA_UPSTREAM_MAX_PENDING_PER_ENDPOINT', '--upstream-max-pending-per-endpoint', 1024, 'Requests that may wait for a connection to one endpoint (at most the connect timeout); beyond that 503 RAUTA_ERR_UPSTREAM_OVERLOADED', 0, 1_000_000),
   upstreamIdleTimeoutSeconds: seconds('RAUTA_UPSTREAM_IDLE_TIMEOUT_SECONDS', '--upstream-idle-timeout-seconds', 4, 'Idle keep-alive time for pooled backend connections (below the 5 s Node.js servers use)'),
   configDebounceMs: integer('RAUTA_CONFIG_DEBOUNCE_MS', '--config-debounce-ms', 100, 'Hold-off after a change before the route table is rebuilt', 0, 60_000),
   configMaxDebounceMs: integer('RAUTA_CONFIG_MAX_DEBOUNCE_MS', '--config-max-debounce-ms', 1000, 'Longest a rebuild waits while changes keep coming', 0, 600_000),
@@ -54,7 +59,7 @@ export const settings = {
   liveFeedMaxClients: integer('RAUTA_LIVE_FEED_MAX_CLIENTS', '--live-feed-max-clients', 32, 'Clients of the live feed (:9000/requests/stream) at once; more get 503', 0, 10_000),
   liveFeedBufferBytes: integer('RAUTA_LIVE_FEED_BUFFER_BYTES', '--live-feed-buffer-bytes', 128 * 1024, 'Bytes a live-feed client may fall behind before it is disconnected and counted', 64 * 1024, 64 * 1024 * 1024),
   eventQueueSize: integer('RAUTA_EVENT_QUEUE_SIZE', '--event-queue-size', 10_000, 'Per-sink queue of events waiting to be delivered; overflow is dropped and counted', 1, 1_000_000),
-  natsUrl: optional('NATS_URL', '--nats-url', 'NATS server(s): nats://[user:pass@]host:4222 or tls://…, comma-separated; unset = no NATS'),
+  natsUrl: serverUrls('NATS_URL', '--nats-url', 'NATS server(s): nats://[user:pass@]host:4222 or tls://…, comma-separated; unset = no NATS', ['nats', 'tls'], 4222),
   natsCreds: optional('NATS_CREDS', '--nats-creds', 'NATS credentials file (JWT + nkey seed)'),
   natsToken: optional('NATS_TOKEN', '--nats-token', 'NATS auth token'),
   natsSubject: text('RAUTA_NATS_SUBJECT', '--nats-subject', 'rauta.requests', 'NATS subject for request events', /^[^\s*>]+$/),
@@ -87,6 +92,7 @@ export const settings = {
   h2c: boolean('RAUTA_H2C', '--h2c', false, 'Also accept HTTP/2 with prior knowledge (h2c) on the plain HTTP port'),
   h2MaxConcurrentStreams: integer('RAUTA_H2_MAX_CONCURRENT_STREAMS', '--h2-max-concurrent-streams', 128, 'HTTP/2: streams a client may have open at once per connection', 1, 10_000),
   h2MaxHeaderListSize: integer('RAUTA_H2_MAX_HEADER_LIST_SIZE', '--h2-max-header-list-size', 32 * 1024, 'HTTP/2: largest request header list (uncompressed bytes) a client may send', 1024, 1024 * 1024),
+  h2MaxResetsPerClientPer10s: integer('RAUTA_H2_MAX_RESETS_PER_CLIENT_PER_10S', '--h2-max-resets-per-client-per-10s', 1000, 'HTTP/2: stream resets allowed per client address in 10 s, over all its connections; past it the address gets GOAWAY on every connection until the window ends', 1, 10_000_000),
   h2MaxResetsPer10s: integer('RAUTA_H2_MAX_RESETS_PER_10S', '--h2-max-resets-per-10s', 200, 'HTTP/2: stream resets (client RST_STREAM) allowed per connection in 10 s before it is closed with GOAWAY (CVE-2023-44487)', 1, 1_000_000),
   websocketIdleTimeoutSeconds: seconds('RAUTA_WEBSOCKET_IDLE_TIMEOUT_SECONDS', '--websocket-idle-timeout-seconds', 3600, 'WebSocket tunnel closes after this long without traffic in either direction'),
 

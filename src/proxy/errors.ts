@@ -32,6 +32,8 @@ export const ErrorKinds = {
   backendRefInvalid: kind('RAUTA_ERR_BACKEND_REF_INVALID', 500, 'internal', false, 'Internal Server Error'),
   noEndpoints: kind('RAUTA_ERR_NO_ENDPOINTS', 503, 'internal', false, 'Service Unavailable'),
   shuttingDown: kind('RAUTA_ERR_SHUTTING_DOWN', 503, 'internal', false, 'Service Unavailable'),
+  // Retryable: nothing was sent, and another endpoint may have room. Not counted against the endpoint's health.
+  upstreamOverloaded: kind('RAUTA_ERR_UPSTREAM_OVERLOADED', 503, 'internal', true, 'Service Unavailable'),
   upstreamConnect: kind('RAUTA_ERR_UPSTREAM_CONNECT', 502, 'upstream', true, 'Bad Gateway'),
   upstreamConnectTimeout: kind('RAUTA_ERR_UPSTREAM_CONNECT_TIMEOUT', 504, 'upstream', true, 'Gateway Timeout', 'timeout'),
   upstreamReset: kind('RAUTA_ERR_UPSTREAM_RESET', 502, 'upstream', false, 'Bad Gateway'),

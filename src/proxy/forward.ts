@@ -14,6 +14,8 @@ export interface AttemptOptions {
   readonly dispatcher: Dispatcher;
   readonly connectTimeoutMs: number;
   readonly responseTimeoutMs: number;
+  /** The client must take response bytes within this long each time its socket is full; else it is cut. */
+  readonly writeTimeoutMs?: number;
   readonly hasBody: boolean;
   readonly requestId: string;
   /** TLS to the pod (a route's upstream-tls policy; `dispatcher` then carries the TLS settings). */
@@ -148,6 +150,7 @@ class RelayHandler implements Dispatcher.DispatchHandler {
   private done(error: ProxyError | undefined): void {
     if (this.settled) return;
     this.settled = true;
+    clearTimeout(this.writeTimer);
     this.o.res.off('close', this.onClientClose);
     this.resolve({ error, responded: this.responded, bodySent: this.bodySent, statusCode: this.statusCode });
   }
@@ -161,7 +164,29 @@ class RelayHandler implements Dispatcher.DispatchHandler {
   };
 
   private readonly onDrain = (): void => {
+    clearTimeout(this.writeTimer);
     this.controller?.resume();
+  };
+
+  /**
+   * A client that stops reading would otherwise hold this attempt (and its backend connection) for
+   * ever: each time its socket is full, and while the end of the response is flushed, it has
+   * `writeTimeoutMs` to take bytes.
+   */
+  private writeTimer: NodeJS.Timeout | undefined;
+  private armWriteTimer(): void {
+    const ms = this.o.writeTimeoutMs;
+    if (ms === undefined || ms <= 0) return;
+    clearTimeout(this.writeTimer);
+    this.writeTimer = setTimeout(this.onWriteTimeout, ms);
+  }
+
+  private readonly onWriteTimeout = (): void => {
+    if (this.settled) return;
+    const err = new ProxyError(ErrorKinds.requestTimeout, `client did not read the response for ${this.o.writeTimeoutMs}ms`);
+    this.controller?.abort(err);
+    this.o.res.destroy();
+    this.done(err);
   };
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
@@ -202,11 +227,13 @@ class RelayHandler implements Dispatcher.DispatchHandler {
     if (!(this.o.res as BodyOut).write(chunk)) {
       controller.pause();
       (this.o.res as BodyOut).once('drain', this.onDrain);
+      this.armWriteTimer();
     }
   }
 
   onResponseEnd(): void {
     if (this.settled) return;
+    this.armWriteTimer();
     (this.o.res as BodyOut).end(this.onFinish);
   }
 

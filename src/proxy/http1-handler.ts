@@ -7,8 +7,11 @@ import type { ActiveRequests } from './active-requests.ts';
 import type { Balancer } from './balance/balancer.ts';
 import type { PickInput } from './balance/selector.ts';
 import type { AttemptOutcomeSink } from './health/backend-health.ts';
-import { type DownstreamRequest, type DownstreamResponse, markConnectionClose, requestHasBody, writeHead } from './downstream.ts';
+import { type DownstreamRequest, type DownstreamResponse, isHttp2, markConnectionClose, requestHasBody, writeHead } from './downstream.ts';
 import { idempotentRequest, runAttempts } from './attempt-loop.ts';
+import { ConnectionTurns } from './pipelining.ts';
+import { BodyReadTimer } from './body-timeout.ts';
+import type { EndpointSlots } from './endpoint-slots.ts';
 import { ErrorKinds, ProxyError, unavailableBackendError } from './errors.ts';
 import { type AttemptOptions, type AttemptResult, forwardAttempt } from './forward.ts';
 import { acceptableRequestId, upstreamRequestHeaders } from './headers.ts';
@@ -43,6 +46,12 @@ export interface ProxyDeps {
   readonly forwardH2c?: (o: AttemptOptions) => Promise<AttemptResult>;
   /** Traffic-policy state (limits, compiled matchers, upstream TLS clients); made per handler when absent. */
   readonly policy?: PolicyRuntime;
+  /** Caps the HTTP/1.1 connections per endpoint, with a bounded queue in front (endpoint-slots.ts). */
+  readonly slots?: EndpointSlots;
+  /** Longest pause between two reads of a request body (408 after); 0 or absent: none. */
+  readonly clientBodyTimeoutMs?: number;
+  /** Longest a client may leave a response unread before its connection is closed; 0 or absent: none. */
+  readonly clientWriteTimeoutMs?: number;
 }
 
 export function clientAddress(req: DownstreamRequest): string {
@@ -139,7 +148,8 @@ export function createConnectHandler(deps: ProxyDeps, scheme: 'http' | 'https') 
  */
 export function createHttp1Handler(deps: ProxyDeps, scheme: 'http' | 'https') {
   const policy = deps.policy ?? new PolicyRuntime({ idleTimeoutMs: 4000 });
-  return (req: DownstreamRequest, res: DownstreamResponse): void => {
+  const turns = new ConnectionTurns();
+  const serve = (req: DownstreamRequest, res: DownstreamResponse): void => {
     const absoluteOk = toOriginForm(req);
     const pathOk = absoluteOk && normaliseRequestTarget(req);
     const rec = acceptRecord(req, scheme);
@@ -159,6 +169,7 @@ export function createHttp1Handler(deps: ProxyDeps, scheme: 'http' | 'https') {
         rec.error = new ProxyError(ErrorKinds.clientAborted, 'client closed the connection before the response completed');
       }
       rec.durationMs = performance.now() - rec.startedHr;
+      if (!isHttp2(req)) turns.leave(req.socket);
       finish();
     });
     if (deps.draining()) markConnectionClose(res);
@@ -179,6 +190,20 @@ export function createHttp1Handler(deps: ProxyDeps, scheme: 'http' | 'https') {
       }
     }).finally(finish);
   };
+  return (req: DownstreamRequest, res: DownstreamResponse): void => {
+    // HTTP/2 streams are independent; HTTP/1.1 requests of one connection take turns (pipelining.ts).
+    if (isHttp2(req)) return serve(req, res);
+    turns.enter(req.socket, { start: () => serve(req, res), abort: () => abortWaiting(deps, req as IncomingMessage, scheme) });
+  };
+}
+
+/** A pipelined request whose connection closed before its turn: it still gets its event. */
+function abortWaiting(deps: ProxyDeps, req: IncomingMessage, scheme: 'http' | 'https'): void {
+  const rec = acceptRecord(req, scheme);
+  deps.observer.start(rec, req.headers);
+  rec.error = new ProxyError(ErrorKinds.clientAborted, 'connection closed before this pipelined request was served');
+  rec.statusCode = ErrorKinds.clientAborted.status;
+  deps.observer.finish(rec);
 }
 
 /** Sends what a traffic policy answered instead of forwarding (a 4xx/5xx error, a redirect, a preflight). */
@@ -233,8 +258,26 @@ async function handle(deps: ProxyDeps, policy: PolicyRuntime, req: DownstreamReq
   // past the limit the client gets 413 and the upstream request is cut.
   const maxBody = pctx?.maxBodyBytes ?? 0;
   let overLimit = false;
+  const bodyTimer = hasBody && (deps.clientBodyTimeoutMs ?? 0) > 0 ? new BodyReadTimer(req, deps.clientBodyTimeoutMs ?? 0, () => {
+    const err = new ProxyError(ErrorKinds.requestTimeout, `request body: nothing received for ${deps.clientBodyTimeoutMs}ms`);
+    overLimit = true;
+    // What is left of the body will never be read: the connection cannot carry another request.
+    markConnectionClose(res);
+    if (!res.headersSent) sendError(res, rec, err);
+    else rec.error = err;
+    if (res.writableFinished) req.destroy(err);
+    else if (res.headersSent && !res.writableEnded) {
+      res.destroy();
+      req.destroy(err);
+    } else res.once('finish', () => req.destroy(err));
+  }) : undefined;
+  if (bodyTimer !== undefined) {
+    res.once('close', () => bodyTimer.stop());
+    req.once('end', () => bodyTimer.stop());
+  }
   const countIn = (n: number) => {
     rec.bytesIn += n;
+    bodyTimer?.touch();
     if (maxBody > 0 && rec.bytesIn > maxBody && !overLimit) {
       overLimit = true;
       markConnectionClose(res);
@@ -266,7 +309,8 @@ async function handle(deps: ProxyDeps, policy: PolicyRuntime, req: DownstreamReq
       }
       return endpoint;
     },
-    forward: (endpoint, attempt) => {
+    forward: async (endpoint, attempt) => {
+      bodyTimer?.touch();
       const baseHeaders = upstreamRequestHeaders(req.rawHeaders, {
         clientIp: rec.clientIp,
         proto: scheme,
@@ -279,13 +323,22 @@ async function handle(deps: ProxyDeps, policy: PolicyRuntime, req: DownstreamReq
       // Transfer-Encoding is hop-by-hop, but the framing must survive: without it Node writes a GET's
       // (or DELETE's) body unframed and an HTTP/1.1 backend would parse it as the next request.
       if (forward === forwardAttempt && hasBody && needsChunkedUpstream(req)) headers.push('transfer-encoding', 'chunked');
-      return forward({
+      const options: AttemptOptions = {
         endpoint, req, res, headers, dispatcher: plan.dispatcher ?? deps.upstream, hasBody, requestId: rec.requestId,
         connectTimeoutMs: plan.connectTimeoutMs, responseTimeoutMs: plan.responseTimeoutMs,
-        tls: plan.scheme === 'https', editResponseHeaders: editResponse,
+        tls: plan.scheme === 'https', editResponseHeaders: editResponse, writeTimeoutMs: deps.clientWriteTimeoutMs,
         onBytesIn: countIn,
         onBytesOut: (n) => { rec.bytesOut += n; },
-      });
+      };
+      // HTTP/2 backends multiplex on one session per endpoint; only HTTP/1.1 attempts hold a connection each.
+      if (forward !== forwardAttempt || deps.slots === undefined) return forward(options);
+      const slot = await deps.slots.acquire(endpoint.key, plan.connectTimeoutMs);
+      if (slot instanceof ProxyError) return { error: slot, responded: false, bodySent: false, statusCode: undefined };
+      try {
+        return await forward(options);
+      } finally {
+        slot();
+      }
     },
     answered: () => overLimit,
   }, () => new ProxyError(ErrorKinds.noEndpoints, `service ${route.backend.namespace}/${route.backend.service} has no ready endpoints`));

@@ -1,9 +1,10 @@
 import type { Server as HttpServer } from 'node:http';
 import { type Http2SecureServer, type Http2ServerRequest, type Http2ServerResponse, createServer as createH2cServer } from 'node:http2';
-import type { AddressInfo, Server } from 'node:net';
+import type { Server } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { Logger } from 'pino';
-import type { Config } from '../config/settings.ts';
+import { type Config, settings } from '../config/settings.ts';
+import { listenOn } from '../listen.ts';
 import type { DownstreamRequest, DownstreamResponse } from './downstream.ts';
 import type { AttemptOptions, AttemptResult } from './forward.ts';
 import { type ProxyDeps, createHttp1Handler } from './http1-handler.ts';
@@ -45,6 +46,7 @@ export async function createProtocols(config: Config, routes: RouteState, logger
   const handshakeFailures = new HandshakeFailures();
   const http2Sessions = new Http2Sessions({
     maxResets: config.h2MaxResetsPer10s,
+    maxResetsPerClient: config.h2MaxResetsPerClientPer10s,
     windowMs: 10_000,
     idleTimeoutMs: config.clientIdleTimeoutSeconds * 1000,
     onAbuse: (s) => log.warn({ client: s.socket?.remoteAddress }, 'HTTP/2 connection closed: too many stream resets (CVE-2023-44487 guard)'),
@@ -101,6 +103,7 @@ export async function createProtocols(config: Config, routes: RouteState, logger
         limits,
         keepAliveTimeoutMs: config.clientIdleTimeoutSeconds * 1000,
         headersTimeoutMs: config.clientHeaderTimeoutSeconds * 1000,
+        handshakeTimeoutMs: config.tlsHandshakeTimeoutSeconds * 1000,
         maxHeaderSize: config.maxHeaderSize,
         onUpgrade: createUpgradeHandler(deps, tunnelOptions, 'https'),
         connections: tlsConnections,
@@ -108,14 +111,7 @@ export async function createProtocols(config: Config, routes: RouteState, logger
       https = server;
       servers.push(server);
       track?.(server);
-      return new Promise((resolve, reject) => {
-        server.once('error', reject);
-        // reusePort: data-plane workers each listen on the same port; the kernel spreads connections.
-        server.listen({ port: opts?.port ?? config.httpsPort, host: config.bindAddress, reusePort: opts?.reusePort === true }, () => {
-          server.off('error', reject);
-          resolve((server.address() as AddressInfo).port);
-        });
-      });
+      return listenOn(server, opts?.port ?? config.httpsPort, config.bindAddress, { what: 'HTTPS', port: settings.httpsPort, address: settings.bindAddress }, opts?.reusePort === true);
     },
     stopAccepting() {
       for (const s of servers) s.close();

@@ -4,11 +4,24 @@ export interface ResetGuardOptions {
   /** Peer stream resets allowed per connection per window before the connection is closed. */
   readonly maxResets: number;
   readonly windowMs: number;
+  /**
+   * Peer stream resets allowed per client address per window, over all its connections: a client that
+   * reconnects after each GOAWAY would otherwise get a fresh per-connection budget every time.
+   */
+  readonly maxResetsPerClient?: number;
   /** A connection without any frame for this long gets GOAWAY (like HTTP/1.1 keep-alive idle). */
   readonly idleTimeoutMs: number;
   /** Called once per connection closed for too many resets. */
   onAbuse?(session: Http2Session): void;
 }
+
+interface ClientWindow {
+  start: number;
+  resets: number;
+}
+
+/** Addresses tracked at most; beyond it, windows that have ended are swept (a bounded map). */
+const MAX_TRACKED_CLIENTS = 10_000;
 
 /**
  * Rapid-reset protection (CVE-2023-44487): a client that opens streams and cancels them at once makes
@@ -21,6 +34,7 @@ export class Http2Sessions {
   private readonly live = new Set<Http2Session>();
   private readonly opts: ResetGuardOptions;
   private abusive = 0;
+  private readonly clients = new Map<string, ClientWindow>();
 
   constructor(opts: ResetGuardOptions) {
     this.opts = opts;
@@ -38,7 +52,47 @@ export class Http2Sessions {
     server.on('session', (session: Http2Session) => this.track(session));
   }
 
+  /** The client's window, started afresh when the last one ended. */
+  private clientWindow(address: string, now: number): ClientWindow {
+    let w = this.clients.get(address);
+    if (w === undefined || now - w.start > this.opts.windowMs) {
+      if (w === undefined && this.clients.size >= MAX_TRACKED_CLIENTS) {
+        for (const [a, cw] of this.clients) if (now - cw.start > this.opts.windowMs) this.clients.delete(a);
+        // Still full of live windows: forget the oldest one rather than grow without bound.
+        if (this.clients.size >= MAX_TRACKED_CLIENTS) this.clients.delete(this.clients.keys().next().value as string);
+      }
+      w = { start: now, resets: 0 };
+      this.clients.set(address, w);
+    }
+    return w;
+  }
+
+  private overClientBudget(address: string, now: number): boolean {
+    const max = this.opts.maxResetsPerClient;
+    if (max === undefined) return false;
+    const w = this.clients.get(address);
+    return w !== undefined && now - w.start <= this.opts.windowMs && w.resets > max;
+  }
+
+  private closeForAbuse(session: Http2Session): void {
+    this.abusive++;
+    this.opts.onAbuse?.(session);
+    session.goaway(constants.NGHTTP2_ENHANCE_YOUR_CALM);
+    session.destroy();
+  }
+
   private track(session: Http2Session): void {
+    const address = (session.socket?.remoteAddress ?? '').replace(/^::ffff:/, '');
+    // An address over its budget gets GOAWAY on every new connection until its window ends: no
+    // stream of this connection ever reaches a backend.
+    if (this.overClientBudget(address, performance.now())) {
+      session.on('error', () => session.destroy());
+      // No stream of this connection may reach a backend; the session is torn down once node:http2 has
+      // finished setting it up (destroying it inside 'session' breaks node:http2's own set-up).
+      session.on('stream', (stream: ServerHttp2Stream) => stream.close(constants.NGHTTP2_REFUSED_STREAM));
+      setImmediate(() => this.closeForAbuse(session));
+      return;
+    }
     this.live.add(session);
     session.once('close', () => this.live.delete(session));
     // Errors on one connection (bad frames, resets) concern that client only.
@@ -57,11 +111,18 @@ export class Http2Sessions {
           windowStart = now;
           resets = 0;
         }
-        if (++resets <= this.opts.maxResets || session.destroyed) return;
-        this.abusive++;
-        this.opts.onAbuse?.(session);
-        session.goaway(constants.NGHTTP2_ENHANCE_YOUR_CALM);
-        session.destroy();
+        const overConnection = ++resets > this.opts.maxResets;
+        let overClient = false;
+        if (this.opts.maxResetsPerClient !== undefined) {
+          const w = this.clientWindow(address, now);
+          overClient = ++w.resets > this.opts.maxResetsPerClient;
+        }
+        if ((!overConnection && !overClient) || session.destroyed) return;
+        if (overClient) {
+          // Every connection of this address goes, not just the one that crossed the line.
+          for (const s of this.live) if (s !== session && !s.destroyed && sameAddress(s, address)) this.closeForAbuse(s);
+        }
+        this.closeForAbuse(session);
       });
     });
   }
@@ -74,4 +135,8 @@ export class Http2Sessions {
   destroyAll(): void {
     for (const s of this.live) s.destroy();
   }
+}
+
+function sameAddress(session: Http2Session, address: string): boolean {
+  return (session.socket?.remoteAddress ?? '').replace(/^::ffff:/, '') === address;
 }

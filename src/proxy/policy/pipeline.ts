@@ -42,10 +42,12 @@ export function applyToUpstream(ctx: PolicyContext, req: DownstreamRequest, head
   return out;
 }
 
-/** The response phase: header changes on the backend's answer. */
-export function responseHeaderEditor(ctx: PolicyContext, route: Route): ((flat: string[]) => string[]) | undefined {
+/**
+ * The response phase: header changes on the backend's answer. Call once per request; the upstream phase
+ * may still add to the lists (an affinity cookie) before the response head arrives.
+ */
+export function responseHeaderEditor(ctx: PolicyContext, route: Route): (flat: string[]) => string[] {
   const ops = route.policy.traffic?.response ?? [];
-  if (ops.length === 0 && ctx.removeResponse.length === 0 && ctx.setResponse.length === 0 && ctx.addResponse.length === 0) return undefined;
   for (const op of ops) {
     if (op.kind === 'headers') {
       if (op.modifier.remove) ctx.removeResponse.push(...op.modifier.remove);

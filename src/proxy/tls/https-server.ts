@@ -22,6 +22,8 @@ export interface HttpsServerOptions {
   readonly limits: Http2Limits;
   readonly keepAliveTimeoutMs: number;
   readonly headersTimeoutMs: number;
+  /** Time a client has to complete the TLS handshake (Node's default is 120 s). */
+  readonly handshakeTimeoutMs: number;
   /** RAUTA_MAX_HEADER_SIZE, for HTTP/1.1 over TLS (HTTP/2 has its own header list limit). */
   readonly maxHeaderSize: number;
   readonly onUpgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
@@ -48,6 +50,7 @@ export function createHttpsServer(deps: ProxyDeps, o: HttpsServerOptions): Http2
       maxHeaderListSize: o.limits.maxHeaderListSize,
       enablePush: false,
     },
+    handshakeTimeout: o.handshakeTimeoutMs,
     maxSessionRejectedStreams: 100,
     maxSessionInvalidFrames: 1000,
   }, (req: Http2ServerRequest, res: Http2ServerResponse) => handler(req as DownstreamRequest, res as DownstreamResponse));

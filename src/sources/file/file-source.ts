@@ -66,7 +66,11 @@ export class FileSource implements Source {
 
   async start(onSnapshot: (objects: ObjectSet) => void): Promise<void> {
     this.onSnapshot = onSnapshot;
-    const info = await stat(this.path); // a missing path fails start-up, with the path in the message
+    const info = await stat(this.path).catch((err: NodeJS.ErrnoException) => {
+      // A missing path fails start-up, in RAUTA's words and naming the setting.
+      const why = err.code === 'ENOENT' ? 'no such file or folder' : err.code === 'EACCES' ? 'permission denied' : err.message;
+      throw new ManifestError(`--config (RAUTA_CONFIG) ${this.path}: ${why}`, { cause: err });
+    });
     const dir = info.isDirectory() ? this.path : dirname(this.path);
     await this.reload(true);
     this.watcher = watch(dir, { persistent: false }, (_event, name) => {

@@ -1,0 +1,86 @@
+import assert from 'node:assert/strict';
+import { mkdir, readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { type UiBrowser, SCREENSHOT_DIR, launchBrowser } from './support/browser.ts';
+import { type TestBackend, startBackend } from './support/backends.ts';
+import { get } from './support/client.ts';
+import { type RunningRauta, startStandalone } from './support/harness.ts';
+import { endpointSlice, ingress, ingressClass, service, toYaml } from './support/manifests.ts';
+
+// The web UI as a person sees it, at desktop (1280 px) and phone (390 px) width, on a real RAUTA with
+// real traffic: a healthy shop, an API that fails a third of its requests, and one misconfigured Ingress.
+// The PNGs go to RAUTA_SCREENSHOT_DIR (`npm run screenshots` sets docs/images, the README's picture),
+// else to a temp folder whose path is printed.
+
+const OUT = resolve(process.env.RAUTA_SCREENSHOT_DIR ?? SCREENSHOT_DIR);
+
+/** Width and height from a PNG's IHDR chunk. */
+async function pngSize(path: string): Promise<{ width: number; height: number }> {
+  const png = await readFile(path);
+  assert.equal(png.subarray(1, 4).toString('latin1'), 'PNG', `${path} is a PNG`);
+  return { width: png.readUInt32BE(16), height: png.readUInt32BE(20) };
+}
+
+describe('web UI - screenshots at 1280 px and 390 px', () => {
+  let ui: UiBrowser;
+  let rauta: RunningRauta;
+  const backends: TestBackend[] = [];
+
+  before(async () => {
+    await mkdir(OUT, { recursive: true });
+    let n = 0;
+    const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    backends.push(await startBackend('127.0.0.41', (_req, res) => { void delay(4 + (n++ % 7)).then(() => res.end('shop')); }));
+    backends.push(await startBackend('127.0.0.42', (_req, res) => { void delay(2 + (n++ % 5)).then(() => res.end('shop')); }));
+    backends.push(await startBackend('127.0.0.43', (_req, res) => {
+      void delay(20 + (n++ % 30)).then(() => {
+        res.statusCode = n % 3 === 0 ? 503 : 200;
+        res.end('api');
+      });
+    }));
+    const [shopA, shopB, api] = backends;
+    rauta = await startStandalone(toYaml([
+      ingressClass(),
+      ingress('shop', { namespace: 'shop', rules: [{ host: 'shop.example.com', paths: [{ path: '/', service: 'web' }, { path: '/api', service: 'api' }] }] }),
+      ingress('legacy', { namespace: 'shop', rules: [{ host: 'old.example.com', paths: [{ path: '/', service: 'gone' }] }] }),
+      service('web', { namespace: 'shop' }),
+      service('api', { namespace: 'shop' }),
+      endpointSlice('web', shopA.port, [{ ip: shopA.ip, pod: 'web-7d9f8-x2k4q', node: 'node-a', zone: 'eu-north-1a' }], { namespace: 'shop', name: 'web-a' }),
+      endpointSlice('web', shopB.port, [{ ip: shopB.ip, pod: 'web-7d9f8-m3n8p', node: 'node-b', zone: 'eu-north-1b' }], { namespace: 'shop', name: 'web-b' }),
+      endpointSlice('api', api.port, [{ ip: api.ip, pod: 'api-5c6d7-q9r2s', node: 'node-a', zone: 'eu-north-1a' }], { namespace: 'shop', name: 'api-a' }),
+    ]), { RAUTA_PASSIVE_FAILURE_THRESHOLD: '0' });
+    // Bounded traffic: 160 requests, 4 at a time.
+    const paths = ['/', '/products', '/api/cart', '/api/users/42', '/products/7', '/api/checkout'];
+    for (let i = 0; i < 40; i++) {
+      await Promise.all([0, 1, 2, 3].map((j) => get(rauta.httpPort, paths[(i * 4 + j) % paths.length], { host: 'shop.example.com' })));
+    }
+    await get(rauta.httpPort, '/', { host: 'old.example.com' });
+    await get(rauta.httpPort, '/missing', { host: 'nobody.example.com' });
+    ui = await launchBrowser();
+  });
+  after(async () => {
+    await ui?.close();
+    await rauta?.stop();
+    for (const b of backends) await b.close();
+  });
+
+  for (const [width, height, scheme] of [[1280, 900, 'light'], [390, 844, 'light']] as const) {
+    it(`${width} px: the page renders the requests, routes and backends without errors or sideways scrolling`, async () => {
+      const { page, consoleErrors } = await ui.open({ width, height, colorScheme: scheme });
+      await page.goto(`http://127.0.0.1:${rauta.adminPort}/`);
+      await page.locator('#req-body tr').nth(5).waitFor();
+      await page.locator('text=shop.example.com').first().waitFor();
+      await page.waitForTimeout(300);
+      const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth');
+      assert.ok(overflow <= 0, `the page scrolls sideways by ${overflow} px at ${width} px`);
+      const path = join(OUT, `web-ui-${width}.png`);
+      await page.screenshot({ path, fullPage: width < 600 });
+      const size = await pngSize(path);
+      assert.equal(size.width, width);
+      assert.ok(size.height >= height - 1, `${path}: ${size.width}×${size.height}`);
+      assert.deepEqual(consoleErrors, []);
+      console.log(`web UI screenshot: ${path}`);
+    });
+  }
+});
