@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { type AdminViews, registerAdminRoutes } from './admin/admin-routes.ts';
 import type { BackendsViewDeps } from './admin/backends-view.ts';
 import { AdminServer } from './admin/admin-server.ts';
+import { warnIfAdminExposed } from './admin/exposure.ts';
 import { type Config, settings } from './config/settings.ts';
 import { listenOn } from './listen.ts';
 import { ActiveRequests } from './proxy/active-requests.ts';
@@ -43,11 +44,6 @@ function createSource(config: Config, logger: Logger, kube: KubernetesMode | und
     path: config.config ?? '', logger, debounceMs: config.configDebounceMs, maxDebounceMs: config.configMaxDebounceMs,
     onRejected: () => telemetry.configReloadFailed(),
   });
-}
-
-/** 127.0.0.0/8, ::1 and localhost: addresses no other machine can connect to. */
-function isLoopback(address: string): boolean {
-  return address === 'localhost' || address === '::1' || address === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(address);
 }
 
 /** One process of several (src/workers/): what it leaves to the others. Absent: one process does everything. */
@@ -176,12 +172,8 @@ export async function startRauta(config: Config, logger: Logger, role: StartRole
     admin.server.closeAllConnections();
     throw err;
   }
-  if (config.adminToken === undefined && !isLoopback(config.adminBindAddress)) {
-    logger.warn(
-      { admin: `${config.adminBindAddress}:${adminPort}`, allowed_hosts: config.adminAllowedHosts },
-      'ADMIN PORT OPEN WITHOUT A TOKEN: it listens beyond loopback and anyone who reaches it sees routes, pod addresses and live requests. Set RAUTA_ADMIN_TOKEN, or RAUTA_ADMIN_BIND_ADDRESS=127.0.0.1, or keep the port behind a NetworkPolicy',
-    );
-  }
+  // Only a process with an admin listener can expose it.
+  if (role.dataPlane === undefined) warnIfAdminExposed(config, adminPort, logger);
   // With workers, the primary says "rauta listening" once they all serve (src/workers/cluster.ts).
   const listening = role.dataPlane !== undefined ? 'worker listening' : role.controlPlane !== undefined ? 'control plane listening' : 'rauta listening';
   logger.info({ http: `${config.bindAddress}:${httpPort}`, https: `${config.bindAddress}:${httpsPort}`, admin: `${config.adminBindAddress}:${adminPort}`, mode: config.config ? 'standalone' : 'kubernetes' }, listening);

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { type AdminServer, sendJson, sendText } from '../admin/admin-server.ts';
+import { type AdminHandler, sendJson, sendText } from '../admin/admin-server.ts';
 import type { RequestEvent } from './request-event.ts';
 import type { EventFilter, LiveFeed } from './live-feed.ts';
 import type { RecentEvents } from './sinks/ring.ts';
@@ -65,9 +65,9 @@ export interface RequestsEndpointsOptions {
   readonly feed: LiveFeed;
 }
 
-/** Registers `/requests` and `/requests/stream` on the admin server. */
-export function mountRequestsEndpoints(admin: AdminServer, { ring, ringSize, feed }: RequestsEndpointsOptions): void {
-  admin.get('/requests', async (req, res, url) => {
+/** The handlers of `/requests` and `/requests/stream` (the admin routes register them). */
+export function requestsEndpoints({ ring, ringSize, feed }: RequestsEndpointsOptions): { readonly recent: AdminHandler; readonly stream: AdminHandler } {
+  const recent: AdminHandler = async (req, res, url) => {
     const filter = parseFilter(url.searchParams);
     if (typeof filter === 'string') return sendText(res, 400, `${filter}\n`);
     const rawLimit = url.searchParams.get('limit');
@@ -76,11 +76,11 @@ export function mountRequestsEndpoints(admin: AdminServer, { ring, ringSize, fee
     const entries = await ring.recent(Math.min(limit, ringSize), filter);
     if (wantsJson(req, url)) return sendJson(res, 200, entries.map((e) => e.event));
     return sendText(res, 200, entries.map((e) => `${formatLine(e.event)}\n`).join(''));
-  });
-
-  admin.get('/requests/stream', (_req, res, url) => {
+  };
+  const stream: AdminHandler = (_req, res, url) => {
     const filter = parseFilter(url.searchParams);
     if (typeof filter === 'string') return sendText(res, 400, `${filter}\n`);
     feed.open(res, hasFilter(url.searchParams) ? filter : undefined);
-  });
+  };
+  return { recent, stream };
 }

@@ -120,7 +120,10 @@ export class Metrics implements EventSink {
 
   write(e: RequestEvent): void {
     const ns = e.context.namespace ?? '';
-    const ingress = e.data.route?.ingress ?? '';
+    // Gateway API routes keep the same label set: `ingress` holds `HTTPRoute/<name>` (or GRPCRoute/…),
+    // which no Ingress name can be, so existing series and queries for Ingresses are unchanged.
+    const r = e.data.route;
+    const ingress = r === undefined ? '' : r.kind === undefined ? r.ingress : `${r.kind}/${r.ingress}`;
     const service = e.data.backend?.service ?? '';
     const method = methodLabel(e.data.method);
     const code = String(e.data.status_code);

@@ -88,6 +88,7 @@ function spanInput(rec: RequestRecord, e: RequestEvent, t: TraceFacts): RequestS
     service: route?.backend.service ?? null, backendNamespace: route?.backend.namespace ?? null,
     pod: d.backend?.pod ?? null, podIp: d.backend?.pod_ip ?? null,
     errorCode: e.error?.code ?? null, errorMessage: e.error?.message ?? null, failed: e.severity === 'error',
+    routeKind: d.route?.kind ?? null, routeRule: d.route?.rule ?? null,
   };
 }
 
