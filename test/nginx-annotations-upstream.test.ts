@@ -94,6 +94,15 @@ describe('nginx annotations - upstream, auth service and affinity over real sock
       service('slow'),
       endpointSlice('slow', slowPort, [{ ip: '127.0.0.8' }]),
       route('timeout', 'timeout.test', 'slow', { [`${N}proxy-read-timeout`]: '1' }),
+      service('stable'),
+      endpointSlice('stable', portA, [{ ip: '127.0.0.6', pod: 'a' }]),
+      service('next'),
+      endpointSlice('next', portB, [{ ip: '127.0.0.7', pod: 'b' }]),
+      route('main', 'canary.test', 'stable', {}),
+      route('main-canary', 'canary.test', 'next', { [`${N}canary`]: 'true', [`${N}canary-by-header`]: 'X-Canary', [`${N}canary-by-cookie`]: 'beta', [`${N}canary-weight`]: '30' }),
+      route('main-h', 'canary-h.test', 'stable', {}),
+      route('main-h-canary', 'canary-h.test', 'next', { [`${N}canary`]: 'true', [`${N}canary-by-header`]: 'X-Tier', [`${N}canary-by-header-pattern`]: 'gold|platinum' }),
+      route('orphan-canary', 'orphan.test', 'next', { [`${N}canary`]: 'true', [`${N}canary-weight`]: '100' }),
       service('dead'),
       endpointSlice('dead', dead, [{ ip: '127.0.0.9' }]),
       route('no-retry', 'noretry.test', 'dead', { [`${N}proxy-next-upstream`]: 'off' }),
@@ -178,6 +187,21 @@ describe('nginx annotations - upstream, auth service and affinity over real sock
     assert.equal(second.status, 503);
     assert.match(second.body, /RAUTA_ERR_RATE_LIMITED/);
     assert.equal((await first).status, 200);
+  });
+
+  it('canary: header always/never, cookie, weight split; pattern match; a canary without a main Ingress serves nothing', async () => {
+    assert.equal((await req('canary.test', '/', { 'x-canary': 'always' })).headers['x-pod'], 'b');
+    for (let i = 0; i < 10; i++) assert.equal((await req('canary.test', '/', { 'x-canary': 'never' })).headers['x-pod'], 'a');
+    assert.equal((await req('canary.test', '/', { cookie: 'x=1; beta=always' })).headers['x-pod'], 'b');
+    for (let i = 0; i < 10; i++) assert.equal((await req('canary.test', '/', { cookie: 'beta=never; y=2' })).headers['x-pod'], 'a');
+    const counts = { a: 0, b: 0 };
+    for (let i = 0; i < 200; i++) counts[(await req('canary.test')).headers['x-pod'] as 'a' | 'b']++;
+    // 30 % by weight: bounds wide enough never to fail by chance (p < 1e-6).
+    assert.ok(counts.b > 25 && counts.b < 100, JSON.stringify(counts));
+    assert.equal((await req('canary-h.test', '/', { 'x-tier': 'gold' })).headers['x-pod'], 'b');
+    for (let i = 0; i < 5; i++) assert.equal((await req('canary-h.test', '/', { 'x-tier': 'bronze' })).headers['x-pod'], 'a');
+    assert.equal((await req('orphan.test')).status, 404);
+    assert.ok(pipeline.routes.table.diagnostics.some((d) => d.reason === 'CanaryWithoutMain' && d.ingress === 'orphan-canary'));
   });
 
   it('proxy-next-upstream off: one attempt only', async () => {

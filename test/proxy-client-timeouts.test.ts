@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
+import { type Http2Server, createServer as createH2cServer } from 'node:http2';
 import { type AddressInfo, type Socket, connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { getJson } from './support/client.ts';
@@ -106,5 +107,44 @@ describe('proxy - client timeouts: request body, response write, TLS handshake',
   it('a TLS client that never completes its handshake is closed after the handshake timeout', async () => {
     const { closedAfterMs } = await session(rauta.httpsPort, '', () => {}, 10_000);
     assert.ok(closedAfterMs < 5000, `closed after ${closedAfterMs}ms`);
+  });
+});
+
+describe('proxy - write timeout towards an h2c backend', () => {
+  let rauta: RunningRauta;
+  let backend: Http2Server;
+  let cut = false;
+  before(async () => {
+    backend = createH2cServer((_req, res) => {
+      res.once('close', () => { if (!res.writableFinished) cut = true; });
+      const chunk = Buffer.alloc(64 * 1024, 98);
+      let sent = 0;
+      const pump = () => {
+        while (sent < 256 * 1024 * 1024) {
+          sent += chunk.length;
+          if (!res.write(chunk)) return void res.once('drain', pump);
+        }
+        res.end();
+      };
+      pump();
+    });
+    await new Promise<void>((r) => backend.listen(0, '127.0.0.55', () => r()));
+    rauta = await startStandalone(routeYaml('h2slow.test', [{ ip: '127.0.0.55', port: (backend.address() as AddressInfo).port }], {
+      annotations: { 'rauta.io/backend-protocol': 'h2c' },
+    }), { RAUTA_CLIENT_WRITE_TIMEOUT_SECONDS: '0.5' });
+  });
+  after(async () => {
+    await rauta.stop();
+    await new Promise((r) => backend.close(r));
+  });
+
+  it('a client that stops reading is cut off and the backend stream cancelled', async () => {
+    const { answer } = await session(rauta.httpPort, 'GET /big HTTP/1.1\r\nHost: h2slow.test\r\n\r\n', (s) => {
+      s.pause();
+      setTimeout(() => s.resume(), 3000);
+    }, 20_000);
+    assert.ok(answer.length < 256 * 1024 * 1024, 'the response was cut short');
+    for (let i = 0; i < 100 && !cut; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.ok(cut, 'the backend stream was cancelled');
   });
 });

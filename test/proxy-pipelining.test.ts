@@ -1,14 +1,15 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
-import { type AddressInfo, connect } from 'node:net';
+import { type AddressInfo, type Socket, connect } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { after, before, describe, it } from 'node:test';
 import { type RunningRauta, startStandalone } from './support/harness.ts';
 import { routeYaml } from './support/manifests.ts';
 
 /** Writes `count` pipelined GETs on one connection; resolves with the statuses in the order they came. */
-function pipeline(port: number, count: number, host: string, waitMs = 20_000): Promise<number[]> {
+function pipeline(port: number, count: number, host: string, tls = false, waitMs = 20_000): Promise<number[]> {
   return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1');
+    const socket: Socket = tls ? tlsConnect({ port, host: '127.0.0.1', servername: host, rejectUnauthorized: false, ALPNProtocols: ['http/1.1'] }) : connect(port, '127.0.0.1');
     // Parsed as it arrives (scanning the whole answer on every read would be quadratic).
     let tail = '';
     const statuses: number[] = [];
@@ -68,5 +69,14 @@ describe('proxy - pipelined requests are served one at a time, in order', () => 
     assert.ok(statuses.every((s) => s === 200));
     assert.equal(maxConcurrent, 1, `backend saw ${maxConcurrent} requests at once`);
     assert.ok(connections <= 2, `backend connections opened: ${connections}`);
+  });
+
+  it('the same over TLS (HTTP/1.1 by ALPN)', async () => {
+    const before = connections;
+    const statuses = await pipeline(rauta.httpsPort, 2000, 'pipe.test', true);
+    assert.equal(statuses.length, 2000);
+    assert.ok(statuses.every((s) => s === 200));
+    assert.equal(maxConcurrent, 1, `backend saw ${maxConcurrent} requests at once`);
+    assert.ok(connections - before <= 2, `backend connections opened: ${connections - before}`);
   });
 });

@@ -28,6 +28,7 @@ const cases: Record<string, Partial<RequestRecord>> = {
   'no endpoints': { route, statusCode: 503, error: new ProxyError(ErrorKinds.noEndpoints, 'none') },
   'upstream timeout': { route, endpoint, attempts: 2, statusCode: 504, error: new ProxyError(ErrorKinds.upstreamTimeout, 'slow') },
   'client abort before the response': { route, endpoint, attempts: 1, statusCode: 200, error: new ProxyError(ErrorKinds.clientAborted, 'gone') },
+  'served by an HTTPRoute rule': { route: { ...route, pathType: 'RegularExpression', source: { kind: 'HTTPRoute', namespace: 'shop', name: 'api', rule: 'v2' } }, endpoint, attempts: 1 },
   'backend 500': { route, endpoint: { ...endpoint, pod: undefined, podUid: undefined, node: undefined, zone: undefined }, attempts: 1, statusCode: 500 },
   'malformed request (431)': { method: 'UNKNOWN', host: '', path: '', traceId: undefined, spanId: undefined, statusCode: 431, error: new ProxyError(ErrorKinds.headersTooLarge, 'big') },
 };

@@ -27,7 +27,7 @@ const base: RequestSpanInput = {
   startMs: 1_764_000_000_123.456, endMs: 1_764_000_000_125.789, method: 'GET', statusCode: 200, path: '/api/users', scheme: 'http',
   target: '/api/users', host: 'api.test:8080', clientIp: '127.0.0.1', protocol: 'HTTP/1.1', userAgent: 'curl/8.5', requestId: '01JABCDEF',
   routePath: '/api', namespace: 'shop', ingress: 'api', service: 'api', backendNamespace: 'shop', pod: 'api-5c8', podIp: '127.0.0.10',
-  errorCode: null, errorMessage: null, failed: false,
+  errorCode: null, errorMessage: null, failed: false, routeKind: null, routeRule: null,
 };
 const attempt: AttemptSpanInput = {
   spanId: '1111111111111111', attempt: 1, ip: '127.0.0.10', port: 8080, pod: 'api-5c8',
@@ -88,10 +88,11 @@ describe('telemetry - OTLP protobuf encoder matches the official serializer byte
       clientIp: text, protocol: fc.constantFrom('HTTP/1.0', 'HTTP/1.1', 'HTTP/2', 'websocket'), userAgent: text, requestId: text,
       errorCode: opt(text), errorMessage: opt(text), failed: fc.boolean(),
       // What the proxy sets together: the matched route's fields, the backend's fields.
-      route: opt(fc.record({ routePath: text, namespace: text, ingress: text })),
+      route: opt(fc.record({ routePath: text, namespace: text, ingress: text, routeKind: opt(fc.constantFrom('HTTPRoute', 'GRPCRoute')), routeRule: opt(text) })),
       backend: opt(fc.record({ service: text, backendNamespace: text, pod: opt(text), podIp: opt(text) })),
     }).map(({ route, backend, ...r }): RequestSpanInput => ({
       ...r, routePath: route?.routePath ?? null, namespace: route?.namespace ?? null, ingress: route?.ingress ?? null,
+      routeKind: route?.routeKind ?? null, routeRule: route?.routeRule ?? null,
       service: backend?.service ?? null, backendNamespace: backend?.backendNamespace ?? null, pod: backend?.pod ?? null, podIp: backend?.podIp ?? null,
     }));
     fc.assert(fc.property(fc.array(fc.tuple(req, fc.array(att, { maxLength: 3 })), { minLength: 1, maxLength: 4 }), (requests) => {

@@ -12,7 +12,7 @@ const request: RequestSpanInput = {
   startMs: 1_700_000_000_000, endMs: 1_700_000_000_002, method: 'GET', statusCode: 200, path: '/api', scheme: 'http', target: '/api',
   host: 'api.test', clientIp: '127.0.0.1', protocol: 'HTTP/1.1', userAgent: 'test', requestId: 'r-1', routePath: '/api',
   namespace: 'shop', ingress: 'api', service: 'api', backendNamespace: 'shop', pod: 'api-0', podIp: '127.0.0.10',
-  errorCode: null, errorMessage: null, failed: false,
+  errorCode: null, errorMessage: null, failed: false, routeKind: null, routeRule: null,
 };
 const attempt: AttemptSpanInput = {
   spanId: '1111111111111111', attempt: 1, ip: '127.0.0.10', port: 8080, pod: 'api-0',

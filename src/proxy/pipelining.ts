@@ -13,9 +13,6 @@ interface Lane {
   readonly waiting: Waiting[];
   /** Reading is held because too many requests wait. */
   hold: boolean;
-  /** Node's own pause flag (it pauses while the client does not read responses), kept apart from ours. */
-  nodePaused: boolean;
-  holdInstalled: boolean;
 }
 
 /** Waiting requests at which a connection stops being read, and the level at which reading resumes. */
@@ -29,10 +26,8 @@ const RELEASE_AT = 8;
  * a request starts when the previous one's response has closed.
  *
  * The queue is bounded: past HOLD_AT waiting requests the connection is no longer read (the bytes
- * already read are still parsed, so the queue can pass HOLD_AT by one read's worth) until it drains to
- * RELEASE_AT. node:http resumes reading by itself whenever a response drains (its `_paused` flag, the
- * mechanism it uses to stop a client that does not read its responses); our hold is folded into that
- * flag so node:http keeps the socket paused while we hold it.
+ * already read are still parsed, so the queue can pass HOLD_AT by one read's worth, at most 64 KiB of
+ * requests) until it drains to RELEASE_AT.
  */
 export class ConnectionTurns {
   private readonly lanes = new WeakMap<Socket, Lane>();
@@ -41,7 +36,7 @@ export class ConnectionTurns {
   enter(socket: Socket, w: Waiting): void {
     let lane = this.lanes.get(socket);
     if (lane === undefined) {
-      lane = { busy: false, waiting: [], hold: false, nodePaused: false, holdInstalled: false };
+      lane = { busy: false, waiting: [], hold: false };
       this.lanes.set(socket, lane);
       const l = lane;
       socket.once('close', () => {
@@ -72,26 +67,18 @@ export class ConnectionTurns {
   }
 
   private holdReading(socket: Socket, lane: Lane): void {
-    if (!lane.holdInstalled) {
-      lane.holdInstalled = true;
-      const s = socket as Socket & { _paused?: boolean };
-      lane.nodePaused = s._paused === true;
-      Object.defineProperty(s, '_paused', {
-        configurable: true,
-        enumerable: true,
-        get: () => lane.hold || lane.nodePaused,
-        set: (v: boolean) => { lane.nodePaused = v; },
-      });
-    }
     lane.hold = true;
-    // node:http pauses its parser after the current read, seeing `_paused`.
     socket.pause();
+    // node:http resumes the socket by itself (reading a request body, draining a response); while we
+    // hold it those calls are ignored. An own property shadows Socket.prototype.resume for this socket
+    // only, and is removed on release.
+    Object.defineProperty(socket, 'resume', { configurable: true, writable: true, value: () => socket });
   }
 
   private releaseReading(socket: Socket, lane: Lane): void {
     lane.hold = false;
-    if (lane.nodePaused) return;
-    (socket as Socket & { parser?: { resume(): void } | null }).parser?.resume();
-    socket.resume();
+    delete (socket as { resume?: unknown }).resume;
+    // node:http's own pause (a client not reading its responses) stays in force: it resumes itself.
+    if ((socket as Socket & { _paused?: boolean })._paused !== true) socket.resume();
   }
 }

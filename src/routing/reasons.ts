@@ -27,6 +27,8 @@ export const Reasons = {
   PolicyFailClosed: 'PolicyFailClosed',
   /** An annotation that cannot be honoured safely (a snippet, a canary): the Ingress is not served. */
   AnnotationRefused: 'AnnotationRefused',
+  /** A canary Ingress path no main Ingress serves (ingress-nginx ignores it the same way). */
+  CanaryWithoutMain: 'CanaryWithoutMain',
   // Gateway API: the same reasons the objects' status conditions carry (gateway.networking.k8s.io).
   UnsupportedProtocol: 'UnsupportedProtocol',
   UnsupportedAddress: 'UnsupportedAddress',

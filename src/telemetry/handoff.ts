@@ -1,5 +1,6 @@
 import { type ErrorKind, ErrorKinds, ProxyError } from '../proxy/errors.ts';
 import { type RequestRecord, newRecord } from '../proxy/request-record.ts';
+import type { RouteKind } from '../routing/conditions.ts';
 import type { Endpoint, PathType, Route } from '../routing/types.ts';
 import type { AttemptSpanInput } from './sinks/span-record.ts';
 
@@ -26,7 +27,7 @@ export interface TraceFacts {
   readonly attempts: readonly AttemptSpanInput[];
 }
 
-const RECORD = 36;
+const RECORD = 38;
 const ATTEMPT = 10;
 
 const opt = <T>(v: T | undefined): T | null => (v === undefined ? null : v);
@@ -41,8 +42,11 @@ export function pushFinished(out: HandoffValue[], r: RequestRecord, trace: Trace
     r.attempts, r.statusCode, r.bytesIn, r.bytesOut, r.durationMs, opt(r.upstreamDurationMs),
     err === undefined ? null : err.kind.code, err === undefined ? null : err.message, opt(r.traceId), opt(r.spanId),
   );
-  if (route === undefined) out.push(null, null, null, null, null, null, null, null);
-  else out.push(route.ingress.namespace, route.ingress.name, route.host, route.path, route.pathType, route.backend.namespace, route.backend.service, route.backend.servicePort);
+  if (route === undefined) out.push(null, null, null, null, null, null, null, null, null, null);
+  else {
+    out.push(route.ingress.namespace, route.ingress.name, route.host, route.path, route.pathType, route.backend.namespace, route.backend.service, route.backend.servicePort);
+    out.push(route.source?.kind ?? null, route.source?.rule ?? null);
+  }
   if (ep === undefined) out.push(null, null, null, null, null, null, null);
   else out.push(ep.ip, ep.port, opt(ep.pod), opt(ep.podUid), opt(ep.node), opt(ep.zone), ep.key);
   if (trace === undefined) {
@@ -91,15 +95,16 @@ export function readFinished(v: readonly HandoffValue[], visit: (rec: RequestRec
       rec.route = {
         ingress: { namespace: str(v[i + 20]), name: str(v[i + 21]) }, host: str(v[i + 22]), path: str(v[i + 23]), pathType: v[i + 24] as PathType,
         backend: { namespace: str(v[i + 25]), service: str(v[i + 26]), servicePort: str(v[i + 27]) },
+        ...(v[i + 28] !== null ? { source: { kind: v[i + 28] as RouteKind, namespace: str(v[i + 20]), name: str(v[i + 21]), rule: und<string>(v[i + 29]) } } : {}),
       } as Route;
     }
-    if (v[i + 28] !== null) {
+    if (v[i + 30] !== null) {
       rec.endpoint = {
-        ip: str(v[i + 28]), port: num(v[i + 29]), pod: und<string>(v[i + 30]), podUid: und<string>(v[i + 31]), node: und<string>(v[i + 32]),
-        zone: und<string>(v[i + 33]), key: str(v[i + 34]), ready: true, serving: true, terminating: false, weight: 1,
+        ip: str(v[i + 30]), port: num(v[i + 31]), pod: und<string>(v[i + 32]), podUid: und<string>(v[i + 33]), node: und<string>(v[i + 34]),
+        zone: und<string>(v[i + 35]), key: str(v[i + 36]), ready: true, serving: true, terminating: false, weight: 1,
       } satisfies Endpoint;
     }
-    const spans = num(v[i + 35]);
+    const spans = num(v[i + 37]);
     i += RECORD;
     if (spans < 0) {
       visit(rec, undefined);

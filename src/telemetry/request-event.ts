@@ -11,7 +11,7 @@ export type Severity = 'info' | 'warning' | 'error';
 export type Outcome = 'success' | 'failure' | 'timeout';
 
 export interface EventEntity {
-  readonly kind: 'ingress' | 'service' | 'pod';
+  readonly kind: 'ingress' | 'httproute' | 'grpcroute' | 'service' | 'pod';
   readonly id: string;
   readonly name: string;
 }
@@ -48,7 +48,12 @@ export interface RequestEvent {
     readonly bytes_out: number;
     readonly client_ip: string;
     readonly user_agent: string;
-    readonly route?: { readonly ingress: string; readonly host: string; readonly path: string; readonly path_type: PathType };
+    /**
+     * `ingress` is the name of the object that owns the route. Gateway API routes add `kind`
+     * (HTTPRoute, GRPCRoute) and `rule` (the rule's name, else its index); Ingress routes leave both out,
+     * so their events are exactly what they were.
+     */
+    readonly route?: { readonly ingress: string; readonly host: string; readonly path: string; readonly path_type: PathType; readonly kind?: 'HTTPRoute' | 'GRPCRoute'; readonly rule?: string };
     readonly backend?: {
       readonly service: string;
       readonly service_port: string;
@@ -128,11 +133,14 @@ export function buildRequestEvent(rec: RequestRecord, opts: RequestEventOptions)
 
   const entities: EventEntity[] = [];
   const keys: string[] = [`request_id:${rec.requestId}`, `trace_id:${traceId}`];
+  const gatewayKind = route?.source !== undefined && route.source.kind !== 'Ingress' ? route.source.kind : undefined;
   if (route !== undefined) {
     const ingressId = `${ns}/${route.ingress.name}`;
     const serviceId = `${route.backend.namespace}/${route.backend.service}`;
-    entities.push({ kind: 'ingress', id: ingressId, name: route.ingress.name }, { kind: 'service', id: serviceId, name: route.backend.service });
-    keys.push(`ingress:${ingressId}`, `service:${serviceId}`);
+    // The owning object's entity: `ingress`, or the Gateway API kind in lower case (httproute, grpcroute).
+    const entity = gatewayKind === undefined ? 'ingress' : gatewayKind === 'HTTPRoute' ? 'httproute' : 'grpcroute';
+    entities.push({ kind: entity, id: ingressId, name: route.ingress.name }, { kind: 'service', id: serviceId, name: route.backend.service });
+    keys.push(`${entity}:${ingressId}`, `service:${serviceId}`);
   }
   if (ep !== undefined) {
     if (ep.pod !== undefined) {
@@ -176,7 +184,9 @@ export function buildRequestEvent(rec: RequestRecord, opts: RequestEventOptions)
       bytes_out: rec.bytesOut,
       client_ip: rec.clientIp,
       user_agent: rec.userAgent,
-      route: route === undefined ? undefined : { ingress: route.ingress.name, host: route.host, path: route.path, path_type: route.pathType },
+      route: route === undefined ? undefined : gatewayKind === undefined
+        ? { ingress: route.ingress.name, host: route.host, path: route.path, path_type: route.pathType }
+        : { ingress: route.ingress.name, host: route.host, path: route.path, path_type: route.pathType, kind: gatewayKind, rule: route.source?.rule },
       backend: route === undefined ? undefined : {
         service: route.backend.service,
         service_port: route.backend.servicePort,

@@ -4,6 +4,7 @@ import { RouteTable } from '../routing/route-table.ts';
 import type { Diagnostic, PathType, Route, RoutePolicy, TlsCertificate } from '../routing/types.ts';
 import { normalizePrefix } from '../routing/path-index.ts';
 import type { Ingress, IngressBackend, ObjectSet, Secret } from '../sources/object-set.ts';
+import { type CanaryIngress, applyCanaries } from './canary.ts';
 import { ingressPolicy } from './ingress-policy.ts';
 import { BackendResolver } from './backends.ts';
 import { type ClassOptions, classifier } from './classes.ts';
@@ -56,6 +57,7 @@ export function translate(objects: ObjectSet, opts: TranslateOptions): Translati
   const kindOf = classifier(objects.ingressClasses, opts);
   const ingresses = objects.ingresses.filter((i) => kindOf(i) !== undefined).sort(byAge);
   const refused = new Set<Ingress>();
+  const canaries: CanaryIngress[] = [];
   // from-to-www-redirect never takes a host some rule names itself.
   const ruleHosts = new Set(ingresses.flatMap((i) => (i.spec?.rules ?? []).map((r) => (r.host ?? '').toLowerCase())));
   const resolver = new BackendResolver(objects.services, objects.endpointSlices);
@@ -94,6 +96,11 @@ export function translate(objects: ObjectSet, opts: TranslateOptions): Translati
     if (ip.refused !== undefined) {
       // Not served at all: serving it without what the annotation asked for could expose the backend.
       refused.add(ing);
+      continue;
+    }
+    if (ip.nginx.canary !== undefined) {
+      // Joins the main Ingress's routes once they all exist (below).
+      canaries.push({ ing, spec: ip.nginx.canary, report });
       continue;
     }
 
@@ -170,6 +177,8 @@ export function translate(objects: ObjectSet, opts: TranslateOptions): Translati
     });
   }
 
+  const canaryServed = applyCanaries(routes, canaries, (namespace, ref) => resolver.resolve(namespace, ref));
+  for (const c of canaries) if (!canaryServed.has(c.ing)) refused.add(c.ing);
   const defaultCertificate = readDefaultCertificate(opts.defaultCertificate, readSecret, diagnostics);
   // Gateway API routes come after the Ingress ones: on an exact tie the Ingress is tried first.
   const gateway = translateGatewayApi(objects, { gatewayControllerName: opts.gatewayControllerName ?? DEFAULT_GATEWAY_CONTROLLER_NAME }, { resolver, readSecret });

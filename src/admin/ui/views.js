@@ -101,7 +101,10 @@ function policyText(p) {
   return parts.join(', ');
 }
 
-/** Ingress name → { errors, warnings, routes } from a /routes document. */
+/** `ns/name` for Ingresses; `HTTPRoute ns/name` (or GRPCRoute, Gateway…) for Gateway API objects. */
+const owner = (kind, name) => (kind && kind !== 'Ingress' ? `${kind} ${name}` : name);
+
+/** Ingress (or Gateway API object) name → { errors, warnings, routes } from a /routes document. */
 function ingressStates(doc) {
   const states = new Map();
   const get = (name) => {
@@ -109,9 +112,9 @@ function ingressStates(doc) {
     return states.get(name);
   };
   for (const name of doc.ingresses ?? []) get(name);
-  for (const r of doc.routes ?? []) get(r.ingress).routes++;
+  for (const r of doc.routes ?? []) get(owner(r.kind, r.ingress)).routes++;
   if (doc.default_backend) get(doc.default_backend.ingress).routes++;
-  for (const d of doc.diagnostics ?? []) get(d.ingress ?? '(objects)').diagnostics.push(d);
+  for (const d of doc.diagnostics ?? []) get(d.ingress ? owner(d.kind, d.ingress) : '(objects)').diagnostics.push(d);
   return [...states.values()].sort((a, b) => a.name.localeCompare(b.name));
 }
 
@@ -162,6 +165,18 @@ export function routesView(doc) {
   return out;
 }
 
+/** Gateway API matches beyond the path: listener, method, headers, query, and the backend's weight. */
+function matchText(r) {
+  const m = r.match ?? {};
+  const parts = [];
+  if (m.listener) parts.push(m.listener);
+  if (m.method) parts.push(m.method);
+  for (const x of m.headers ?? []) parts.push(`header ${x}`);
+  for (const x of m.query ?? []) parts.push(`query ${x}`);
+  if (r.weight !== undefined) parts.push(`weight ${r.weight}`);
+  return parts.length ? `[${parts.join(', ')}]` : '';
+}
+
 function routeItem(r) {
   const b = r.backend ?? {};
   const ready = `${b.ready_endpoints ?? 0}/${b.endpoints ?? 0} ready`;
@@ -169,7 +184,8 @@ function routeItem(r) {
     h('span', { class: 'mono' }, r.path), h('span', { class: 'muted' }, ` ${r.path_type}`), ' → ',
     h('span', { class: 'mono svc' }, `${b.service}:${b.port}`), ' ',
     h('span', { class: `tag ${b.unavailable ? 'bad' : b.ready_endpoints > 0 ? 'good' : 'warn'}` }, b.unavailable ? 'unavailable' : ready),
-    h('span', { class: 'muted' }, ` ${r.ingress} · ${policyText(r.policy)}`),
+    matchText(r) ? h('span', { class: 'mono muted' }, ` ${matchText(r)}`) : null,
+    h('span', { class: 'muted' }, ` ${owner(r.kind, r.ingress)}${r.rule !== undefined ? ` rule ${r.rule}` : ''} · ${policyText(r.policy)}`),
     b.unavailable ? h('div', { class: 'diag error' }, b.unavailable) : null);
 }
 

@@ -26,10 +26,12 @@ export function forwardH2cAttempt(pool: H2cPool, o: AttemptOptions): Promise<Att
       endStream: !o.hasBody,
     });
 
+    let writeTimer: NodeJS.Timeout | undefined;
     const done = (error: ProxyError | undefined) => {
       if (settled) return;
       settled = true;
       clearTimeout(connectTimer);
+      clearTimeout(writeTimer);
       res.off('close', onClientClose);
       session.off('connect', onConnect);
       resolve({ error, responded, bodySent, statusCode, grpcStatus });
@@ -87,6 +89,21 @@ export function forwardH2cAttempt(pool: H2cPool, o: AttemptOptions): Promise<Att
       }
       writeHead(res, statusCode, undefined, downstreamResponseHeaders(flatten(head), o.requestId));
       stream.pipe(res);
+      // The write timeout: pipe() pauses the backend stream while the client's side is full; a client
+      // that never takes the bytes would hold this stream (and the request) for ever.
+      const writeTimeoutMs = o.writeTimeoutMs ?? 0;
+      if (writeTimeoutMs > 0) {
+        stream.on('pause', () => {
+          clearTimeout(writeTimer);
+          writeTimer = setTimeout(() => {
+            if (settled) return;
+            stream.close(constants.NGHTTP2_CANCEL);
+            res.destroy();
+            done(new ProxyError(ErrorKinds.requestTimeout, `client did not read the response for ${writeTimeoutMs}ms`));
+          }, writeTimeoutMs);
+        });
+        res.on('drain', () => clearTimeout(writeTimer));
+      }
     });
     stream.on('trailers', (trailers: IncomingHttpHeaders) => {
       const gs = trailers['grpc-status'];

@@ -48,6 +48,8 @@ export class AccessLogSink implements EventSink {
       user_agent: d.user_agent,
       namespace: e.context.namespace,
       ingress: d.route?.ingress,
+      route_kind: d.route?.kind,
+      route_rule: d.route?.rule,
       service: d.backend?.service,
       pod: d.backend?.pod,
       upstream: d.backend?.pod_ip === undefined ? undefined : `${d.backend.pod_ip}:${d.backend.pod_port}`,

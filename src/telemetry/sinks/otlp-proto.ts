@@ -324,7 +324,13 @@ export function writeRequestSpans(w: ProtoWriter, v: readonly SpanValue[]): numb
     attrString(w, 9, 'rauta.request_id', str(v[i + 16]));
     if (routePath !== null) {
       attrString(w, 9, 'http.route', str(routePath));
-      attrString(w, 9, 'rauta.ingress', `${namespace}/${v[i + 19]}`);
+      const routeKind = v[i + 27];
+      if (routeKind === null) attrString(w, 9, 'rauta.ingress', `${namespace}/${v[i + 19]}`);
+      else {
+        attrString(w, 9, 'rauta.route.kind', str(routeKind));
+        attrString(w, 9, 'rauta.route.name', `${namespace}/${v[i + 19]}`);
+        if (v[i + 28] !== null) attrString(w, 9, 'rauta.route.rule', str(v[i + 28]));
+      }
       attrString(w, 9, 'k8s.namespace.name', str(namespace));
     }
     if (service !== null) {

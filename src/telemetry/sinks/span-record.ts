@@ -47,6 +47,10 @@ export interface RequestSpanInput {
   readonly errorMessage: string | null;
   /** The event's severity is error: the SERVER span's status is ERROR. */
   readonly failed: boolean;
+  /** Gateway API routes: HTTPRoute or GRPCRoute (null for Ingress routes and unmatched requests). */
+  readonly routeKind: string | null;
+  /** Gateway API routes: the rule's name or index. */
+  readonly routeRule: string | null;
 }
 
 export interface AttemptSpanInput {
@@ -62,7 +66,7 @@ export interface AttemptSpanInput {
   readonly errorMessage: string | null;
 }
 
-export const HEADER = 28;
+export const HEADER = 30;
 export const ATTEMPT = 10;
 
 /** Appends one request (SERVER span + its attempts) to `out`. */
@@ -70,7 +74,7 @@ export function pushRequestSpans(out: SpanValue[], r: RequestSpanInput, attempts
   out.push(
     r.traceId, r.spanId, r.parentSpanId, r.parentFlags, r.traceState, r.startMs, r.endMs, r.method, r.statusCode, r.path,
     r.scheme, r.target, r.host, r.clientIp, r.protocol, r.userAgent, r.requestId, r.routePath, r.namespace, r.ingress,
-    r.service, r.backendNamespace, r.pod, r.podIp, r.errorCode, r.errorMessage, r.failed, attempts.length,
+    r.service, r.backendNamespace, r.pod, r.podIp, r.errorCode, r.errorMessage, r.failed, r.routeKind, r.routeRule, attempts.length,
   );
   for (const a of attempts) {
     out.push(a.spanId, a.attempt, a.ip, a.port, a.pod, a.startMs, a.endMs, a.statusCode, a.errorCode, a.errorMessage);
@@ -160,7 +164,14 @@ export function readRequestSpans(v: readonly SpanValue[], resource: Resource, em
     };
     if (routePath !== null) {
       attrs['http.route'] = routePath as string;
-      attrs['rauta.ingress'] = `${namespace}/${v[i + 19]}`;
+      const routeKind = v[i + 27];
+      if (routeKind === null) attrs['rauta.ingress'] = `${namespace}/${v[i + 19]}`;
+      else {
+        // Gateway API routes say which route and rule served the request.
+        attrs['rauta.route.kind'] = routeKind as string;
+        attrs['rauta.route.name'] = `${namespace}/${v[i + 19]}`;
+        if (v[i + 28] !== null) attrs['rauta.route.rule'] = v[i + 28] as string;
+      }
       attrs['k8s.namespace.name'] = namespace as string;
     }
     if (service !== null) {

@@ -7,7 +7,7 @@ import { headerEntries } from './headers.ts';
 import { limitEntries } from './limits.ts';
 import { otherEntries } from './others.ts';
 import { redirectEntries } from './redirects.ts';
-import type { AnnotationEntry, AnnotationProblem, BaseOverrides, NginxContext, PathSettings, ProblemKind } from './registry.ts';
+import type { AnnotationEntry, AnnotationProblem, BaseOverrides, CanarySpec, NginxContext, PathSettings, ProblemKind } from './registry.ts';
 import { rewriteEntries } from './rewrite.ts';
 import { upstreamEntries } from './upstream.ts';
 
@@ -40,8 +40,10 @@ export interface NginxTranslation {
   readonly problems: readonly AnnotationProblem[];
   readonly paths: PathSettings;
   readonly wwwRedirect: boolean;
-  /** Set when the Ingress must not be served (a snippet, a canary). */
+  /** Set when the Ingress must not be served (a refused snippet). */
   readonly refused: string | undefined;
+  /** Set for a canary Ingress. */
+  readonly canary: CanarySpec | undefined;
   /** Annotations found (full names), for the migration report. */
   readonly seen: readonly { readonly annotation: string; readonly name: string; readonly source: 'nginx' | 'rauta' }[];
 }
@@ -125,6 +127,7 @@ export function translateNginxAnnotations(
     },
     paths,
     wwwRedirect: false,
+    canary: undefined,
   };
 
   // Each parser runs once, even when several annotations of its group are set (timeouts, retries).
@@ -138,5 +141,5 @@ export function translateNginxAnnotations(
   if (opts.nginxClass && !ops.some((o) => o.op.kind === 'body-limit')) {
     ops.unshift({ op: { kind: 'body-limit', maxBytes: NGINX_CLASS_DEFAULTS.bodyLimitBytes } });
   }
-  return { ops, base, problems, paths, wwwRedirect: ctx.wwwRedirect, refused, seen };
+  return { ops, base, problems, paths, wwwRedirect: ctx.wwwRedirect, refused, seen, canary: ctx.canary };
 }

@@ -1,4 +1,5 @@
-import type { AnnotationEntry, NginxContext } from './registry.ts';
+import { compileRegex } from '../../proxy/policy/compile.ts';
+import { type AnnotationEntry, HEADER_NAME, HEADER_VALUE, type NginxContext, parseIntIn } from './registry.ts';
 
 const ignored = (name: string, theme: string, difference: string): AnnotationEntry => ({
   name, theme, verdict: 'unsupported', behaviour: 'Ignored with a warning.', difference,
@@ -10,17 +11,58 @@ const accepted = (name: string, theme: string, difference: string): AnnotationEn
 
 function canary(value: string, ctx: NginxContext): void {
   if (value.trim() !== 'true') return;
-  ctx.refuse('canary', 'canary Ingresses are not served yet: all traffic stays on the main Ingress of this host and path');
+  const totalRaw = ctx.value('canary-weight-total');
+  let total = 100;
+  if (totalRaw !== undefined) {
+    const t = parseIntIn(totalRaw, 1, 1_000_000);
+    if (t === undefined) ctx.invalid('canary-weight-total', `"${totalRaw}" is not a whole number 1..1000000; using 100`);
+    else total = t;
+  }
+  let weight = 0;
+  const weightRaw = ctx.value('canary-weight');
+  if (weightRaw !== undefined) {
+    const w = parseIntIn(weightRaw, 0, total);
+    if (w === undefined) ctx.invalid('canary-weight', `"${weightRaw}" is not a whole number 0..${total}; no traffic by weight`);
+    else weight = w;
+  }
+  let header: { name: string; value?: string; pattern?: string } | undefined;
+  const h = ctx.value('canary-by-header');
+  if (h !== undefined) {
+    if (!HEADER_NAME.test(h.trim())) ctx.invalid('canary-by-header', `"${h.slice(0, 64)}" is not a header name; ignored`);
+    else {
+      header = { name: h.trim().toLowerCase() };
+      const v = ctx.value('canary-by-header-value');
+      const p = ctx.value('canary-by-header-pattern');
+      if (v !== undefined) {
+        if (HEADER_VALUE.test(v) && v !== '') header.value = v;
+        else ctx.invalid('canary-by-header-value', 'must be printable text without CR or LF; ignored');
+      } else if (p !== undefined) {
+        try {
+          compileRegex(p, false);
+          header.pattern = p;
+        } catch (err) {
+          ctx.invalid('canary-by-header-pattern', `not a regular expression RAUTA can run in linear time (RE2): ${(err as Error).message}; ignored`);
+        }
+      }
+    }
+  }
+  let cookie: string | undefined;
+  const c = ctx.value('canary-by-cookie');
+  if (c !== undefined) {
+    if (/^[A-Za-z0-9_.-]{1,64}$/.test(c.trim())) cookie = c.trim();
+    else ctx.invalid('canary-by-cookie', `"${c.slice(0, 64)}" is not a plain cookie name; ignored`);
+  }
+  ctx.canary = { header, cookie, weight, total };
 }
 
 export const otherEntries: readonly AnnotationEntry[] = [
-  { name: 'canary', theme: 'canary', verdict: 'unsupported', behaviour: 'A canary Ingress is not served (so it never takes over the main Ingress\'s paths); traffic stays on the main Ingress.', difference: 'Traffic splitting between Ingresses is not supported yet.', parse: canary },
-  { name: 'canary-by-header', theme: 'canary', verdict: 'unsupported', behaviour: 'Read with canary.' },
-  { name: 'canary-by-header-value', theme: 'canary', verdict: 'unsupported', behaviour: 'Read with canary.' },
-  { name: 'canary-by-header-pattern', theme: 'canary', verdict: 'unsupported', behaviour: 'Read with canary.' },
-  { name: 'canary-by-cookie', theme: 'canary', verdict: 'unsupported', behaviour: 'Read with canary.' },
-  { name: 'canary-weight', theme: 'canary', verdict: 'unsupported', behaviour: 'Read with canary.' },
-  { name: 'canary-weight-total', theme: 'canary', verdict: 'unsupported', behaviour: 'Read with canary.' },
+  { name: 'canary', theme: 'canary', verdict: 'honoured-with-difference', behaviour: 'The Ingress is a canary of the Ingress serving the same host and path: its rules send some requests to its backend; the main Ingress\'s policy applies to both.', difference: 'A canary without a main Ingress for a path serves nothing there (warning). The canary\'s own annotations other than canary-* are ignored, as ingress-nginx does.', parse: canary },
+  { name: 'canary-by-header', theme: 'canary', verdict: 'honoured', behaviour: 'Header value `always` sends the request to the canary, `never` to the main backend; first in precedence.' },
+  { name: 'canary-by-header-value', theme: 'canary', verdict: 'honoured', behaviour: 'This header value (instead of always) sends the request to the canary.' },
+  { name: 'canary-by-header-pattern', theme: 'canary', verdict: 'honoured-with-difference', behaviour: 'Header values matching this regular expression send the request to the canary.', difference: 'RE2 syntax, whole-value match (PCRE look-around and back-references are refused).' },
+  { name: 'canary-by-cookie', theme: 'canary', verdict: 'honoured', behaviour: 'Cookie value `always` sends the request to the canary, `never` to the main backend.' },
+  { name: 'canary-weight', theme: 'canary', verdict: 'honoured', behaviour: 'Share of the remaining requests (out of canary-weight-total) sent to the canary.' },
+  { name: 'canary-weight-total', theme: 'canary', verdict: 'honoured', behaviour: 'Total weight canary-weight is out of (default 100).' },
   ignored('custom-http-errors', 'errors', 'Error pages from another Service are not supported yet; the backend\'s own error responses are relayed.'),
   ignored('default-backend', 'errors', 'A per-Ingress default backend is not supported yet; use spec.defaultBackend.'),
   accepted('disable-proxy-intercept-errors', 'errors', 'RAUTA never intercepts backend errors.'),

@@ -85,6 +85,16 @@ export interface NginxContext {
   readonly paths: PathSettings;
   /** Hosts that also get the Ingress's routes as redirects (from-to-www-redirect). */
   wwwRedirect: boolean;
+  /** Set when this is a canary Ingress: its routes join the main Ingress's (translate.ts). */
+  canary: CanarySpec | undefined;
+}
+
+/** ingress-nginx canary rules, in their precedence: header, then cookie, then weight. */
+export interface CanarySpec {
+  readonly header?: { readonly name: string; readonly value?: string; readonly pattern?: string };
+  readonly cookie?: string;
+  readonly weight: number;
+  readonly total: number;
 }
 
 export interface PathSettings {
