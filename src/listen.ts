@@ -36,11 +36,12 @@ export function listenError(err: NodeJS.ErrnoException, name: ListenerName, host
 }
 
 /** server.listen as a promise of the bound port; failures become a ListenError naming the setting. */
-export function listenOn(server: Server, port: number, host: string, name: ListenerName): Promise<number> {
+export function listenOn(server: Server, port: number, host: string, name: ListenerName, reusePort = false): Promise<number> {
   return new Promise((resolve, reject) => {
     const fail = (err: NodeJS.ErrnoException) => reject(listenError(err, name, host, port));
     server.once('error', fail);
-    server.listen(port, host, () => {
+    // reusePort: data-plane workers each listen on the same port and the kernel spreads connections.
+    server.listen({ port, host, reusePort }, () => {
       server.off('error', fail);
       resolve((server.address() as AddressInfo).port);
     });

@@ -241,7 +241,10 @@ export type UpstreamOp = TimeoutsOp | UpstreamTlsOp | RetryOp | AffinityCookieOp
 
 export interface ErrorPagesOp {
   readonly kind: 'error-pages';
+  /** Backend answers with these statuses are replaced by the error backend's page. */
   readonly statuses: readonly number[];
+  /** Also answer from the error backend when the route's Service has no ready endpoints (503). */
+  readonly onNoEndpoints: boolean;
   /** `namespace/service:port` that renders them (X-Code, X-Original-URI… as ingress-nginx sends). */
   readonly backendId: string;
 }

@@ -57,6 +57,13 @@ export function translate(objects: ObjectSet, opts: TranslateOptions): Translati
   const kindOf = classifier(objects.ingressClasses, opts);
   const ingresses = objects.ingresses.filter((i) => kindOf(i) !== undefined).sort(byAge);
   const refused = new Set<Ingress>();
+  // ingress-nginx's default-backend annotation names a Service of the namespace; its first port serves.
+  const resolveService = (namespace: string, name: string) => {
+    const svc = objects.services.find((x) => (x.metadata.namespace ?? 'default') === namespace && x.metadata.name === name);
+    const port = svc?.spec?.ports?.[0]?.port;
+    if (port === undefined) return { error: `Service ${namespace}/${name} not found or without ports` };
+    return { id: resolver.resolve(namespace, { service: { name, port: { number: port } } }).id };
+  };
   const canaries: CanaryIngress[] = [];
   // from-to-www-redirect never takes a host some rule names itself.
   const ruleHosts = new Set(ingresses.flatMap((i) => (i.spec?.rules ?? []).map((r) => (r.host ?? '').toLowerCase())));
@@ -90,7 +97,7 @@ export function translate(objects: ObjectSet, opts: TranslateOptions): Translati
     const report = (severity: Diagnostic['severity'], reason: DiagnosticReason, message: string, field?: string) =>
       diagnostics.push({ namespace, ingress: name, severity, reason, message, field });
 
-    const ip = ingressPolicy(ing, kindOf(ing) ?? 'rauta', secrets, opts);
+    const ip = ingressPolicy(ing, kindOf(ing) ?? 'rauta', secrets, { annotationsPrefix: opts.annotationsPrefix, resolveService });
     const policy = ip.policy;
     for (const p of ip.problems) report(p.severity, p.reason, `${p.annotation}: ${p.message}`, `metadata.annotations["${p.annotation}"]`);
     if (ip.refused !== undefined) {

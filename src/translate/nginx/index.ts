@@ -52,6 +52,8 @@ export interface NginxOptions {
   /** The ingress-nginx annotation prefix (`--annotations-prefix`), without the slash. */
   readonly prefix: string;
   readonly nginxClass: boolean;
+  /** Resolves a Service of the namespace to a backend of the table (its first port); absent: assumed to exist. */
+  readonly resolveService?: (namespace: string, name: string) => { readonly id: string } | { readonly error: string };
 }
 
 /** Defaults ingress-nginx applies where RAUTA's differ (documented in the migration guide). */
@@ -112,6 +114,7 @@ export function translateNginxAnnotations(
     nginxClass: opts.nginxClass,
     value: (name) => rautaValues.get(name) ?? (shadowed.has(name) ? undefined : nginxValues.get(name)),
     secret: (r) => secrets.get(r.includes('/') ? r : `${ref.namespace}/${r}`),
+    service: (name) => opts.resolveService?.(ref.namespace, name) ?? { id: `${ref.namespace}/${name}` },
     op: (op, phase) => { ops.push({ op, phase }); },
     base,
     invalid: add('invalid'),

@@ -9,6 +9,27 @@ const accepted = (name: string, theme: string, difference: string): AnnotationEn
   name, theme, verdict: 'honoured-with-difference', behaviour: 'Accepted.', difference,
 });
 
+function errorPages(_v: string, ctx: NginxContext): void {
+  const codesRaw = ctx.value('custom-http-errors');
+  const svc = ctx.value('default-backend');
+  const statuses: number[] = [];
+  if (codesRaw !== undefined) {
+    for (const c of codesRaw.split(',').map((x) => x.trim()).filter((x) => x !== '')) {
+      const n = parseIntIn(c, 400, 599);
+      if (n === undefined) ctx.invalid('custom-http-errors', `"${c.slice(0, 16)}" is not a status 400..599; skipped`);
+      else if (!statuses.includes(n)) statuses.push(n);
+    }
+  }
+  if (svc === undefined) {
+    if (codesRaw !== undefined) ctx.unsupported('custom-http-errors', 'needs default-backend on the same Ingress (RAUTA has no global default backend); the backend\'s own error responses are relayed');
+    return;
+  }
+  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(svc.trim())) return ctx.invalid('default-backend', `"${svc.slice(0, 64)}" is not a Service name; ignored`);
+  const r = ctx.service(svc.trim());
+  if ('error' in r) return ctx.invalid('default-backend', `${r.error}; ignored`);
+  ctx.op({ kind: 'error-pages', statuses, onNoEndpoints: true, backendId: r.id });
+}
+
 function canary(value: string, ctx: NginxContext): void {
   if (value.trim() !== 'true') return;
   const totalRaw = ctx.value('canary-weight-total');
@@ -63,8 +84,8 @@ export const otherEntries: readonly AnnotationEntry[] = [
   { name: 'canary-by-cookie', theme: 'canary', verdict: 'honoured', behaviour: 'Cookie value `always` sends the request to the canary, `never` to the main backend.' },
   { name: 'canary-weight', theme: 'canary', verdict: 'honoured', behaviour: 'Share of the remaining requests (out of canary-weight-total) sent to the canary.' },
   { name: 'canary-weight-total', theme: 'canary', verdict: 'honoured', behaviour: 'Total weight canary-weight is out of (default 100).' },
-  ignored('custom-http-errors', 'errors', 'Error pages from another Service are not supported yet; the backend\'s own error responses are relayed.'),
-  ignored('default-backend', 'errors', 'A per-Ingress default backend is not supported yet; use spec.defaultBackend.'),
+  { name: 'custom-http-errors', theme: 'errors', verdict: 'honoured-with-difference', behaviour: 'Backend answers with these statuses are replaced by the page of the default-backend Service (GET of the original URI with X-Code, X-Format, X-Original-URI, X-Namespace, X-Ingress-Name, X-Service-Name, X-Service-Port, X-Request-ID), with the original status.', difference: 'Needs default-backend on the same Ingress: RAUTA has no global default backend. Pages over 1 MiB are cut.', parse: errorPages },
+  { name: 'default-backend', theme: 'errors', verdict: 'honoured', behaviour: 'A Service of the Ingress\'s namespace (first port) that answers when the route\'s Service has no ready endpoints (503), and renders custom-http-errors.', parse: errorPages },
   accepted('disable-proxy-intercept-errors', 'errors', 'RAUTA never intercepts backend errors.'),
   ignored('mirror-target', 'mirror', 'Mirroring to a URL is not supported (the mirror operation takes a Service).'),
   ignored('mirror-request-body', 'mirror', 'Read with mirror-target.'),

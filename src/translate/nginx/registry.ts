@@ -69,6 +69,8 @@ export interface NginxContext {
   value(name: string): string | undefined;
   /** A Secret by `name` (Ingress namespace) or `namespace/name`. */
   secret(ref: string): Secret | undefined;
+  /** The backend id (`namespace/service:port`, first port) of a Service of the Ingress's namespace. */
+  service(name: string): { readonly id: string } | { readonly error: string };
   op(op: PolicyOp, phase?: Phase): void;
   readonly base: BaseOverrides;
   /** The value is not valid: ignored (with the default), a warning. */
