@@ -184,6 +184,8 @@ export function translate(objects: ObjectSet, opts: TranslateOptions): Translati
         if (!addRoute(host, pp.policy)) return;
         const www = ip.wwwRedirect ? wwwAlias(host) : undefined;
         if (www !== undefined && !ruleHosts.has(www)) addRoute(www, wwwRedirectPolicy(pp.policy, host));
+        // server-alias: more names for the Ingress's rules, never one some rule names itself.
+        for (const alias of ip.nginx.aliases) if (!ruleHosts.has(alias)) addRoute(alias, pp.policy);
       });
     });
   }
