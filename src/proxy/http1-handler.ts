@@ -330,7 +330,7 @@ async function handle(deps: ProxyDeps, policy: PolicyRuntime, req: DownstreamReq
       const options: AttemptOptions = {
         endpoint, req, res, headers, dispatcher: plan.dispatcher ?? deps.upstream, hasBody, requestId: rec.requestId,
         connectTimeoutMs: plan.connectTimeoutMs, responseTimeoutMs: plan.responseTimeoutMs,
-        tls: plan.scheme === 'https', editResponseHeaders: editResponse, interceptStatus: intercept, writeTimeoutMs: deps.clientWriteTimeoutMs,
+        tls: plan.scheme === 'https', h2Tls: plan.h2Tls, editResponseHeaders: editResponse, interceptStatus: intercept, writeTimeoutMs: deps.clientWriteTimeoutMs,
         onBytesIn: countIn,
         onBytesOut: (n) => { rec.bytesOut += n; },
       };

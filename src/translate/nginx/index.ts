@@ -42,6 +42,7 @@ export interface NginxTranslation {
   readonly wwwRedirect: boolean;
   /** Set when the Ingress must not be served (a refused snippet). */
   readonly refused: string | undefined;
+  readonly aliases: readonly string[];
   /** Set for a canary Ingress. */
   readonly canary: CanarySpec | undefined;
   /** Annotations found (full names), for the migration report. */
@@ -130,6 +131,7 @@ export function translateNginxAnnotations(
     },
     paths,
     wwwRedirect: false,
+    aliases: [],
     canary: undefined,
   };
 
@@ -144,5 +146,5 @@ export function translateNginxAnnotations(
   if (opts.nginxClass && !ops.some((o) => o.op.kind === 'body-limit')) {
     ops.unshift({ op: { kind: 'body-limit', maxBytes: NGINX_CLASS_DEFAULTS.bodyLimitBytes } });
   }
-  return { ops, base, problems, paths, wwwRedirect: ctx.wwwRedirect, refused, seen, canary: ctx.canary };
+  return { ops, base, problems, paths, wwwRedirect: ctx.wwwRedirect, aliases: ctx.aliases, refused, seen, canary: ctx.canary };
 }

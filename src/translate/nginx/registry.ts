@@ -87,6 +87,8 @@ export interface NginxContext {
   readonly paths: PathSettings;
   /** Hosts that also get the Ingress's routes as redirects (from-to-www-redirect). */
   wwwRedirect: boolean;
+  /** Extra host names serving the Ingress's rules (server-alias). */
+  readonly aliases: string[];
   /** Set when this is a canary Ingress: its routes join the main Ingress's (translate.ts). */
   canary: CanarySpec | undefined;
 }
