@@ -25,4 +25,14 @@ describe('demo - examples/demo.yaml', () => {
     assert.equal(to('demo.local', '/echo/x'), 'echo@127.0.0.1:18082');
     assert.equal(to('localhost:8080', '/nothing-here'), 'none');
   });
+
+  it('serves its HTTPRoute: gateway.local to hello, with `x-canary: yes` to echo', () => {
+    const to = (headers: Record<string, string>) => {
+      const r = table.match('gateway.local', '/x', { method: 'GET', headers, query: '', scheme: 'http' });
+      return r ? `${r.source?.kind} ${r.source?.rule} ${r.backend.service}` : 'none';
+    };
+    assert.equal(to({}), 'HTTPRoute main hello');
+    assert.equal(to({ 'x-canary': 'yes' }), 'HTTPRoute canary echo');
+    assert.equal(table.gatewayStatus?.routes[0].parents[0].conditions.every((c) => c.status === 'True'), true);
+  });
 });

@@ -101,7 +101,7 @@ describe('deploy - install.yaml is applyable in one pass', () => {
   it('creates the namespace first, and every namespaced object lives in it', () => {
     assert.equal(docs[0].kind, 'Namespace');
     assert.equal(docs[0].metadata.name, 'rauta-system');
-    const clusterScoped = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'IngressClass']);
+    const clusterScoped = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'IngressClass', 'GatewayClass']);
     for (const d of docs) {
       if (clusterScoped.has(d.kind)) assert.equal(d.metadata.namespace, undefined, `${d.kind} ${d.metadata.name} is cluster-scoped`);
       else assert.equal(d.metadata.namespace, 'rauta-system', `${d.kind} ${d.metadata.name}`);
@@ -132,9 +132,11 @@ describe('deploy - RBAC is least privilege', () => {
 
   it('the ClusterRole grants exactly read on the translated objects, status writes and events', () => {
     const expected = [
-      ...['networking.k8s.io ingresses', 'networking.k8s.io ingressclasses', 'core services', 'core secrets', 'discovery.k8s.io endpointslices']
+      ...['networking.k8s.io ingresses', 'networking.k8s.io ingressclasses', 'core services', 'core secrets', 'discovery.k8s.io endpointslices', 'core namespaces',
+        ...['gatewayclasses', 'gateways', 'httproutes', 'grpcroutes', 'referencegrants'].map((r) => `gateway.networking.k8s.io ${r}`)]
         .flatMap((r) => ['get', 'list', 'watch'].map((v) => `${r} ${v}`)),
       'networking.k8s.io ingresses/status update', 'networking.k8s.io ingresses/status patch',
+      ...['gatewayclasses', 'gateways', 'httproutes', 'grpcroutes'].flatMap((r) => [`gateway.networking.k8s.io ${r}/status update`, `gateway.networking.k8s.io ${r}/status patch`]),
       'core events create', 'core events patch', 'events.k8s.io events create', 'events.k8s.io events patch',
     ].sort();
     assert.deepEqual(flatten(find<IClusterRole>('ClusterRole', 'rauta').rules), expected);
@@ -255,6 +257,8 @@ describe('deploy - the Deployment', () => {
     assert.equal(cls.spec!.controller, rautaConfig.controllerName);
     assert.equal(cls.metadata!.annotations?.['ingressclass.kubernetes.io/is-default-class'], undefined, 'default class stays opt-in');
     assert.match(read('deploy/install.yaml'), /#\s+ingressclass\.kubernetes\.io\/is-default-class: "true"/);
+    const gatewayClass = find<{ spec: { controllerName: string } }>('GatewayClass', 'rauta');
+    assert.equal(gatewayClass.spec.controllerName, rautaConfig.gatewayControllerName);
   });
 
   it('only uses environment variable names from RAUTA\'s contract, and offers NATS and OTLP commented out', () => {

@@ -91,8 +91,8 @@ describe('docs - settings match src/config/settings.ts', () => {
 
   it('every RAUTA_*/OTEL_*/NATS_* variable named in README.md or docs/ is a setting', () => {
     const known = new Set(code.map((s) => s.env));
-    // RAUTA_ERR is the prefix of the error codes ("RAUTA_ERR_*"); RAUTA_TEST_LOG is read by the tests only.
-    const allowed = new Set(['RAUTA_ERR', 'RAUTA_TEST_LOG']);
+    // RAUTA_ERR is the prefix of the error codes ("RAUTA_ERR_*"); RAUTA_TEST_LOG and RAUTA_FUZZ_* are read by the tests only.
+    const allowed = new Set(['RAUTA_ERR', 'RAUTA_TEST_LOG', 'RAUTA_FUZZ_RUNS', 'RAUTA_FUZZ_SECONDS', 'RAUTA_FUZZ_SEED']);
     for (const file of docFiles) {
       for (const m of read(file).matchAll(/\b((?:RAUTA|OTEL|NATS)_[A-Z0-9_]*[A-Z0-9])\b/g)) {
         const name = m[1];

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import bcrypt from 'bcryptjs';
-import { type TestBackend, startBackend } from './support/backends.ts';
+import { type TestBackend, rawHeaders, rawRequest, rawStatus, startBackend } from './support/backends.ts';
 import { get } from './support/client.ts';
 import { type Obj, endpointSlice, ingress, ingressClass, service } from './support/manifests.ts';
 import { type RecordingPipeline, startRecordingPipeline } from './support/recording-pipeline.ts';
@@ -183,6 +183,18 @@ describe('nginx annotations - behaviour over real sockets', () => {
     for (let i = 0; i < 6; i++) statuses.push((await req('rps.test')).status);
     assert.ok(statuses.slice(0, 2).every((s) => s === 200), statuses.join(','));
     assert.ok(statuses.includes(503), statuses.join(','));
+  });
+
+  it('WebSocket upgrades obey the same access policy (no way around an allow-list or auth)', async () => {
+    const upgrade = (host: string, extra = '') => rawRequest(pipeline.httpPort,
+      `GET /chat HTTP/1.1\r\nHost: ${host}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n${extra}\r\n`);
+    assert.equal(rawStatus(await upgrade('allow.test')), 403);
+    const unauth = await upgrade('basic.test');
+    assert.equal(rawStatus(unauth), 401);
+    assert.ok(rawHeaders(unauth).some(([k, v]) => k.toLowerCase() === 'www-authenticate' && v === 'Basic realm="Staff only"'));
+    assert.equal(rawStatus(await upgrade('allow-bad.test')), 503);
+    const moved = await upgrade('moved.test');
+    assert.equal(rawStatus(moved), 308);
   });
 
   it('a name under the prefix that is not an ingress-nginx annotation is reported as a typo', () => {

@@ -36,6 +36,7 @@ async function main(): Promise<void> {
       'RAUTA demo is running. Try:',
       `  curl -H 'Host: demo.local' localhost:${http}/`,
       `  curl -H 'Host: demo.local' localhost:${http}/echo/anything`,
+      `  curl -H 'Host: gateway.local' -H 'x-canary: yes' localhost:${http}/   # the HTTPRoute's canary rule`,
       `  curl localhost:${http}/nothing-here          # 404 from RAUTA itself`,
       `  curl localhost:${admin}/routes               # the route table`,
       `  open http://localhost:${admin}/              # the web UI`,

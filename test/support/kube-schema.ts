@@ -31,7 +31,9 @@ function isObject(v: unknown): v is Record<string, unknown> {
 async function validatorFor(apiVersion: string, kind: string): Promise<ValidateFn | undefined> {
   const [group, version] = apiVersion.includes('/') ? apiVersion.split('/') : ['', apiVersion];
   if (!/^[a-z0-9.]*$/.test(group) || !/^v[0-9a-z]+$/.test(version) || !/^[A-Z][A-Za-z]+$/.test(kind)) return undefined;
-  const spec = group === '' ? `kubernetes-models/${version}/${kind}` : `kubernetes-models/${group}/${version}/${kind}`;
+  // Gateway API kinds come from their own model package (generated from the CRDs' schemas).
+  const spec = group === 'gateway.networking.k8s.io' ? `@kubernetes-models/gateway-api/${group}/${version}/${kind}`
+    : group === '' ? `kubernetes-models/${version}/${kind}` : `kubernetes-models/${group}/${version}/${kind}`;
   let mod: unknown;
   try {
     mod = await import(spec);

@@ -8,6 +8,8 @@ import { runAttempts } from '../attempt-loop.ts';
 import type { AttemptResult } from '../forward.ts';
 import { type ProxyDeps, acceptRecord, normaliseRequestTarget } from '../http1-handler.ts';
 import type { RequestRecord } from '../request-record.ts';
+import { type PolicyAnswer, applyToUpstream, startPolicy } from '../policy/pipeline.ts';
+import { PolicyRuntime } from '../policy/runtime.ts';
 import { sslRedirectLocation } from '../tls/redirect.ts';
 
 /** Only WebSocket upgrades become tunnels; other Upgrade requests (h2c…) are served as plain requests. */
@@ -53,6 +55,7 @@ export interface TunnelOptions {
  * tunnel's lifetime.
  */
 export function createUpgradeHandler(deps: ProxyDeps, opts: TunnelOptions, scheme: 'http' | 'https') {
+  const policy = deps.policy ?? new PolicyRuntime({ idleTimeoutMs: 4000 });
   return (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     const pathOk = normaliseRequestTarget(req);
     const rec = acceptRecord(req, scheme);
@@ -83,22 +86,31 @@ export function createUpgradeHandler(deps: ProxyDeps, opts: TunnelOptions, schem
       return;
     }
     // A bug in a later phase must cost this tunnel, never the process (an unhandled rejection).
-    open(deps, req, socket, head, rec, scheme).catch((err: unknown) => {
+    open(deps, policy, req, socket, head, rec, scheme).catch((err: unknown) => {
       reject(socket, rec, new ProxyError(ErrorKinds.internal, 'internal error', { cause: err }));
     }).finally(finish);
   };
 }
 
-async function open(deps: ProxyDeps, req: IncomingMessage, socket: Duplex, head: Buffer, rec: RequestRecord, scheme: 'http' | 'https'): Promise<void> {
+async function open(deps: ProxyDeps, policy: PolicyRuntime, req: IncomingMessage, socket: Duplex, head: Buffer, rec: RequestRecord, scheme: 'http' | 'https'): Promise<void> {
   const route = deps.routes.table.match(rec.host, rec.path, { method: rec.method, headers: req.headers, query: rec.query, scheme });
   rec.route = route;
   if (route === undefined) return reject(socket, rec, new ProxyError(ErrorKinds.noRoute, `no route for host "${rec.host}" path "${rec.path}"`));
-  if (route.backend.unavailable) return reject(socket, rec, unavailableBackendError(route.backend.unavailable));
   const redirect = sslRedirectLocation(route, scheme, rec.host, req.url ?? '/');
   if (redirect !== undefined) {
     rec.statusCode = 308;
     socket.end(`HTTP/1.1 308 Permanent Redirect\r\nLocation: ${redirect}\r\nContent-Length: 0\r\nX-Request-Id: ${rec.requestId}\r\nConnection: close\r\n\r\n`);
     return;
+  }
+  // The route's traffic policy holds for tunnels too: an upgrade must never be a way around an
+  // allow-list or authentication.
+  const started = await startPolicy(route, req, scheme, rec.clientIp, rec.host, policy);
+  const pctx = started.ctx;
+  if (pctx !== undefined && pctx.onDone.length > 0) socket.once('close', () => { for (const f of pctx.onDone) f(); });
+  if (started.answer !== undefined) return answer(socket, rec, started.answer);
+  if (route.backend.unavailable) return reject(socket, rec, unavailableBackendError(route.backend.unavailable));
+  if (route.policy.traffic?.upstream.some((op) => op.kind === 'upstream-tls')) {
+    return reject(socket, rec, new ProxyError(ErrorKinds.policyUnavailable, 'WebSocket tunnels to pods that speak TLS are not supported yet'));
   }
   const input = { clientIp: rec.clientIp, path: rec.path, headers: req.headers };
   const error = await runAttempts(deps, rec, {
@@ -108,10 +120,11 @@ async function open(deps: ProxyDeps, req: IncomingMessage, socket: Duplex, head:
     idempotent: true,
     pick: (tried) => (socket.destroyed ? undefined : deps.balancer.pick(route, input, tried)),
     forward: (endpoint, attempt) => {
-      const headers = upstreamRequestHeaders(req.rawHeaders, {
+      let headers = upstreamRequestHeaders(req.rawHeaders, {
         clientIp: rec.clientIp, proto: scheme, host: rec.host, port: req.socket.localPort ?? 0, requestId: rec.requestId,
         priorForwardedFor: typeof req.headers['x-forwarded-for'] === 'string' ? req.headers['x-forwarded-for'] : undefined,
       }, deps.observer.upstreamHeaders(rec, attempt, endpoint));
+      if (pctx !== undefined) headers = applyToUpstream(pctx, req, headers);
       // Hop-by-hop filtering removed them; for a tunnel they are the point.
       headers.push('connection', 'Upgrade', 'upgrade', 'websocket');
       return handshake(deps, req, socket, head, rec, endpoint.ip, endpoint.port, headers);
@@ -215,14 +228,27 @@ function splice(client: Duplex, upstream: Duplex, rec: RequestRecord): void {
 }
 
 /** RAUTA's own answer on a raw socket (the handshake never reached a pod). */
-function reject(socket: Duplex, rec: RequestRecord, error: ProxyError): void {
+/** `extra` headers come from a traffic policy, whose values were checked for CR/LF when they were made. */
+function reject(socket: Duplex, rec: RequestRecord, error: ProxyError, extra: Readonly<Record<string, string>> = {}): void {
   rec.error = error;
   rec.statusCode = error.kind.status;
   if (socket.destroyed) return;
   const body = `${error.kind.status} ${error.kind.title}: ${error.message} (${error.kind.code}, request id ${rec.requestId})\n`;
   rec.bytesOut += Buffer.byteLength(body);
+  let more = '';
+  for (const [k, v] of Object.entries(extra)) more += `${k}: ${v}\r\n`;
   socket.end(
-    `HTTP/1.1 ${error.kind.status} ${error.kind.title}\r\nContent-Type: text/plain; charset=utf-8\r\n` +
+    `HTTP/1.1 ${error.kind.status} ${error.kind.title}\r\nContent-Type: text/plain; charset=utf-8\r\n${more}` +
     `Content-Length: ${Buffer.byteLength(body)}\r\nServer: rauta\r\nX-Request-Id: ${rec.requestId}\r\nConnection: close\r\n\r\n${body}`,
   );
+}
+
+/** What a traffic policy answered instead of opening the tunnel (an error, a redirect). */
+function answer(socket: Duplex, rec: RequestRecord, a: PolicyAnswer): void {
+  if (a.kind === 'error') return reject(socket, rec, a.error, a.headers);
+  rec.statusCode = a.status;
+  if (socket.destroyed) return;
+  let head = `HTTP/1.1 ${a.status} ${a.status === 204 ? 'No Content' : 'Redirect'}\r\n`;
+  for (const [k, v] of Object.entries(a.headers)) if (k !== 'content-length') head += `${k}: ${v}\r\n`;
+  socket.end(`${head}Content-Length: 0\r\nServer: rauta\r\nX-Request-Id: ${rec.requestId}\r\nConnection: close\r\n\r\n`);
 }
