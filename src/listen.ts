@@ -22,11 +22,11 @@ export function listenError(err: NodeJS.ErrnoException, name: ListenerName, host
   const portSetting = `${name.port.flag} (${name.port.env})`;
   switch (err.code) {
     case 'EADDRINUSE':
-      return new ListenError(`cannot open the ${name.what} listener on ${where}: the port is already in use. Stop the program that holds it, or choose another port with ${portSetting}`, { cause: err });
+      return new ListenError(`cannot open the ${name.what} listener on ${where}: the port is already in use (EADDRINUSE). Stop the program that holds it, or choose another port with ${portSetting}`, { cause: err });
     case 'EACCES':
-      return new ListenError(`cannot open the ${name.what} listener on ${where}: permission denied (ports below 1024 need privileges). Choose a port from 1024 up with ${portSetting}`, { cause: err });
+      return new ListenError(`cannot open the ${name.what} listener on ${where}: permission denied (EACCES; ports below 1024 need privileges). Choose a port from 1024 up with ${portSetting}`, { cause: err });
     case 'EADDRNOTAVAIL':
-      return new ListenError(`cannot open the ${name.what} listener on ${where}: ${host} is not an address of this machine. Change it with ${name.address.flag} (${name.address.env})`, { cause: err });
+      return new ListenError(`cannot open the ${name.what} listener on ${where}: ${host} is not an address of this machine (EADDRNOTAVAIL). Change it with ${name.address.flag} (${name.address.env})`, { cause: err });
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
       return new ListenError(`cannot open the ${name.what} listener: the bind address ${host} does not resolve. Change it with ${name.address.flag} (${name.address.env})`, { cause: err });
@@ -36,11 +36,12 @@ export function listenError(err: NodeJS.ErrnoException, name: ListenerName, host
 }
 
 /** server.listen as a promise of the bound port; failures become a ListenError naming the setting. */
-export function listenOn(server: Server, port: number, host: string, name: ListenerName): Promise<number> {
+export function listenOn(server: Server, port: number, host: string, name: ListenerName, reusePort = false): Promise<number> {
   return new Promise((resolve, reject) => {
     const fail = (err: NodeJS.ErrnoException) => reject(listenError(err, name, host, port));
     server.once('error', fail);
-    server.listen(port, host, () => {
+    // reusePort: data-plane workers each listen on the same port and the kernel spreads connections.
+    server.listen({ port, host, reusePort }, () => {
       server.off('error', fail);
       resolve((server.address() as AddressInfo).port);
     });

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
-import { registerAdminRoutes } from './admin/admin-routes.ts';
+import { type AdminViews, registerAdminRoutes } from './admin/admin-routes.ts';
+import type { BackendsViewDeps } from './admin/backends-view.ts';
 import { AdminServer } from './admin/admin-server.ts';
 import { warnIfAdminExposed } from './admin/exposure.ts';
 import { type Config, settings } from './config/settings.ts';
@@ -16,11 +17,13 @@ import { type Protocols, createProtocols } from './proxy/protocols.ts';
 import { RouteState } from './routing/route-state.ts';
 import { EndpointSlots } from './proxy/endpoint-slots.ts';
 import { createUpstreamClient } from './proxy/upstream-client.ts';
+import { SourceRejections } from './control/source-rejections.ts';
 import { Reconciler } from './control/reconciler.ts';
 import { RouteTable } from './routing/route-table.ts';
 import { FileSource } from './sources/file/file-source.ts';
 import type { Source } from './sources/object-set.ts';
 import { type Telemetry, startTelemetry } from './telemetry/telemetry.ts';
+import type { TableFeed } from './workers/table-feed.ts';
 
 export interface Rauta {
   readonly httpPort: number;
@@ -29,30 +32,47 @@ export interface Rauta {
   readonly protocols: Protocols;
   readonly routes: RouteState;
   readonly reconciler: Reconciler;
+  readonly telemetry: Telemetry;
+  readonly backends: BackendsViewDeps;
   /** Graceful: readiness off, stop accepting, let in-flight requests finish within the grace period. */
   shutdown(): Promise<void>;
 }
 
 
-function createSource(config: Config, logger: Logger, kube: KubernetesMode | undefined, telemetry: Telemetry): Source {
+function createSource(config: Config, logger: Logger, kube: KubernetesMode | undefined, telemetry: Telemetry, rejections: SourceRejections): Source {
   if (kube !== undefined) return kube.source;
   return new FileSource({
     path: config.config ?? '', logger, debounceMs: config.configDebounceMs, maxDebounceMs: config.configMaxDebounceMs,
-    onRejected: () => telemetry.configReloadFailed(),
+    onRejected: (r) => {
+      rejections.reject(r);
+      telemetry.configReloadFailed();
+    },
   });
 }
 
+/** One process of several (src/workers/): what it leaves to the others. Absent: one process does everything. */
+export interface StartRole {
+  /**
+   * A data-plane worker: route tables come from `tables` (translated once, by the primary); no source,
+   * no Kubernetes status or control events, no admin listener; traffic ports shared (reusePort).
+   */
+  readonly dataPlane?: { readonly tables: TableFeed; readonly httpPort?: number; readonly httpsPort?: number };
+  /** The primary of data-plane workers: no traffic listeners; admin views that cover the workers. */
+  readonly controlPlane?: { readonly views: (own: AdminViews) => AdminViews };
+}
+
 /** Wires sources → translation → route table → proxy → telemetry. No logic of its own. */
-export async function startRauta(config: Config, logger: Logger): Promise<Rauta> {
+export async function startRauta(config: Config, logger: Logger, role: StartRole = {}): Promise<Rauta> {
   const routes = new RouteState(RouteTable.empty());
   const inFlight = new InFlight();
   const balancing = startLoadBalancing(config, { routes, inFlight, logger });
   const admin = new AdminServer(logger);
-  const telemetry = startTelemetry(config, logger);
+  // A control plane of several workers serves no traffic: its telemetry thread starts only if needed (NATS events).
+  const telemetry = startTelemetry(config, logger, { lazyThread: role.controlPlane !== undefined });
   balancing.onHealthChange((e) => telemetry.backendHealthChanged(e));
   telemetry.trackBackends(() => routes.table, balancing.health);
   // Loaded only in Kubernetes mode: @kubernetes/client-node alone is ~87 MB of RSS (36 MB heap) at start.
-  const kube = config.config === undefined ? (await import('./control/kubernetes-mode.ts')).kubernetesMode(config, logger) : undefined;
+  const kube = config.config === undefined && role.dataPlane === undefined ? (await import('./control/kubernetes-mode.ts')).kubernetesMode(config, logger) : undefined;
   const reconciler = new Reconciler(routes, {
     ingressClass: config.ingressClass,
     controllerName: config.controllerName,
@@ -64,7 +84,7 @@ export async function startRauta(config: Config, logger: Logger): Promise<Rauta>
   }, logger);
   const protocols = await createProtocols(config, routes, logger);
   // Balancer, health and certificates joined in their constructors; every party follows the same swap.
-  routes.participate(telemetry.swapParticipant);
+  if (role.dataPlane === undefined) routes.participate(telemetry.swapParticipant);
   if (kube !== undefined) routes.participate(kube.status.participant);
   telemetry.trackHandshakeFailures(protocols.handshakeFailures);
   const active = new ActiveRequests();
@@ -96,18 +116,21 @@ export async function startRauta(config: Config, logger: Logger): Promise<Rauta>
     clientWriteTimeoutMs: config.clientWriteTimeoutSeconds * 1000,
   };
 
-  const source = createSource(config, logger, kube, telemetry);
-  const adminRoutes = registerAdminRoutes(admin, {
+  const rejections = new SourceRejections();
+  const source = createSource(config, logger, kube, telemetry, rejections);
+  const views: AdminViews = {
     config,
     table: () => routes.table,
     applied: () => reconciler.current,
     failure: () => ({ total: reconciler.failures, last: reconciler.lastFailure }),
+    rejected: () => rejections.last,
     notReady: () => (draining ? 'shutting down' : routes.applied ? undefined : 'waiting for the first complete configuration'),
     backends: { health: balancing.health, inFlight },
     metrics: () => telemetry.renderMetrics(),
     requests: { ring: telemetry.ring, feed: telemetry.feed },
     telemetry: telemetry.status,
-  }, logger);
+  };
+  const adminRoutes = registerAdminRoutes(admin, role.controlPlane?.views(views) ?? views, logger);
 
   const http = createHttpServer(deps, {
     maxHeaderSize: config.maxHeaderSize,
@@ -119,17 +142,27 @@ export async function startRauta(config: Config, logger: Logger): Promise<Rauta>
   let httpPort: number;
   let httpsPort: number;
   try {
-    adminPort = await listenOn(admin.server, config.adminPort, config.adminBindAddress, { what: 'admin', port: settings.adminPort, address: settings.adminBindAddress });
+    const worker = role.dataPlane;
+    adminPort = worker !== undefined ? 0 : await listenOn(admin.server, config.adminPort, config.adminBindAddress, { what: 'admin', port: settings.adminPort, address: settings.adminBindAddress });
     kube?.status.start();
     // A snapshot that leaves the table unchanged can still matter for status (publish Service, overwritten status).
-    await source.start((objects) => {
-      reconciler.apply(objects);
-      kube?.status.observe(objects);
-    });
-    const plain = protocols.plain(http, deps);
-    telemetry.trackConnections(plain);
-    httpPort = await listenOn(plain, config.httpPort, config.bindAddress, { what: 'HTTP', port: settings.httpPort, address: settings.bindAddress });
-    httpsPort = await protocols.listenHttps(deps, telemetry.trackConnections);
+    if (worker !== undefined) await worker.tables.start((change) => routes.swap(change));
+    else {
+      await source.start((objects) => {
+        rejections.accepted();
+        reconciler.apply(objects);
+        kube?.status.observe(objects);
+      });
+    }
+    if (role.controlPlane !== undefined) {
+      httpPort = 0;
+      httpsPort = 0;
+    } else {
+      const plain = protocols.plain(http, deps);
+      telemetry.trackConnections(plain);
+      httpPort = await listenOn(plain, worker?.httpPort ?? config.httpPort, config.bindAddress, { what: 'HTTP', port: settings.httpPort, address: settings.bindAddress }, worker !== undefined);
+      httpsPort = await protocols.listenHttps(deps, telemetry.trackConnections, { port: worker?.httpsPort, reusePort: worker !== undefined });
+    }
   } catch (err) {
     // A failed start must not leave listeners, timers or connections behind (embedders, tests).
     protocols.stopAccepting();
@@ -146,8 +179,11 @@ export async function startRauta(config: Config, logger: Logger): Promise<Rauta>
     admin.server.closeAllConnections();
     throw err;
   }
-  warnIfAdminExposed(config, adminPort, logger);
-  logger.info({ http: `${config.bindAddress}:${httpPort}`, https: `${config.bindAddress}:${httpsPort}`, admin: `${config.adminBindAddress}:${adminPort}`, mode: config.config ? 'standalone' : 'kubernetes' }, 'rauta listening');
+  // Only a process with an admin listener can expose it.
+  if (role.dataPlane === undefined) warnIfAdminExposed(config, adminPort, logger);
+  // With workers, the primary says "rauta listening" once they all serve (src/workers/cluster.ts).
+  const listening = role.dataPlane !== undefined ? 'worker listening' : role.controlPlane !== undefined ? 'control plane listening' : 'rauta listening';
+  logger.info({ http: `${config.bindAddress}:${httpPort}`, https: `${config.bindAddress}:${httpsPort}`, admin: `${config.adminBindAddress}:${adminPort}`, mode: config.config ? 'standalone' : 'kubernetes' }, listening);
 
   let shutdownPromise: Promise<void> | undefined;
   const shutdown = () => {
@@ -177,5 +213,5 @@ export async function startRauta(config: Config, logger: Logger): Promise<Rauta>
     return shutdownPromise;
   };
 
-  return { httpPort, httpsPort, adminPort, protocols, routes, reconciler, shutdown };
+  return { httpPort, httpsPort, adminPort, protocols, routes, reconciler, telemetry, backends: views.backends, shutdown };
 }

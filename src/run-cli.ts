@@ -4,6 +4,8 @@ import { RautaError } from './errors.ts';
 import { installFatalHandlers } from './fatal.ts';
 import { createLogger } from './logger.ts';
 import { startRauta } from './main.ts';
+import { startCluster } from './workers/cluster.ts';
+import { resolveWorkers } from './workers/count.ts';
 
 /** Errors that mean "a setting is wrong" exit 2, like an invalid configuration; the rest exit 1. */
 const SETTINGS_CODES = new Set(['RAUTA_ERR_CONFIG', 'RAUTA_ERR_NATS_CONFIG', 'RAUTA_ERR_TRACING_CONFIG', 'RAUTA_ERR_MAGLEV_TABLE_SIZE']);
@@ -54,9 +56,10 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(loaded.config.logLevel);
   installFatalHandlers(logger);
-  let rauta: Awaited<ReturnType<typeof startRauta>>;
+  let rauta: { shutdown(): Promise<void> };
   try {
-    rauta = await startRauta(loaded.config, logger);
+    const workers = resolveWorkers(loaded.config.workers);
+    rauta = workers > 1 ? await startCluster(loaded.config, logger, workers) : await startRauta(loaded.config, logger);
   } catch (err) {
     // Once, on stderr, in words: a JSON log line as well would say the same thing twice.
     const code = err instanceof RautaError ? err.code : 'RAUTA_ERR_INTERNAL';

@@ -23,6 +23,7 @@ const RAUTA_METRICS: Record<string, { labels: readonly string[]; histogram?: tru
   rauta_active_connections: { labels: [] },
   rauta_config_reloads_total: { labels: ['result'] },
   rauta_upstream_duration_seconds: { labels: ['namespace', 'service'], histogram: true },
+  rauta_worker_restarts_total: { labels: [] },
   rauta_live_feed_clients: { labels: [] },
   rauta_live_feed_buffered_bytes: { labels: [] },
   rauta_live_feed_dropped_clients_total: { labels: [] },

@@ -21,6 +21,8 @@ export const settings = {
   watchIngressNginx: boolean('RAUTA_WATCH_INGRESS_NGINX', '--watch-ingress-nginx', false, "Also serve Ingresses of ingress-nginx's class (controller k8s.io/ingress-nginx, class nginx), with ingress-nginx's defaults"),
   annotationsPrefix: text('RAUTA_ANNOTATIONS_PREFIX', '--annotations-prefix', 'nginx.ingress.kubernetes.io', 'Prefix of the ingress-nginx annotations RAUTA reads (rauta.io/ ones win over them)', /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/),
   gatewayControllerName: text('RAUTA_GATEWAY_CONTROLLER_NAME', '--gateway-controller-name', 'rauta.io/gateway-controller', 'GatewayClass spec.controllerName value RAUTA answers to (Gateway API)', /^[A-Za-z0-9.-]+\/[A-Za-z0-9.\-/]+$/),
+  workers: text('RAUTA_WORKERS', '--workers', 'auto', 'Data-plane worker processes sharing the traffic ports: auto (the CPUs this process may use: cgroup quota and CPU affinity, at least 1) or a number; 1 = one process', /^(auto|[1-9][0-9]?)$/),
+  workerSemiSpaceMb: integer('RAUTA_WORKER_SEMI_SPACE_MB', '--worker-semi-space-mb', 16, 'V8 young-generation semi-space (MB) of each data-plane worker RAUTA starts (--max-semi-space-size)', 1, 256),
   logLevel: choice('RAUTA_LOG_LEVEL', '--log-level', 'info', ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], 'Log level'),
   maxHeaderSize: integer('RAUTA_MAX_HEADER_SIZE', '--max-header-size', 32 * 1024, 'Maximum request header size in bytes; larger requests get 431', 1024, 1024 * 1024),
   shutdownGraceSeconds: seconds('RAUTA_SHUTDOWN_GRACE_SECONDS', '--shutdown-grace-seconds', 30, 'On SIGTERM, how long in-flight requests may finish'),

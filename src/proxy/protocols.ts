@@ -33,7 +33,7 @@ export interface Protocols {
   /** Adds WebSocket tunnels (and h2c when RAUTA_H2C) to the plain listener; returns the server to listen on. */
   plain(http: HttpServer, deps: ProxyDeps): Server;
   /** Starts the HTTPS listener on RAUTA_HTTPS_PORT; resolves to the bound port. `track` sees the server before it listens. */
-  listenHttps(deps: ProxyDeps, track?: (server: Server) => void): Promise<number>;
+  listenHttps(deps: ProxyDeps, track?: (server: Server) => void, opts?: { readonly port?: number; readonly reusePort?: boolean }): Promise<number>;
   /** Shutdown, step 1: stop accepting; HTTP/2 clients get GOAWAY, streams in flight continue. */
   stopAccepting(): void;
   /** Shutdown, step 2 (grace period over): cut what is left — tunnels, sessions, backend sessions. */
@@ -95,7 +95,7 @@ export async function createProtocols(config: Config, routes: RouteState, logger
       servers.push(front, h2c);
       return front;
     },
-    listenHttps(deps, track) {
+    listenHttps(deps, track, opts) {
       const server = createHttpsServer(deps, {
         store: certificates,
         failures: handshakeFailures,
@@ -111,7 +111,7 @@ export async function createProtocols(config: Config, routes: RouteState, logger
       https = server;
       servers.push(server);
       track?.(server);
-      return listenOn(server, config.httpsPort, config.bindAddress, { what: 'HTTPS', port: settings.httpsPort, address: settings.bindAddress });
+      return listenOn(server, opts?.port ?? config.httpsPort, config.bindAddress, { what: 'HTTPS', port: settings.httpsPort, address: settings.bindAddress }, opts?.reusePort === true);
     },
     stopAccepting() {
       for (const s of servers) s.close();

@@ -12,7 +12,7 @@ import { backendChangeOf } from './health-bridge.ts';
 import { LiveFeed } from './live-feed.ts';
 import { TelemetryObserver } from './observer.ts';
 import type { RequestEvent } from './request-event.ts';
-import { Metrics } from './sinks/metrics.ts';
+import { Metrics, type MetricsSnapshot } from './sinks/metrics.ts';
 import { natsConnectionOptions } from './sinks/nats-options.ts';
 import { samplerFrom, spanExportInit } from './sinks/otlp-setup.ts';
 import type { RecentEvents } from './sinks/ring.ts';
@@ -29,8 +29,14 @@ export interface Telemetry {
   readonly metrics: Metrics;
   /** /metrics: this thread's metrics plus the telemetry thread's. */
   renderMetrics(): Promise<{ body: string; contentType: string }>;
+  /** Both registries' values as data (a data-plane worker's share of the primary's /metrics). */
+  metricsSnapshots(): Promise<MetricsSnapshot[]>;
   /** The ring buffer (in the telemetry thread) for /requests. */
   readonly ring: RecentEvents;
+  /** The ring's events as JSON, newest first. */
+  recentJson(): Promise<readonly string[]>;
+  /** Every event's JSON from now on, until the returned function is called. */
+  subscribeEvents(listener: (json: string) => void): () => void;
   /** The live feed behind /requests/stream (bounded clients and buffers). */
   readonly feed: LiveFeed;
   /** Joins every route-table swap: config reload metrics and `rauta.config` events. */
@@ -64,7 +70,7 @@ export interface Telemetry {
  * keeps the sampler and trace ids (they are needed during the request), the metrics that belong to
  * the listeners and the control plane, and the admin side of /metrics, /requests and the live feed.
  */
-export function startTelemetry(config: Config, logger: Logger): Telemetry {
+export function startTelemetry(config: Config, logger: Logger, opts: { readonly lazyThread?: boolean } = {}): Telemetry {
   const log = logger.child({ component: 'telemetry' });
   const identity = { cluster: config.clusterName, node: config.nodeName };
   const ids = new UlidGenerator();
@@ -98,7 +104,7 @@ export function startTelemetry(config: Config, logger: Logger): Telemetry {
     spans,
   }, logger, (n) => {
     for (const c of lost) c.dropped(n);
-  });
+  }, opts.lazyThread === true);
 
   if (natsSettings !== undefined) {
     log.info({ subject: config.natsSubject, mirror: config.natsMirrorSubject, control_subjects: [BACKENDS_SUBJECT, CONFIG_SUBJECT] }, `events go to NATS ${config.natsSubject} and the ring buffer at :${config.adminPort}/requests`);
@@ -146,6 +152,12 @@ export function startTelemetry(config: Config, logger: Logger): Telemetry {
       const other = await thread.metrics();
       return metrics.renderWith(other === undefined ? [] : [other]);
     },
+    async metricsSnapshots() {
+      const [own, other] = await Promise.all([metrics.snapshot(), thread.metrics()]);
+      return other === undefined ? [own] : [own, other];
+    },
+    recentJson: () => thread.recentJson(),
+    subscribeEvents: (listener) => thread.subscribeFeed(listener),
     ring,
     feed,
     swapParticipant: {

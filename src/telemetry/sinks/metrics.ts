@@ -49,6 +49,7 @@ export class Metrics implements EventSink {
   readonly ingressRejected: Gauge;
   private readonly tlsFailures: Counter<'reason'>;
   private readonly healthTransitions: Counter<'namespace' | 'service' | 'state'>;
+  private readonly workerRestarts: Counter;
   readonly liveFeedDropped: Counter;
   readonly liveFeedRejected: Counter;
   /** Read at scrape time from the live feed. */
@@ -88,13 +89,14 @@ export class Metrics implements EventSink {
       },
     });
     new Gauge({
-      name: 'rauta_backend_ejected_endpoints', help: 'Ready endpoints health has taken out of selection (passive ejection or failing active probes)', labelNames: ['namespace', 'service'], registers,
+      name: 'rauta_backend_ejected_endpoints', help: 'Ready endpoints health has taken out of selection: ejected (passive outlier detection) or unhealthy (active probes)', labelNames: ['namespace', 'service'], registers,
       collect() {
         this.reset();
         for (const s of backends()) this.labels(s.namespace, s.service).set(s.ejected);
       },
     });
     this.healthTransitions = new Counter({ name: 'rauta_backend_health_transitions_total', help: 'Endpoint health transitions, by the state entered', labelNames: ['namespace', 'service', 'state'], registers });
+    this.workerRestarts = new Counter({ name: 'rauta_worker_restarts_total', help: 'Data-plane worker processes that exited unexpectedly and were replaced (RAUTA_WORKERS above 1)', registers });
     this.liveFeedDropped = new Counter({ name: 'rauta_live_feed_dropped_clients_total', help: 'Live-feed clients disconnected because they fell more than RAUTA_LIVE_FEED_BUFFER_BYTES behind', registers });
     this.liveFeedRejected = new Counter({ name: 'rauta_live_feed_rejected_clients_total', help: 'Live-feed clients refused with 503 because RAUTA_LIVE_FEED_MAX_CLIENTS were connected', registers });
     const liveFeed = () => this.liveFeedSource();
@@ -151,6 +153,10 @@ export class Metrics implements EventSink {
   /** Bounded label set: an unknown reason counts as `other`. */
   tlsHandshakeFailed(reason: string): void {
     this.tlsFailures.labels((HANDSHAKE_FAILURE_REASONS as readonly string[]).includes(reason) ? reason : 'other').inc();
+  }
+
+  workerRestarted(): void {
+    this.workerRestarts.inc();
   }
 
   healthTransition(namespace: string, service: string, state: (typeof HEALTH_STATES)[number]): void {

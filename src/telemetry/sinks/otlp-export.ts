@@ -1,6 +1,4 @@
-import { OTLPTraceExporter as HttpJsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BatchSpanProcessor, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { ExporterInit } from '../thread/protocol.ts';
 import { ProtoBatcher } from './otlp-batcher.ts';
 import { type SpanValue, readRequestSpans } from './span-record.ts';
@@ -20,7 +18,7 @@ export interface SpanExport {
  * http/json, a debugging aid, goes through the SDK's BatchSpanProcessor and JSON exporter with spans
  * built from the same runs.
  */
-export function createSpanExport(init: ExporterInit, report: ExportReport): SpanExport {
+export async function createSpanExport(init: ExporterInit, report: ExportReport): Promise<SpanExport> {
   return init.protocol === 'http/json' ? jsonExport(init, report) : protobufExport(init, report);
 }
 
@@ -38,7 +36,11 @@ function protobufExport(init: ExporterInit, report: ExportReport): SpanExport {
   };
 }
 
-function jsonExport(init: ExporterInit, report: ExportReport): SpanExport {
+/** The SDK's modules are loaded only for http/json (~8 MB of RSS per thread otherwise). */
+async function jsonExport(init: ExporterInit, report: ExportReport): Promise<SpanExport> {
+  const [{ OTLPTraceExporter: HttpJsonExporter }, { resourceFromAttributes }, { BatchSpanProcessor }] = await Promise.all([
+    import('@opentelemetry/exporter-trace-otlp-http'), import('@opentelemetry/resources'), import('@opentelemetry/sdk-trace-base'),
+  ]);
   const otlp = new HttpJsonExporter({ url: init.url, timeoutMillis: init.timeoutMs, concurrencyLimit: 2 });
   type ExportCallback = Parameters<SpanExporter['export']>[1];
   const reporting: SpanExporter = {

@@ -20,7 +20,8 @@ const QUERY_TIMEOUT_MS = 5000;
  * beyond it, and if the thread has died, requests are dropped and counted, never queued without bound.
  */
 export class TelemetryThread {
-  private readonly worker: Worker;
+  private worker: Worker | undefined;
+  private readonly init: TelemetryInit;
   private readonly logger: Logger;
   private readonly maxQueued: number;
   private readonly onDropped: (n: number) => void;
@@ -38,16 +39,24 @@ export class TelemetryThread {
   private markReady: () => void = () => {};
   natsConnected = false;
 
-  constructor(init: TelemetryInit, logger: Logger, onDropped: (n: number) => void) {
+  constructor(init: TelemetryInit, logger: Logger, onDropped: (n: number) => void, lazy = false) {
     this.logger = logger;
     this.maxQueued = init.eventQueueSize;
     this.onDropped = onDropped;
     this.ready = new Promise((resolve) => {
       this.markReady = resolve;
     });
+    this.init = init;
+    if (!lazy) this.start();
+  }
+
+  /** Starts the thread (at once, or with `lazy` on first use: a control plane without traffic may never need it). */
+  private start(): Worker {
+    if (this.worker !== undefined) return this.worker;
     const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
-    this.worker = new Worker(new URL(`./telemetry-worker${ext}`, import.meta.url), { workerData: init, stdout: false, stderr: false });
-    this.worker.on('message', (m: FromTelemetry) => this.onMessage(m));
+    const worker = new Worker(new URL(`./telemetry-worker${ext}`, import.meta.url), { workerData: this.init, stdout: false, stderr: false });
+    this.worker = worker;
+    worker.on('message', (m: FromTelemetry) => this.onMessage(m));
     const fail = (err: Error) => {
       if (this.dead === undefined && this.shutdownDone === undefined) this.logger.error({ err: err.message }, 'telemetry thread stopped; request events are dropped from now on');
       this.dead ??= err;
@@ -60,10 +69,11 @@ export class TelemetryThread {
       this.markReady();
       this.shutdownDone?.();
     };
-    this.worker.on('error', fail);
-    this.worker.on('exit', (code) => fail(new Error(`telemetry thread exited with code ${code}`)));
+    worker.on('error', fail);
+    worker.on('exit', (code) => fail(new Error(`telemetry thread exited with code ${code}`)));
     // The thread must never keep RAUTA alive on its own (after the listeners: a 'message' listener refs it again).
-    this.worker.unref();
+    worker.unref();
+    return worker;
   }
 
   /** One finished request (and its trace facts when sampled). Never throws, never blocks. */
@@ -119,17 +129,22 @@ export class TelemetryThread {
   /** Flushes, lets the thread deliver what it holds (NATS drain, last span export), then stops it; bounded by `timeoutMs`. */
   async stop(timeoutMs: number): Promise<void> {
     this.flush();
+    const worker = this.worker;
+    if (worker === undefined) return;
     if (this.dead === undefined) {
       await new Promise<void>((resolve) => {
-        this.shutdownDone = resolve;
-        setTimeout(resolve, timeoutMs).unref();
+        // Ref'd: the worker itself is unref'd, so an unref'd timer let a process whose start failed exit
+        // mid-await (code 13, its error never printed).
+        const timer = setTimeout(resolve, timeoutMs);
+        this.shutdownDone = () => { clearTimeout(timer); resolve(); };
         this.post({ type: 'shutdown' });
       });
     }
-    await this.worker.terminate();
+    await worker.terminate();
   }
 
   private async query(what: 'metrics' | 'recent'): Promise<(FromTelemetry & { type: 'reply' }) | undefined> {
+    if (this.worker === undefined) return undefined;
     await this.ready;
     if (this.dead !== undefined) return undefined;
     const id = this.nextId++;
@@ -147,7 +162,7 @@ export class TelemetryThread {
   }
 
   private post(m: ToTelemetry): void {
-    if (this.dead === undefined) this.worker.postMessage(m);
+    if (this.dead === undefined) this.start().postMessage(m);
   }
 
   private onMessage(m: FromTelemetry): void {

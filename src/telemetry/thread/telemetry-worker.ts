@@ -8,7 +8,7 @@ import { type RequestEvent, type RequestEventOptions, TimestampCache, buildReque
 import { compileRequestEventSerializer } from '../serialize.ts';
 import { AccessLogSink, asyncStdout } from '../sinks/access-log.ts';
 import { Metrics } from '../sinks/metrics.ts';
-import { NatsPublisher, NatsSink } from '../sinks/nats.ts';
+import type { NatsPublisher } from '../sinks/nats.ts';
 import { createSpanExport } from '../sinks/otlp-export.ts';
 import { RingSink } from '../sinks/ring.ts';
 import { type RequestSpanInput, type SpanValue, pushRequestSpans } from '../sinks/span-record.ts';
@@ -38,6 +38,8 @@ if (init.accessLog) bus.add(new AccessLogSink(asyncStdout(metrics.countersFor('l
 
 let nats: NatsPublisher | undefined;
 if (init.nats !== undefined) {
+  // nats.js is loaded only when NATS is configured.
+  const { NatsPublisher, NatsSink } = await import('../sinks/nats.ts');
   nats = new NatsPublisher({
     url: init.nats.url, credsFile: init.nats.credsFile, token: init.nats.token, bufferSize: init.nats.bufferSize,
     counters: metrics.countersFor('nats'),
@@ -54,7 +56,7 @@ if (init.nats !== undefined) {
 const WARN_EVERY_MS = 30_000;
 let lastExportWarning = 0;
 const otlpCounters = metrics.countersFor('otlp');
-const spans = init.spans === undefined ? undefined : createSpanExport(init.spans, (o) => {
+const spans = init.spans === undefined ? undefined : await createSpanExport(init.spans, (o) => {
   if (o.ok) return otlpCounters.published(o.spans);
   otlpCounters.dropped(o.spans);
   if (o.dropped === true) return;

@@ -1,0 +1,47 @@
+import type { Config } from '../config/settings.ts';
+import type { RouteTableInput } from '../routing/route-table.ts';
+import type { Diagnostic } from '../routing/types.ts';
+import type { MetricsSnapshot } from '../telemetry/sinks/metrics.ts';
+
+/** A translated route table on its way to a data-plane worker (structured clone over IPC). */
+export interface TableMessage {
+  readonly type: 'table';
+  /** Increases with every table the primary sends; acknowledged with `applied`. */
+  readonly seq: number;
+  readonly input: RouteTableInput;
+  readonly fingerprint: string;
+  readonly appliedAt: string;
+  readonly durationMs: number;
+  readonly newDiagnostics: readonly Diagnostic[];
+}
+
+/**
+ * Primary → worker. `init` comes first: the primary's validated configuration (the worker parses
+ * nothing itself) and the ports to share (0 = pick one; only the first worker does).
+ */
+export type ToWorker =
+  | { readonly type: 'init'; readonly id: number; readonly config: Config; readonly httpPort: number; readonly httpsPort: number }
+  | TableMessage
+  | { readonly type: 'query'; readonly id: number; readonly what: 'metrics' | 'recent' | 'backends' }
+  | { readonly type: 'feed'; readonly on: boolean }
+  | { readonly type: 'shutdown' };
+
+/** An endpoint's health as one worker sees it (/backends merges them). */
+export interface WorkerEndpointHealth {
+  readonly health: string;
+  readonly ejectedUntil: number | undefined;
+  readonly consecutiveFailures: number;
+  readonly inFlight: number;
+}
+
+export type FromWorker =
+  | { readonly type: 'listening'; readonly httpPort: number; readonly httpsPort: number }
+  /** Start-up failed (a taken port…): the primary prints it once, naming the setting, and exits. */
+  | { readonly type: 'failed'; readonly code: string; readonly message: string }
+  | { readonly type: 'applied'; readonly seq: number }
+  | { readonly type: 'refused'; readonly seq: number; readonly error: string }
+  | {
+    readonly type: 'reply'; readonly id: number; readonly metrics?: readonly MetricsSnapshot[]; readonly recent?: readonly string[];
+    readonly backends?: readonly (readonly [string, WorkerEndpointHealth])[];
+  }
+  | { readonly type: 'feed'; readonly events: readonly string[] };

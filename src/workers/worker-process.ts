@@ -1,0 +1,126 @@
+import type { Config } from '../config/settings.ts';
+import type { TableChange } from '../routing/route-state.ts';
+import { RautaError } from '../errors.ts';
+import { installFatalHandlers } from '../fatal.ts';
+import { createLogger } from '../logger.ts';
+import { type Rauta, startRauta } from '../main.ts';
+import type { FromWorker, TableMessage, ToWorker } from './protocol.ts';
+import { changeOf } from './table-feed.ts';
+
+/**
+ * A data-plane worker process (forked by cluster.ts, configured by the primary's `init` message): the proxy, its telemetry thread and passive health, fed route tables by the primary over
+ * IPC. It shares the traffic ports with the other workers (reusePort) and has no admin listener: the
+ * primary answers /metrics, /requests and /backends by asking every worker.
+ */
+const send = (m: FromWorker): void => {
+  process.send?.(m);
+};
+let logger = createLogger('info');
+
+let rauta: Rauta | undefined;
+let apply: ((change: TableChange) => void) | undefined;
+let first: (() => void) | undefined;
+const early: TableMessage[] = [];
+
+function onTable(m: TableMessage): void {
+  if (apply === undefined) {
+    early.push(m);
+    return;
+  }
+  try {
+    apply(changeOf(m));
+    send({ type: 'applied', seq: m.seq });
+    first?.();
+  } catch (err) {
+    // The primary validated the table; a refusal here is a bug, reported and logged, not a crash.
+    logger.error({ err, seq: m.seq }, 'route table refused');
+    send({ type: 'refused', seq: m.seq, error: (err as Error).message });
+  }
+}
+
+let stopping = false;
+function stop(code: number): void {
+  if (stopping) return;
+  stopping = true;
+  void (rauta?.shutdown() ?? Promise.resolve()).finally(() => process.exit(code));
+}
+
+async function answer(m: ToWorker & { type: 'query' }): Promise<void> {
+  if (rauta === undefined) return send({ type: 'reply', id: m.id });
+  if (m.what === 'metrics') return send({ type: 'reply', id: m.id, metrics: await rauta.telemetry.metricsSnapshots() });
+  if (m.what === 'recent') return send({ type: 'reply', id: m.id, recent: await rauta.telemetry.recentJson() });
+  const { health, inFlight } = rauta.backends;
+  const out: [string, { health: string; ejectedUntil: number | undefined; consecutiveFailures: number; inFlight: number }][] = [];
+  for (const b of rauta.routes.table.backends) {
+    for (const e of b.endpoints) out.push([e.key, { ...health.status(e.key), inFlight: inFlight.get(e.key) }]);
+  }
+  send({ type: 'reply', id: m.id, backends: out });
+}
+
+let unsubscribe: (() => void) | undefined;
+let feed: string[] = [];
+process.on('message', (m: ToWorker) => {
+  switch (m.type) {
+    case 'init':
+      logger = createLogger(m.config.logLevel).child({ worker: m.id });
+      installFatalHandlers(logger);
+      void start(m.config, m.httpPort, m.httpsPort);
+      return;
+    case 'table':
+      onTable(m);
+      return;
+    case 'query':
+      void answer(m);
+      return;
+    case 'feed':
+      if (m.on && unsubscribe === undefined && rauta !== undefined) {
+        unsubscribe = rauta.telemetry.subscribeEvents((json) => {
+          // Gathered per turn: one IPC message carries every event of it.
+          if (feed.push(json) === 1) setImmediate(() => {
+            send({ type: 'feed', events: feed });
+            feed = [];
+          });
+        });
+      } else if (!m.on) {
+        unsubscribe?.();
+        unsubscribe = undefined;
+      }
+      return;
+    case 'shutdown':
+      stop(0);
+      return;
+  }
+});
+// The primary is gone (crashed or killed): a worker never serves on without its control plane.
+process.on('disconnect', () => stop(0));
+process.once('SIGTERM', () => stop(0));
+// Ctrl-C reaches the whole process group: the primary decides when workers stop.
+process.on('SIGINT', () => {});
+
+async function start(config: Config, httpPort: number, httpsPort: number): Promise<void> {
+  try {
+    rauta = await startRauta(config, logger, {
+      dataPlane: {
+        httpPort,
+        httpsPort,
+        tables: {
+          start: (fn) => new Promise<void>((resolve) => {
+            apply = fn;
+            first = () => {
+              first = undefined;
+              resolve();
+            };
+            for (const m of early.splice(0)) onTable(m);
+          }),
+        },
+      },
+    });
+    send({ type: 'listening', httpPort: rauta.httpPort, httpsPort: rauta.httpsPort });
+  } catch (err) {
+    // The primary reports it (once, in words, with its code); a log line here would say it twice.
+    const failed: FromWorker = { type: 'failed', code: err instanceof RautaError ? err.code : 'RAUTA_ERR_INTERNAL', message: (err as Error).message };
+    // Exit once the message is on its way: exiting at once could drop it.
+    if (process.send === undefined) process.exit(1);
+    process.send(failed, () => process.exit(1));
+  }
+}

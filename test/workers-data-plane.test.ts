@@ -1,0 +1,165 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { type Server, Agent, createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { pino } from 'pino';
+import { loadConfig } from '../src/config/load.ts';
+import type { MetricsSnapshot } from '../src/telemetry/sinks/metrics.ts';
+import { type Cluster, startCluster } from '../src/workers/cluster.ts';
+import { resolveWorkers } from '../src/workers/count.ts';
+import { get } from './support/client.ts';
+import { endpointSlice, ingress, ingressClass, service, toYaml } from './support/manifests.ts';
+
+/** A backend on 127.0.0.10: answers at once, or after 600 ms under /slow. */
+async function startBackend(): Promise<{ server: Server; port: number }> {
+  const server = createServer((req, res) => {
+    const answer = () => {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.end(`ok ${req.url}`);
+    };
+    if (req.url?.startsWith('/slow')) setTimeout(answer, 600);
+    else answer();
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.10', r));
+  return { server, port: (server.address() as AddressInfo).port };
+}
+
+function manifests(port: number, hosts: readonly string[]): string {
+  return toYaml([
+    ingressClass(),
+    ...hosts.map((host, i) => ingress(`web-${i}`, { rules: [{ host, paths: [{ path: '/', service: 'web' }] }] })),
+    service('web'),
+    endpointSlice('web', port, [{ ip: '127.0.0.10', pod: 'web-0' }]),
+  ]);
+}
+
+/** rauta_requests_total summed over the given snapshots, optionally for one Ingress. */
+function requestsIn(snapshots: readonly MetricsSnapshot[], ingressName?: string): number {
+  let n = 0;
+  for (const s of snapshots) {
+    for (const m of s) {
+      if (m.name !== 'rauta_requests_total') continue;
+      for (const v of m.values) if (ingressName === undefined || v.labels.ingress === ingressName) n += v.value;
+    }
+  }
+  return n;
+}
+
+async function until(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('workers - how many', () => {
+  it('auto is the usable CPUs, capped by the cgroup quota, at least 1; a number is taken as given', () => {
+    assert.equal(resolveWorkers('auto', { parallelism: 8, cgroup: undefined }), 8);
+    assert.equal(resolveWorkers('auto', { parallelism: 8, cgroup: 2 }), 2);
+    assert.equal(resolveWorkers('auto', { parallelism: 1, cgroup: 4 }), 1);
+    assert.equal(resolveWorkers('3', { parallelism: 1, cgroup: 1 }), 3);
+    assert.ok(resolveWorkers('auto') >= 1);
+  });
+});
+
+describe('workers - several data-plane processes behind one control plane', () => {
+  let backend: { server: Server; port: number };
+  let dir: string;
+  let manifestPath: string;
+  let cluster: Cluster;
+  before(async () => {
+    backend = await startBackend();
+    dir = await mkdtemp(join(tmpdir(), 'rauta-workers-'));
+    manifestPath = join(dir, 'manifests.yaml');
+    await writeFile(manifestPath, manifests(backend.port, ['a.test']));
+    const { config } = loadConfig([], {
+      RAUTA_CONFIG: manifestPath, RAUTA_HTTP_PORT: '0', RAUTA_HTTPS_PORT: '0', RAUTA_ADMIN_PORT: '0',
+      RAUTA_BIND_ADDRESS: '127.0.0.1', RAUTA_ADMIN_BIND_ADDRESS: '127.0.0.1', RAUTA_SHUTDOWN_GRACE_SECONDS: '2', RAUTA_LOG_LEVEL: 'silent',
+    });
+    cluster = await startCluster(config, pino({ level: 'silent' }), 2);
+  });
+  after(async () => {
+    await cluster?.shutdown();
+    await new Promise((r) => backend.server.close(r));
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('every worker serves: connections are spread over both processes', async () => {
+    assert.equal(cluster.pids().length, 2);
+    for (let i = 0; i < 60; i++) assert.equal((await get(cluster.httpPort, `/spread-${i}`, { host: 'a.test' })).status, 200);
+    const perWorker = await cluster.workerMetrics();
+    assert.equal(perWorker.length, 2);
+    for (const w of perWorker) assert.ok(requestsIn(w.snapshots) > 0, `worker ${w.id} served none of 60 connections`);
+    assert.equal(perWorker.reduce((n, w) => n + requestsIn(w.snapshots), 0), 60);
+  });
+
+  it('/metrics and /requests cover every worker', async () => {
+    const before = await cluster.workerMetrics();
+    const base = before.reduce((n, w) => n + requestsIn(w.snapshots, 'web-0'), 0);
+    for (let i = 0; i < 30; i++) assert.equal((await get(cluster.httpPort, `/agg-${i}`, { host: 'a.test' })).status, 200);
+    const metrics = (await get(cluster.adminPort, '/metrics')).body;
+    const line = metrics.split('\n').find((l) => l.startsWith('rauta_requests_total{') && l.includes('ingress="web-0"') && l.includes('code="200"'));
+    assert.ok(line !== undefined, 'request counter present');
+    assert.equal(Number(line.split(' ').at(-1)), base + 30, 'the counter adds up both workers');
+    assert.match(metrics, /^rauta_worker_restarts_total 0$/m);
+    const events = JSON.parse((await get(cluster.adminPort, '/requests?format=json&limit=1000')).body) as { data: { path: string } }[];
+    const paths = new Set(events.map((e) => e.data.path));
+    for (let i = 0; i < 30; i++) assert.ok(paths.has(`/agg-${i}`), `/agg-${i} in /requests`);
+    const perWorker = await cluster.workerMetrics();
+    for (const w of perWorker) assert.ok(requestsIn(w.snapshots, 'web-0') > 0, `worker ${w.id} contributed`);
+  });
+
+  it('a config change reaches every worker before /routes reports it', async () => {
+    const old = JSON.parse((await get(cluster.adminPort, '/routes')).body) as { fingerprint: string };
+    await writeFile(manifestPath, manifests(backend.port, ['a.test', 'b.test']));
+    await until('/routes shows the new table', async () => (JSON.parse((await get(cluster.adminPort, '/routes')).body) as { fingerprint: string }).fingerprint !== old.fingerprint);
+    // From this moment on, whichever worker a connection lands on knows b.test.
+    for (let i = 0; i < 40; i++) assert.equal((await get(cluster.httpPort, `/new-${i}`, { host: 'b.test' })).status, 200, `request ${i} to the new host`);
+    const perWorker = await cluster.workerMetrics();
+    for (const w of perWorker) assert.ok(requestsIn(w.snapshots, 'web-1') > 0, `worker ${w.id} served the new host`);
+  });
+
+  it('killing one worker loses no request on the others, and it is replaced', async () => {
+    // 16 keep-alive connections, each with a request in flight (600 ms) when a worker is killed.
+    const agents = Array.from({ length: 16 }, () => new Agent({ keepAlive: true, maxSockets: 1 }));
+    const closed = new Set<number>();
+    const once = (i: number, path: string) => new Promise<number>((resolve) => {
+      const req = request({ host: '127.0.0.1', port: cluster.httpPort, path, headers: { host: 'a.test' }, agent: agents[i] }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+        res.on('error', () => resolve(-1));
+      });
+      req.on('socket', (s) => s.once('close', () => closed.add(i)));
+      req.on('error', () => resolve(-1));
+      req.end();
+    });
+    try {
+      assert.deepEqual(await Promise.all(agents.map((_, i) => once(i, `/warm-${i}`))), agents.map(() => 200));
+      const [victim] = cluster.pids();
+      const inFlight = agents.map((_, i) => once(i, `/slow-${i}`));
+      await new Promise((r) => setTimeout(r, 150));
+      process.kill(victim, 'SIGKILL');
+      const results = await Promise.all(inFlight);
+      const lost = results.flatMap((s, i) => (s === 200 ? [] : [i]));
+      assert.ok(lost.length > 0 && lost.length < 16, `connections were spread over both workers (lost ${lost.length} of 16)`);
+      for (const i of lost) assert.ok(closed.has(i), `request ${i} failed only because its own connection (to the killed worker) closed`);
+      // The survivors' connections stay open and keep serving.
+      const survivors = results.flatMap((s, i) => (s === 200 ? [i] : []));
+      assert.deepEqual(await Promise.all(survivors.map((i) => once(i, `/after-${i}`))), survivors.map(() => 200));
+      for (const i of survivors) assert.ok(!closed.has(i), `connection ${i} of the surviving worker was not dropped`);
+      await until('a replacement worker', () => cluster.pids().length === 2 && !cluster.pids().includes(victim));
+      await until('ready again', async () => (await get(cluster.adminPort, '/readyz')).status === 200);
+      assert.match((await get(cluster.adminPort, '/metrics')).body, /^rauta_worker_restarts_total 1$/m);
+      for (let i = 0; i < 40; i++) assert.equal((await get(cluster.httpPort, `/replaced-${i}`, { host: 'b.test' })).status, 200, 'the replacement has the current table');
+      const perWorker = await cluster.workerMetrics();
+      assert.equal(perWorker.length, 2);
+      for (const w of perWorker) assert.ok(requestsIn(w.snapshots) > 0, `worker ${w.id} (pid ${w.pid}) serves`);
+    } finally {
+      for (const a of agents) a.destroy();
+    }
+  });
+});
