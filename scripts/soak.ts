@@ -23,6 +23,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type NatsConnection, connect as natsConnect } from 'nats';
+import { treeRssMb } from '../bench/proc-stats.ts';
 import { type Child, freePort, startChild, waitForHttp } from '../bench/process.ts';
 import { endpointSlice, ingress, ingressClass, service, toYaml } from '../test/support/manifests.ts';
 
@@ -280,6 +281,22 @@ async function main(): Promise<number> {
   rauta.proc.once('exit', (code, signal) => {
     rautaExit = `code ${code} signal ${signal}`;
   });
+  // RAUTA's warnings and errors by message (a worker that died and was replaced shows here too).
+  const logCounts = new Map<string, number>();
+  let logRest = '';
+  const countLog = (b: Buffer) => {
+    const lines = (logRest + b.toString()).split('\n');
+    logRest = lines.pop() ?? '';
+    for (const line of lines) {
+      const m = /"level":(\d+).*"msg":"([^"]*)"/.exec(line);
+      if (m && Number(m[1]) >= 40) {
+        const key = `${Number(m[1]) >= 60 ? 'fatal' : Number(m[1]) >= 50 ? 'error' : 'warn'}: ${m[2]}`;
+        logCounts.set(key, (logCounts.get(key) ?? 0) + 1);
+      }
+    }
+  };
+  rauta.proc.stdout?.on('data', countLog);
+  rauta.proc.stderr?.on('data', countLog);
   await waitForHttp(rauta, adminPort, { path: '/readyz' });
   await waitForHttp(rauta, httpPort, { host: 'stable.soak' });
   log(`rauta pid ${rauta.pid} http :${httpPort} admin :${adminPort}; nats :${natsPort}; hanging OTLP collector :${collector.port}; ${MINUTES} min at ${RPS} req/s`);
@@ -383,7 +400,8 @@ async function main(): Promise<number> {
   };
   for (let m = 0; m < MINUTES; m++) faults.push(cycle(m).catch((err: unknown) => log(`fault cycle ${m} failed: ${String(err)}`)));
 
-  const perMinute: { minute: number; rssMb: number; requests: number; natsDropped: number; liveFeedDropped: number }[] = [];
+  /** rssMb: RAUTA's whole process tree (the control plane and its data-plane workers). */
+  const perMinute: { minute: number; rssMb: number; primaryRssMb: number; requests: number; natsDropped: number; liveFeedDropped: number }[] = [];
   let minute = 0;
   const sampleTimer = setInterval(async () => {
     minute++;
@@ -391,13 +409,14 @@ async function main(): Promise<number> {
       const m = await scrape(adminPort);
       const row = {
         minute,
-        rssMb: Math.round(rssMb(rauta.pid) * 10) / 10,
+        rssMb: Math.round(treeRssMb(rauta.pid) * 10) / 10,
+        primaryRssMb: Math.round(rssMb(rauta.pid) * 10) / 10,
         requests: sum(m, 'rauta_requests_total'),
         natsDropped: m.get('rauta_events_dropped_total{sink="nats"}') ?? 0,
         liveFeedDropped: m.get('rauta_live_feed_dropped_clients_total') ?? 0,
       };
       perMinute.push(row);
-      log(`minute ${minute}: RSS ${row.rssMb} MB, rauta_requests_total ${row.requests}, ok stable ${outcomes.stable.ok} flaky ${outcomes.flaky.ok}, failed stable ${outcomes.stable.failed} flaky ${outcomes.flaky.failed}, nats received ${natsReceived}`);
+      log(`minute ${minute}: RSS ${row.rssMb} MB (tree; primary ${row.primaryRssMb}), rauta_requests_total ${row.requests}, ok stable ${outcomes.stable.ok} flaky ${outcomes.flaky.ok}, failed stable ${outcomes.stable.failed} flaky ${outcomes.flaky.failed}, nats received ${natsReceived}`);
     } catch (err) {
       log(`minute ${minute}: metrics scrape failed: ${String(err)}`);
     }
@@ -439,6 +458,7 @@ async function main(): Promise<number> {
       configReloads: { success: final.get('rauta_config_reloads_total{result="success"}') ?? 0, failure: final.get('rauta_config_reloads_total{result="failure"}') ?? 0 },
     },
     rssMbPerMinute: perMinute.map((r) => r.rssMb),
+    rautaLog: Object.fromEntries([...logCounts.entries()].sort((a, b) => b[1] - a[1])),
     perMinute,
   };
   log(`report:\n${JSON.stringify(report, null, 2)}`);

@@ -27,6 +27,16 @@ describe('nginx annotations - behaviour over real sockets', () => {
 
   before(async () => {
     backend = await startBackend('127.0.0.3', (req, res, body) => {
+      if (req.url === '/redir') {
+        res.writeHead(302, [
+          'Location', 'http://internal.svc:8080/next',
+          'Set-Cookie', 's=1; Domain=Internal.svc; Path=/app/x; HttpOnly',
+          'Set-Cookie', 'other=2; Domain=elsewhere.test; Path=/z',
+          'Content-Length', '0',
+        ]);
+        res.end();
+        return;
+      }
       res.writeHead(200, { 'content-type': 'text/plain', 'x-upstream-host': req.headers.host ?? '', 'x-prefix': String(req.headers['x-forwarded-prefix'] ?? '') });
       res.end(`${req.url} ${body.length}`);
     });
@@ -58,6 +68,9 @@ describe('nginx annotations - behaviour over real sockets', () => {
     site('snippet-evil.test', { [`${N}configuration-snippet`]: 'more_set_headers "X-A: $http_cookie";' });
     site('snippet-lua.test', { [`${N}server-snippet`]: 'location /x { content_by_lua_block { ngx.say(1) } }' });
     site('rps.test', { [`${N}limit-rps`]: '1', [`${N}limit-burst-multiplier`]: '2' });
+    site('backhdr.test', { [`${N}proxy-redirect-from`]: 'http://internal.svc:8080/', [`${N}proxy-redirect-to`]: 'https://public.test/', [`${N}proxy-cookie-domain`]: 'internal.svc public.test', [`${N}proxy-cookie-path`]: '/app/ /' });
+    site('backhdr-evil.test', { [`${N}proxy-redirect-from`]: 'http://internal.svc:8080/', [`${N}proxy-redirect-to`]: 'https://$host/' });
+    site('alias.test', { [`${N}server-alias`]: 'alias2.test, *.alias3.test, bad_alias' });
     site('typo.test', { [`${N}proxy-body-sise`]: '1k' });
     site('auth-url-var.test', { [`${N}auth-url`]: 'http://127.0.0.9/auth?u=$http_authorization' });
     objects.push(basicSecret('htpasswd', `alice:${sha}\nbob:${bc}\n`));
@@ -195,6 +208,20 @@ describe('nginx annotations - behaviour over real sockets', () => {
     assert.equal(rawStatus(await upgrade('allow-bad.test')), 503);
     const moved = await upgrade('moved.test');
     assert.equal(rawStatus(moved), 308);
+  });
+
+  it('proxy-redirect-* and proxy-cookie-* rewrite what the backend says about itself; variables are refused', async () => {
+    const r = await req('backhdr.test', '/redir');
+    assert.equal(r.status, 302);
+    assert.equal(r.headers.location, 'https://public.test/next');
+    assert.deepEqual(r.headers['set-cookie'], ['s=1; Domain=public.test; Path=/x; HttpOnly', 'other=2; Domain=elsewhere.test; Path=/z']);
+    assert.equal((await req('backhdr-evil.test', '/redir')).headers.location, 'http://internal.svc:8080/next');
+  });
+
+  it('server-alias: the listed names serve the same rules; a bad name is skipped with a warning', async () => {
+    assert.equal((await req('alias2.test', '/x')).status, 200);
+    assert.equal((await req('a.alias3.test', '/x')).status, 200);
+    assert.ok(diag('alias-test').some((d) => /bad_alias/.test(d.message)));
   });
 
   it('a name under the prefix that is not an ingress-nginx annotation is reported as a typo', () => {

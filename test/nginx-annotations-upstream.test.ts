@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
+import { type Http2SecureServer, createSecureServer } from 'node:http2';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
@@ -27,6 +28,8 @@ function close(server: Server): Promise<void> {
  */
 describe('nginx annotations - upstream, auth service and affinity over real sockets', () => {
   const cert = makeCert(['pod.internal']);
+  let h2Pod: Http2SecureServer;
+  let h2Port = 0;
   let tlsPod: Server;
   let tlsPort = 0;
   let auth: Server;
@@ -36,6 +39,9 @@ describe('nginx annotations - upstream, auth service and affinity over real sock
   let podB: Server;
   let portA = 0;
   let portB = 0;
+  let pages: Server;
+  let pagesPort = 0;
+  const pagesSeen: IncomingMessage[] = [];
   let slow: Server;
   let slowPort = 0;
   let pipeline: RecordingPipeline;
@@ -49,6 +55,12 @@ describe('nginx annotations - upstream, auth service and affinity over real sock
       res.end(`tls ${req.url} ${req.headers.host}`);
     });
     tlsPort = await listen(tlsPod, '127.0.0.4');
+    h2Pod = createSecureServer({ cert: cert.cert, key: cert.key }, (req, res) => {
+      res.writeHead(200, { 'x-h2': req.httpVersion });
+      res.end(`h2 ${req.url}`);
+    });
+    await new Promise<void>((r) => h2Pod.listen(0, '127.0.0.11', r));
+    h2Port = (h2Pod.address() as AddressInfo).port;
     auth = createServer((req: IncomingMessage, res: ServerResponse) => {
       authSeen.push(req);
       const token = req.headers.authorization;
@@ -60,6 +72,7 @@ describe('nginx annotations - upstream, auth service and affinity over real sock
     });
     authPort = await listen(auth, '127.0.0.5');
     const pod = (name: string) => createServer((req, res) => {
+      if (req.url === '/missing') { res.writeHead(404, { 'content-type': 'text/plain', 'x-pod': name }); res.end('backend says no'); return; }
       res.writeHead(200, { 'x-pod': name, 'x-user': String(req.headers['x-auth-user'] ?? ''), 'x-other': String(req.headers['x-other'] ?? '') });
       res.end(name);
     });
@@ -67,6 +80,12 @@ describe('nginx annotations - upstream, auth service and affinity over real sock
     podB = pod('b');
     portA = await listen(podA, '127.0.0.6');
     portB = await listen(podB, '127.0.0.7');
+    pages = createServer((req, res) => {
+      pagesSeen.push(req);
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end(`<h1>error ${req.headers['x-code']}</h1>`);
+    });
+    pagesPort = await listen(pages, '127.0.0.10');
     slow = createServer((_req, res) => { setTimeout(() => { res.writeHead(200); res.end('late'); }, 3000).unref(); });
     slowPort = await listen(slow, '127.0.0.8');
     const dead = await refusedPort('127.0.0.9');
@@ -83,6 +102,9 @@ describe('nginx annotations - upstream, auth service and affinity over real sock
       route('tls-verify', 'tls-verify.test', 'tls', { [`${N}backend-protocol`]: 'HTTPS', [`${N}proxy-ssl-verify`]: 'on', [`${N}proxy-ssl-secret`]: 'default/pod-ca', [`${N}proxy-ssl-name`]: 'pod.internal', [`${N}proxy-ssl-server-name`]: 'on' }),
       route('tls-wrong-name', 'tls-wrong.test', 'tls', { [`${N}backend-protocol`]: 'HTTPS', [`${N}proxy-ssl-verify`]: 'on', [`${N}proxy-ssl-secret`]: 'default/pod-ca', [`${N}proxy-ssl-name`]: 'other.internal' }),
       route('tls-no-ca', 'tls-noca.test', 'tls', { [`${N}backend-protocol`]: 'HTTPS', [`${N}proxy-ssl-verify`]: 'on' }),
+      service('h2'),
+      endpointSlice('h2', h2Port, [{ ip: '127.0.0.11' }]),
+      route('grpcs', 'grpcs.test', 'h2', { [`${N}backend-protocol`]: 'GRPCS', [`${N}proxy-ssl-verify`]: 'on', [`${N}proxy-ssl-secret`]: 'default/pod-ca', [`${N}proxy-ssl-name`]: 'pod.internal' }),
       service('pods'),
       endpointSlice('pods', portA, [{ ip: '127.0.0.6', pod: 'a' }], { name: 'pods-a' }),
       endpointSlice('pods', portB, [{ ip: '127.0.0.7', pod: 'b' }], { name: 'pods-b' }),
@@ -103,6 +125,12 @@ describe('nginx annotations - upstream, auth service and affinity over real sock
       route('main-h', 'canary-h.test', 'stable', {}),
       route('main-h-canary', 'canary-h.test', 'next', { [`${N}canary`]: 'true', [`${N}canary-by-header`]: 'X-Tier', [`${N}canary-by-header-pattern`]: 'gold|platinum' }),
       route('orphan-canary', 'orphan.test', 'next', { [`${N}canary`]: 'true', [`${N}canary-weight`]: '100' }),
+      service('errors'),
+      endpointSlice('errors', pagesPort, [{ ip: '127.0.0.10' }]),
+      service('empty'),
+      route('pages', 'pages.test', 'slow', { [`${N}custom-http-errors`]: '404,503', [`${N}default-backend`]: 'errors', [`${N}proxy-read-timeout`]: '1' }),
+      route('pages-404', 'pages404.test', 'pods', { [`${N}custom-http-errors`]: '404', [`${N}default-backend`]: 'errors' }),
+      route('pages-empty', 'pagesempty.test', 'empty', { [`${N}default-backend`]: 'errors' }),
       service('dead'),
       endpointSlice('dead', dead, [{ ip: '127.0.0.9' }]),
       route('no-retry', 'noretry.test', 'dead', { [`${N}proxy-next-upstream`]: 'off' }),
@@ -110,7 +138,8 @@ describe('nginx annotations - upstream, auth service and affinity over real sock
   });
   after(async () => {
     await pipeline.stop();
-    await Promise.all([close(tlsPod), close(auth), close(podA), close(podB), close(slow)]);
+    await new Promise<void>((r) => h2Pod.close(() => r()));
+    await Promise.all([close(tlsPod), close(auth), close(podA), close(podB), close(slow), close(pages)]);
   });
   const req = (host: string, path = '/', headers: Record<string, string> = {}) => get(pipeline.httpPort, path, { host, ...headers });
 
@@ -127,6 +156,13 @@ describe('nginx annotations - upstream, auth service and affinity over real sock
     const noCa = await req('tls-noca.test');
     assert.equal(noCa.status, 503);
     assert.match(noCa.body, /RAUTA_ERR_POLICY_UNAVAILABLE/);
+  });
+
+  it('backend-protocol GRPCS: HTTP/2 over TLS to the pod, certificate verified', async () => {
+    const r = await req('grpcs.test', '/svc.Method');
+    assert.equal(r.status, 200);
+    assert.equal(r.headers['x-h2'], '2.0');
+    assert.equal(r.body, 'h2 /svc.Method');
   });
 
   it('auth-url: 2xx proceeds with auth-response-headers copied; 401/403 back to the client; other answers 500; the subrequest carries X-Original-URL', async () => {
@@ -202,6 +238,25 @@ describe('nginx annotations - upstream, auth service and affinity over real sock
     for (let i = 0; i < 5; i++) assert.equal((await req('canary-h.test', '/', { 'x-tier': 'bronze' })).headers['x-pod'], 'a');
     assert.equal((await req('orphan.test')).status, 404);
     assert.ok(pipeline.routes.table.diagnostics.some((d) => d.reason === 'CanaryWithoutMain' && d.ingress === 'orphan-canary'));
+  });
+
+  it('custom-http-errors + default-backend: intercepted statuses get the error backend\'s page with the original status; no endpoints → its 503 page', async () => {
+    const empty = await req('pagesempty.test', '/x?y=1', { accept: 'text/html' });
+    assert.equal(empty.status, 503);
+    assert.equal(empty.body, '<h1>error 503</h1>');
+    const seen = pagesSeen.at(-1);
+    assert.equal(seen?.headers['x-original-uri'], '/x?y=1');
+    assert.equal(seen?.headers['x-namespace'], 'default');
+    assert.equal(seen?.headers['x-ingress-name'], 'pages-empty');
+    assert.equal(seen?.headers['x-service-name'], 'empty');
+    assert.equal(seen?.headers['x-format'], 'text/html');
+    const intercepted = await req('pages404.test', '/missing');
+    assert.equal(intercepted.status, 404);
+    assert.equal(intercepted.body, '<h1>error 404</h1>');
+    assert.equal(intercepted.headers['x-pod'], undefined, 'the backend\'s own answer is not relayed');
+    assert.equal((await req('pages404.test', '/fine')).status, 200);
+    // A status not in the list is relayed as the backend sent it (here a 504 from RAUTA itself).
+    assert.equal((await req('pages.test')).status, 504);
   });
 
   it('proxy-next-upstream off: one attempt only', async () => {

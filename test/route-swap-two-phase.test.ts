@@ -9,6 +9,7 @@ import { RouteState, SwapError } from '../src/routing/route-state.ts';
 import { RouteTable } from '../src/routing/route-table.ts';
 import type { Backend, Route } from '../src/routing/types.ts';
 import { parseManifests } from '../src/sources/file/manifests.ts';
+import { type ObjectSet, emptyObjectSet } from '../src/sources/object-set.ts';
 import { DEFAULT_POLICY } from '../src/translate/annotations.ts';
 import { makeCert, makeCertWith } from './support/certs.ts';
 import { get, getJson } from './support/client.ts';
@@ -91,6 +92,21 @@ describe('swap - every participant prepares, then all commit; a refusal changes 
     assert.equal(reconciler.failures, 1);
     assert.equal(reconciler.apply(objects), undefined, 'now unchanged');
     assert.deepEqual(committed, [applied.fingerprint]);
+  });
+});
+
+describe('reconcile - apply never throws (it runs from debounce timers)', () => {
+  it('a snapshot that breaks translation itself is a failure of stage "translate"; the table stays', () => {
+    const routes = new RouteState(RouteTable.empty());
+    const before = routes.table;
+    const failures: string[] = [];
+    const reconciler = new Reconciler(routes, { ...CLASS_OPTIONS, onFailure: (f) => failures.push(`${f.stage}:${f.code}`) }, silent);
+    // Sources never emit this (their parsers reject it), which is the point: a translation bug must not escape.
+    const broken = { ...emptyObjectSet, ingresses: [null] } as unknown as ObjectSet;
+    assert.doesNotThrow(() => assert.equal(reconciler.apply(broken), undefined));
+    assert.deepEqual(failures, ['translate:RAUTA_ERR_INTERNAL']);
+    assert.equal(reconciler.lastFailure?.fingerprint, '');
+    assert.equal(routes.table, before);
   });
 });
 

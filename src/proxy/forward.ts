@@ -20,8 +20,12 @@ export interface AttemptOptions {
   readonly requestId: string;
   /** TLS to the pod (a route's upstream-tls policy; `dispatcher` then carries the TLS settings). */
   readonly tls?: boolean;
+  /** The same for HTTP/2 forwarding (gRPC over TLS): session options, pooled by `id`. */
+  readonly h2Tls?: { readonly id: string; readonly options: import('node:http2').SecureClientSessionOptions };
   /** The response phase of the route's traffic policy: edits the header list sent to the client. */
   readonly editResponseHeaders?: (flat: string[]) => string[];
+  /** Error pages: a response with a status this says yes to is drained, not relayed (`intercepted`). */
+  readonly interceptStatus?: (status: number) => boolean;
   /**
    * Request body bytes handed to the backend, where the caller cannot see them flow: a chunked body is
    * relayed through an async iterator, which never emits 'resume'.
@@ -41,6 +45,8 @@ export interface AttemptResult {
   readonly statusCode: number | undefined;
   /** gRPC backends: the grpc-status of the response (trailers, or headers for trailers-only answers). */
   readonly grpcStatus?: string;
+  /** The response was not relayed: its status is one the route serves an error page for. */
+  readonly intercepted?: boolean;
 }
 
 /** undici's error codes → RAUTA's kinds (the rest is classified like a socket error). */
@@ -138,6 +144,7 @@ class RelayHandler implements Dispatcher.DispatchHandler {
   private responded = false;
   private bodySent = false;
   private statusCode: number | undefined;
+  private intercepted = false;
   /** The client sent the body chunked; it is relayed chunked. */
   readonly chunked: boolean;
 
@@ -152,7 +159,7 @@ class RelayHandler implements Dispatcher.DispatchHandler {
     this.settled = true;
     clearTimeout(this.writeTimer);
     this.o.res.off('close', this.onClientClose);
-    this.resolve({ error, responded: this.responded, bodySent: this.bodySent, statusCode: this.statusCode });
+    this.resolve({ error, responded: this.responded, bodySent: this.bodySent, statusCode: this.statusCode, ...(this.intercepted ? { intercepted: true } : {}) });
   }
 
   /** The client went away (or the response completed; then this is a no-op). */
@@ -204,6 +211,10 @@ class RelayHandler implements Dispatcher.DispatchHandler {
   onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, _headers: unknown, statusMessage?: string): void {
     this.responded = true;
     this.statusCode = statusCode;
+    if (this.o.interceptStatus?.(statusCode)) {
+      this.intercepted = true;
+      return;
+    }
     const res = this.o.res;
     if (res.headersSent || responseGone(res)) {
       const err = new ProxyError(ErrorKinds.clientAborted, 'client gone before the response head');
@@ -220,7 +231,7 @@ class RelayHandler implements Dispatcher.DispatchHandler {
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
-    if (this.settled) return;
+    if (this.settled || this.intercepted) return;
     this.o.onBytesOut(chunk.length);
     // Written at once: a streaming backend (SSE, long poll, progress output) must reach the client
     // chunk by chunk, never held back waiting for the next one.
@@ -233,6 +244,7 @@ class RelayHandler implements Dispatcher.DispatchHandler {
 
   onResponseEnd(): void {
     if (this.settled) return;
+    if (this.intercepted) return this.done(undefined);
     this.armWriteTimer();
     (this.o.res as BodyOut).end(this.onFinish);
   }

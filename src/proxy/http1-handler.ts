@@ -12,7 +12,7 @@ import { idempotentRequest, runAttempts } from './attempt-loop.ts';
 import { ConnectionTurns } from './pipelining.ts';
 import { BodyReadTimer } from './body-timeout.ts';
 import type { EndpointSlots } from './endpoint-slots.ts';
-import { ErrorKinds, ProxyError, unavailableBackendError } from './errors.ts';
+import { ErrorKinds, ProxyError, unavailableBackendError, withStatus } from './errors.ts';
 import { type AttemptOptions, type AttemptResult, forwardAttempt } from './forward.ts';
 import { acceptableRequestId, upstreamRequestHeaders } from './headers.ts';
 import { framingProblem, needsChunkedUpstream, toOriginForm } from './request-checks.ts';
@@ -20,6 +20,7 @@ import { normalizeTarget } from './request-path.ts';
 import type { InFlight } from './in-flight.ts';
 import { type RequestObserver, type RequestRecord, newRecord } from './request-record.ts';
 import { type PolicyAnswer, type PolicyContext, applyToUpstream, responseHeaderEditor, startPolicy } from './policy/pipeline.ts';
+import { errorPagesOf, serveErrorPage } from './policy/error-pages.ts';
 import { tooLarge } from './policy/request.ts';
 import { PolicyRuntime } from './policy/runtime.ts';
 import { affinityCookie, stickyEndpoint, upstreamPlan } from './policy/upstream.ts';
@@ -160,6 +161,8 @@ export function createHttp1Handler(deps: ProxyDeps, scheme: 'http' | 'https') {
     let pending = 2;
     const finish = () => {
       if (--pending > 0) return;
+      // Taken when both are over, so it always covers the upstream duration.
+      rec.durationMs = performance.now() - rec.startedHr;
       deps.active.dec();
       deps.observer.finish(rec);
     };
@@ -168,7 +171,6 @@ export function createHttp1Handler(deps: ProxyDeps, scheme: 'http' | 'https') {
       if (!res.writableFinished && rec.error === undefined) {
         rec.error = new ProxyError(ErrorKinds.clientAborted, 'client closed the connection before the response completed');
       }
-      rec.durationMs = performance.now() - rec.startedHr;
       if (!isHttp2(req)) turns.leave(req.socket);
       finish();
     });
@@ -294,6 +296,9 @@ async function handle(deps: ProxyDeps, policy: PolicyRuntime, req: DownstreamReq
     connectTimeoutMs: deps.connectTimeoutMs, responseTimeoutMs: deps.responseTimeoutMs, retryBudgetMs: deps.retryBudgetMs,
   }, policy);
   const editResponse = pctx === undefined ? undefined : responseHeaderEditor(pctx, route);
+  const errorPages = errorPagesOf(route);
+  const intercept = errorPages !== undefined && errorPages.statuses.length > 0 ? (status: number) => errorPages.statuses.includes(status) : undefined;
+  let intercepted: number | undefined;
   const input: PickInput = { clientIp: rec.clientIp, path: rec.path, headers: req.headers };
   const forward = route.policy.protocol !== 'http1' && deps.forwardH2c !== undefined ? deps.forwardH2c : forwardAttempt;
   const error = await runAttempts(deps, rec, {
@@ -326,22 +331,36 @@ async function handle(deps: ProxyDeps, policy: PolicyRuntime, req: DownstreamReq
       const options: AttemptOptions = {
         endpoint, req, res, headers, dispatcher: plan.dispatcher ?? deps.upstream, hasBody, requestId: rec.requestId,
         connectTimeoutMs: plan.connectTimeoutMs, responseTimeoutMs: plan.responseTimeoutMs,
-        tls: plan.scheme === 'https', editResponseHeaders: editResponse, writeTimeoutMs: deps.clientWriteTimeoutMs,
+        tls: plan.scheme === 'https', h2Tls: plan.h2Tls, editResponseHeaders: editResponse, interceptStatus: intercept, writeTimeoutMs: deps.clientWriteTimeoutMs,
         onBytesIn: countIn,
         onBytesOut: (n) => { rec.bytesOut += n; },
       };
       // HTTP/2 backends multiplex on one session per endpoint; only HTTP/1.1 attempts hold a connection each.
-      if (forward !== forwardAttempt || deps.slots === undefined) return forward(options);
+      const note = (r: AttemptResult) => {
+        if (r.intercepted) intercepted = r.statusCode;
+        return r;
+      };
+      if (forward !== forwardAttempt || deps.slots === undefined) return note(await forward(options));
       const slot = await deps.slots.acquire(endpoint.key, plan.connectTimeoutMs);
       if (slot instanceof ProxyError) return { error: slot, responded: false, bodySent: false, statusCode: undefined };
       try {
-        return await forward(options);
+        return note(await forward(options));
       } finally {
         slot();
       }
     },
     answered: () => overLimit,
   }, () => new ProxyError(ErrorKinds.noEndpoints, `service ${route.backend.namespace}/${route.backend.service} has no ready endpoints`));
+  if (errorPages !== undefined) {
+    // The route's error pages: an intercepted backend answer, or no endpoints at all (default-backend).
+    const status = intercepted ?? (error?.kind === ErrorKinds.noEndpoints && errorPages.onNoEndpoints ? 503 : undefined);
+    if (status !== undefined) {
+      req.resume();
+      const served = await serveErrorPage(errorPages, status, { table, dispatcher: deps.upstream, route, req, res, rec });
+      if (served) return;
+      if (intercepted !== undefined) return sendError(res, rec, new ProxyError(withStatus(ErrorKinds.upstreamErrorPage, status), `the backend answered ${status} and the error page backend could not be reached`));
+    }
+  }
   if (error === undefined) return;
   req.resume();
   sendError(res, rec, error);

@@ -241,12 +241,27 @@ export type UpstreamOp = TimeoutsOp | UpstreamTlsOp | RetryOp | AffinityCookieOp
 
 export interface ErrorPagesOp {
   readonly kind: 'error-pages';
+  /** Backend answers with these statuses are replaced by the error backend's page. */
   readonly statuses: readonly number[];
+  /** Also answer from the error backend when the route's Service has no ready endpoints (503). */
+  readonly onNoEndpoints: boolean;
   /** `namespace/service:port` that renders them (X-Code, X-Original-URI… as ingress-nginx sends). */
   readonly backendId: string;
 }
 
-export type ResponseOp = HeaderOp | ErrorPagesOp;
+/**
+ * Rewrites what the backend says about itself (nginx proxy_redirect, proxy_cookie_domain,
+ * proxy_cookie_path): Location/Refresh values starting with `location.from`, and Set-Cookie Domain and
+ * Path attributes equal to (Domain, case-insensitive) or starting with (Path) `from`.
+ */
+export interface BackendHeaderRewriteOp {
+  readonly kind: 'backend-header-rewrite';
+  readonly location?: { readonly from: string; readonly to: string };
+  readonly cookieDomain?: { readonly from: string; readonly to: string };
+  readonly cookiePath?: { readonly from: string; readonly to: string };
+}
+
+export type ResponseOp = HeaderOp | ErrorPagesOp | BackendHeaderRewriteOp;
 
 // ── the policy ────────────────────────────────────────────────────────────────
 
@@ -280,7 +295,7 @@ export function phaseOf(op: PolicyOp, hint?: Phase): Phase {
       return 'request';
     case 'timeouts': case 'upstream-tls': case 'retry': case 'affinity-cookie':
       return 'upstream';
-    case 'error-pages':
+    case 'error-pages': case 'backend-header-rewrite':
       return 'response';
     case 'headers':
       return hint ?? 'request';

@@ -6,13 +6,15 @@ import type { SwapParticipant } from '../routing/route-state.ts';
 import type { Diagnostic } from '../routing/types.ts';
 import type { ObjectSet } from '../sources/object-set.ts';
 import { type AddressSource, addressSource, resolveAddresses } from './addresses.ts';
+import type { GatewayStatusReport } from '../routing/gateway-status.ts';
 import { EventRecorder } from './events.ts';
+import { GatewayStatusWriter, gatewayStatusChanges } from './gateway-status.ts';
 import { IngressStatusWriter, statusChanges } from './ingress-status.ts';
 import { LeaderElector } from './leader-election.ts';
 
 /**
- * Everything RAUTA writes back to the cluster, done by the elected leader only: Ingress status and Events
- * for rejected Ingresses. Every replica routes; only this part depends on leadership. Work is driven by
+ * Everything RAUTA writes back to the cluster, done by the elected leader only: Ingress status, Gateway
+ * API status (GatewayClasses, Gateways, routes) and Events for rejected Ingresses. Every replica routes; only this part depends on leadership. Work is driven by
  * route-table swaps (a new table, new diagnostics) and by snapshots that did not change the table
  * (an Ingress's status was overwritten, the publish Service got an address), and always uses the latest
  * snapshot: one sync runs at a time and a request made meanwhile runs once more afterwards.
@@ -23,6 +25,8 @@ export class StatusController {
   readonly identity: string;
   private readonly elector: LeaderElector;
   private readonly writer: IngressStatusWriter;
+  private readonly gatewayWriter: GatewayStatusWriter;
+  private gatewayReport: GatewayStatusReport | undefined;
   private readonly events: EventRecorder;
   private readonly addresses: AddressSource | undefined;
   private readonly updateStatus: boolean;
@@ -39,6 +43,7 @@ export class StatusController {
     this.addresses = addressSource(config.publishStatusAddress, config.publishService);
     this.updateStatus = config.updateStatus;
     this.writer = new IngressStatusWriter(kc, logger);
+    this.gatewayWriter = new GatewayStatusWriter(kc, logger);
     this.events = new EventRecorder(kc, config.controllerName, this.identity, logger);
     this.elector = new LeaderElector({
       kubeConfig: kc,
@@ -57,6 +62,7 @@ export class StatusController {
         const served = new Set(table.ingresses);
         return () => {
           this.served = served;
+          this.gatewayReport = table.gatewayStatus;
           this.diagnostics = table.diagnostics;
           for (const d of newDiagnostics) this.events.forget(d);
         };
@@ -112,6 +118,11 @@ export class StatusController {
     if (this.updateStatus && this.addresses !== undefined) {
       const addresses = resolveAddresses(this.addresses, objects);
       if (addresses !== undefined) await this.writer.apply(statusChanges(objects, this.served, addresses), allowed);
+    }
+    if (this.updateStatus) {
+      // Gateway API status is written even before an address is known: the conditions say why not.
+      const addresses = this.addresses === undefined ? undefined : resolveAddresses(this.addresses, objects);
+      await this.gatewayWriter.apply(gatewayStatusChanges(this.gatewayReport, objects, addresses, new Date().toISOString()), allowed);
     }
     const uids = new Map(objects.ingresses.map((i) => [`${i.metadata.namespace ?? 'default'}/${i.metadata.name}`, i.metadata.uid]));
     await this.events.flush(this.diagnostics, (d) => (uids.has(`${d.namespace}/${d.ingress}`) ? { uid: uids.get(`${d.namespace}/${d.ingress}`) } : undefined), allowed);

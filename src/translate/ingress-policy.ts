@@ -36,6 +36,7 @@ export interface IngressPolicy {
 
 export interface PolicyOptions {
   readonly annotationsPrefix?: string;
+  readonly resolveService?: (namespace: string, name: string) => { readonly id: string } | { readonly error: string };
 }
 
 const REGEX_META = /[.^$*+?()[\]{}|\\]/;
@@ -80,6 +81,7 @@ export function ingressPolicy(ing: Ingress, kind: IngressKind, secrets: Readonly
   const nginx = translateNginxAnnotations(annotations, { namespace, name: ing.metadata.name }, secrets, {
     prefix: opts.annotationsPrefix ?? NGINX_PREFIX,
     nginxClass: kind === 'nginx',
+    resolveService: opts.resolveService,
   });
   for (const p of nginx.problems) {
     const s = severityOf[p.kind];

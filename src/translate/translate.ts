@@ -57,6 +57,13 @@ export function translate(objects: ObjectSet, opts: TranslateOptions): Translati
   const kindOf = classifier(objects.ingressClasses, opts);
   const ingresses = objects.ingresses.filter((i) => kindOf(i) !== undefined).sort(byAge);
   const refused = new Set<Ingress>();
+  // ingress-nginx's default-backend annotation names a Service of the namespace; its first port serves.
+  const resolveService = (namespace: string, name: string) => {
+    const svc = objects.services.find((x) => (x.metadata.namespace ?? 'default') === namespace && x.metadata.name === name);
+    const port = svc?.spec?.ports?.[0]?.port;
+    if (port === undefined) return { error: `Service ${namespace}/${name} not found or without ports` };
+    return { id: resolver.resolve(namespace, { service: { name, port: { number: port } } }).id };
+  };
   const canaries: CanaryIngress[] = [];
   // from-to-www-redirect never takes a host some rule names itself.
   const ruleHosts = new Set(ingresses.flatMap((i) => (i.spec?.rules ?? []).map((r) => (r.host ?? '').toLowerCase())));
@@ -80,7 +87,10 @@ export function translate(objects: ObjectSet, opts: TranslateOptions): Translati
   const routes: Route[] = [];
   const taken = new Map<string, string>();
   const certificates: TlsCertificate[] = [];
-  const tlsHosts = new Set<string>();
+  // Exact hosts any Ingress lists under spec.tls. They make that host TLS for every Ingress routing it
+  // (ingress-nginx merges Ingresses per host the same way); a wildcard entry covers only its own
+  // Ingress's routes, so one tenant's `*.example.com` cannot redirect another tenant's plain host.
+  const exactTlsHosts = new Set<string>();
   let defaultRoute: Route | undefined;
 
   for (const ing of ingresses) {
@@ -90,7 +100,7 @@ export function translate(objects: ObjectSet, opts: TranslateOptions): Translati
     const report = (severity: Diagnostic['severity'], reason: DiagnosticReason, message: string, field?: string) =>
       diagnostics.push({ namespace, ingress: name, severity, reason, message, field });
 
-    const ip = ingressPolicy(ing, kindOf(ing) ?? 'rauta', secrets, opts);
+    const ip = ingressPolicy(ing, kindOf(ing) ?? 'rauta', secrets, { annotationsPrefix: opts.annotationsPrefix, resolveService });
     const policy = ip.policy;
     for (const p of ip.problems) report(p.severity, p.reason, `${p.annotation}: ${p.message}`, `metadata.annotations["${p.annotation}"]`);
     if (ip.refused !== undefined) {
@@ -132,7 +142,8 @@ export function translate(objects: ObjectSet, opts: TranslateOptions): Translati
     }
 
     const ingressTlsHosts = collectTls(ing, namespace, readSecret, certificates, report);
-    for (const h of ingressTlsHosts) tlsHosts.add(h);
+    const ownTlsHosts = new Set(ingressTlsHosts);
+    for (const h of ingressTlsHosts) if (!h.startsWith('*.')) exactTlsHosts.add(h);
 
     (ing.spec?.rules ?? []).forEach((rule, r) => {
       const host = (rule.host ?? '').toLowerCase();
@@ -167,12 +178,14 @@ export function translate(objects: ObjectSet, opts: TranslateOptions): Translati
             return false;
           }
           taken.set(key, `${namespace}/${name}`);
-          routes.push(Object.freeze({ ingress: ingressRef, host: routeHost, path: pp.path, pathType: pp.pathType as PathType, backend, policy: routePolicy, tls: false }));
+          routes.push(Object.freeze({ ingress: ingressRef, host: routeHost, path: pp.path, pathType: pp.pathType as PathType, backend, policy: routePolicy, tls: routeHost !== '' && coveredByTls(routeHost, ownTlsHosts) }));
           return true;
         };
         if (!addRoute(host, pp.policy)) return;
         const www = ip.wwwRedirect ? wwwAlias(host) : undefined;
         if (www !== undefined && !ruleHosts.has(www)) addRoute(www, wwwRedirectPolicy(pp.policy, host));
+        // server-alias: more names for the Ingress's rules, never one some rule names itself.
+        for (const alias of ip.nginx.aliases) if (!ruleHosts.has(alias)) addRoute(alias, pp.policy);
       });
     });
   }
@@ -183,7 +196,7 @@ export function translate(objects: ObjectSet, opts: TranslateOptions): Translati
   // Gateway API routes come after the Ingress ones: on an exact tie the Ingress is tried first.
   const gateway = translateGatewayApi(objects, { gatewayControllerName: opts.gatewayControllerName ?? DEFAULT_GATEWAY_CONTROLLER_NAME }, { resolver, readSecret });
   checker.sweep();
-  const finalRoutes = routes.map((r) => (r.host !== '' && coveredByTls(r.host, tlsHosts) ? Object.freeze({ ...r, tls: true }) : r));
+  const finalRoutes = routes.map((r) => (!r.tls && exactTlsHosts.has(r.host) ? Object.freeze({ ...r, tls: true }) : r));
   const served = ingresses.filter((i) => !refused.has(i)).map((i) => `${ns(i)}/${i.metadata.name}`);
   const table = new RouteTable({
     routes: [...finalRoutes, ...gateway.routes],

@@ -77,10 +77,12 @@ export interface RautaChild {
   readonly adminPort: number;
   /** Throws with the process's last output when it has exited. */
   assertAlive(): void;
+  /** The last 20,000 characters RAUTA wrote (its log). */
+  output(): string;
   stop(): Promise<void>;
 }
 
-/** `node src/cli.ts` standalone on free ports, reading `yaml`. */
+/** `node src/cli.ts` standalone on free ports (one process), reading `yaml`. */
 export async function startRautaChild(yaml: string, env: Record<string, string> = {}): Promise<RautaChild> {
   const dir = mkdtempSync(join(tmpdir(), 'rauta-fuzz-'));
   const manifest = join(dir, 'manifests.yaml');
@@ -97,6 +99,8 @@ export async function startRautaChild(yaml: string, env: Record<string, string> 
       RAUTA_ADMIN_BIND_ADDRESS: '127.0.0.1',
       RAUTA_LOG_LEVEL: 'info',
       RAUTA_SHUTDOWN_GRACE_SECONDS: '1',
+      // One process: a crash is then the exit of the process the test watches (workers would be restarted).
+      RAUTA_WORKERS: '1',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -112,12 +116,15 @@ export async function startRautaChild(yaml: string, env: Record<string, string> 
     child.stdout?.on('data', (b: Buffer) => {
       keep(b);
       lines += b.toString();
-      const m = /"http":"[^"]*:(\d+)","https":"[^"]*:(\d+)","admin":"[^"]*:(\d+)"/.exec(lines);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ http: Number(m[1]), https: Number(m[2]), admin: Number(m[3]) });
-        lines = '';
+      for (const line of lines.split('\n')) {
+        if (!line.includes('"rauta listening"')) continue;
+        const m = /"http":"[^"]*:(\d+)","https":"[^"]*:(\d+)","admin":"[^"]*:(\d+)"/.exec(line);
+        if (m) {
+          clearTimeout(timer);
+          resolve({ http: Number(m[1]), https: Number(m[2]), admin: Number(m[3]) });
+        }
       }
+      lines = lines.slice(lines.lastIndexOf('\n') + 1);
     });
     child.once('exit', (code) => {
       clearTimeout(timer);
@@ -128,6 +135,7 @@ export async function startRautaChild(yaml: string, env: Record<string, string> 
     httpPort: ports.http,
     httpsPort: ports.https,
     adminPort: ports.admin,
+    output: () => output,
     assertAlive() {
       if (child.exitCode !== null || child.signalCode !== null) assert.fail(`RAUTA exited (code ${child.exitCode}, signal ${child.signalCode}):\n${output.slice(-4000)}`);
     },

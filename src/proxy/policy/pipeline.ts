@@ -3,7 +3,7 @@ import type { Route } from '../../routing/types.ts';
 import type { DownstreamRequest } from '../downstream.ts';
 import { runAccess } from './access.ts';
 import { type PolicyAnswer, type PolicyContext, newPolicyContext, upstreamTarget } from './context.ts';
-import { editHeaders, withHost } from './headers.ts';
+import { editHeaders, rewriteBackendHeaders, withHost } from './headers.ts';
 import { runRequest } from './request.ts';
 import type { PolicyRuntime } from './runtime.ts';
 
@@ -55,5 +55,7 @@ export function responseHeaderEditor(ctx: PolicyContext, route: Route): (flat: s
       if (op.modifier.add) ctx.addResponse.push(...op.modifier.add);
     }
   }
-  return (flat) => editHeaders(flat, ctx.removeResponse, ctx.setResponse, ctx.addResponse);
+  const rewrites = ops.filter((op) => op.kind === 'backend-header-rewrite');
+  if (rewrites.length === 0) return (flat) => editHeaders(flat, ctx.removeResponse, ctx.setResponse, ctx.addResponse);
+  return (flat) => editHeaders(rewriteBackendHeaders(flat, rewrites), ctx.removeResponse, ctx.setResponse, ctx.addResponse);
 }

@@ -23,6 +23,8 @@ interface Stamped {
   readonly files: string[];
   /** Identity, size and mtime of every file: equal stamps mean nothing changed. */
   readonly stamp: string;
+  /** The same, per file. */
+  readonly entries: string[];
   readonly hasEmpty: boolean;
 }
 
@@ -33,8 +35,9 @@ interface Stamped {
  * ConfigMap mounts, which swap a `..data` symlink rather than touch the file).
  *
  * A file rewritten in place is briefly empty or half-written: a read is only used when the files did
- * not change while being read, and an empty file must still be empty one hold-off later, so a
- * truncate-then-write never serves an empty table.
+ * not change while being read, an empty file must still be empty one hold-off later (a
+ * truncate-then-write never serves an empty table), and a file that does not end with a line break must
+ * stay the same for the longest hold-off (a writer that paused mid-file is not taken at its word).
  */
 export class FileSource implements Source {
   private readonly path: string;
@@ -48,7 +51,10 @@ export class FileSource implements Source {
   private debounce: NodeJS.Timeout | undefined;
   private firstPendingAt: number | undefined;
   private lastStamp = '';
+  private lastEntries = new Set<string>();
   private emptyStamp = '';
+  /** A read whose text did not end with a line break, and since when that stamp is unchanged. */
+  private unterminated = { stamp: '', since: 0 };
   private stopped = false;
   private onSnapshot: (objects: ObjectSet) => void = () => {};
   private loading: Promise<void> = Promise.resolve();
@@ -114,9 +120,11 @@ export class FileSource implements Source {
 
   private async stampOf(files: string[]): Promise<Stamped> {
     const stats = await Promise.all(files.map((f) => stat(f)));
+    const entries = files.map((f, i) => `${f}:${stats[i].ino}:${stats[i].size}:${stats[i].mtimeMs}`);
     return {
       files,
-      stamp: files.map((f, i) => `${f}:${stats[i].ino}:${stats[i].size}:${stats[i].mtimeMs}`).join('|'),
+      stamp: entries.join('|'),
+      entries,
       hasEmpty: stats.some((s) => s.size === 0),
     };
   }
@@ -146,7 +154,22 @@ export class FileSource implements Source {
       this.schedule(); // changed while being read: read again once it settles
       return;
     }
+    // A changed YAML file that does not end with a line break was most likely caught half-written
+    // (editors, kubectl and generators end files with one), even when it stood still for one hold-off:
+    // it is used only once it has stayed the same for the longest hold-off (RAUTA_CONFIG_MAX_DEBOUNCE_MS).
+    const changed = before.entries.map((entry, i) => ({ entry, text: texts[i] })).filter((f) => !this.lastEntries.has(f.entry));
+    // JSON cut short never parses, so only YAML files are held back.
+    if (!first && changed.some((f) => !f.text.name.endsWith('.json') && f.text.text.length > 0 && !f.text.text.endsWith('\n'))) {
+      const now = Date.now();
+      if (this.unterminated.stamp !== before.stamp) this.unterminated = { stamp: before.stamp, since: now };
+      const waited = now - this.unterminated.since;
+      if (waited < this.maxDebounceMs) {
+        this.schedule(this.maxDebounceMs - waited);
+        return;
+      }
+    }
     this.lastStamp = before.stamp;
+    this.lastEntries = new Set(before.entries);
     let objects: ObjectSet;
     try {
       // In a worker: parsing a large file takes seconds that the proxy's event loop must not lose.
@@ -159,11 +182,13 @@ export class FileSource implements Source {
       if (!(err instanceof ManifestError)) {
         // The parse worker died (out of memory…): not the files' fault, so read them again later.
         this.lastStamp = '';
+        this.lastEntries = new Set();
         this.logger.error({ err }, 'parsing manifests failed; keeping the last good routes and trying again');
         return;
       }
       this.logger.error({ err: (err as Error).message }, 'manifests rejected; keeping the last good routes');
-      this.onRejected({ source: 'file', message: (err as Error).message });
+      // Shown in /routes, /api/summary and the web UI until the files parse again.
+      this.onRejected({ source: 'file', code: (err as ManifestError).code, message: (err as Error).message });
       return;
     }
     if (this.stopped) return;

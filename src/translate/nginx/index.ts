@@ -42,6 +42,7 @@ export interface NginxTranslation {
   readonly wwwRedirect: boolean;
   /** Set when the Ingress must not be served (a refused snippet). */
   readonly refused: string | undefined;
+  readonly aliases: readonly string[];
   /** Set for a canary Ingress. */
   readonly canary: CanarySpec | undefined;
   /** Annotations found (full names), for the migration report. */
@@ -52,6 +53,8 @@ export interface NginxOptions {
   /** The ingress-nginx annotation prefix (`--annotations-prefix`), without the slash. */
   readonly prefix: string;
   readonly nginxClass: boolean;
+  /** Resolves a Service of the namespace to a backend of the table (its first port); absent: assumed to exist. */
+  readonly resolveService?: (namespace: string, name: string) => { readonly id: string } | { readonly error: string };
 }
 
 /** Defaults ingress-nginx applies where RAUTA's differ (documented in the migration guide). */
@@ -112,6 +115,7 @@ export function translateNginxAnnotations(
     nginxClass: opts.nginxClass,
     value: (name) => rautaValues.get(name) ?? (shadowed.has(name) ? undefined : nginxValues.get(name)),
     secret: (r) => secrets.get(r.includes('/') ? r : `${ref.namespace}/${r}`),
+    service: (name) => opts.resolveService?.(ref.namespace, name) ?? { id: `${ref.namespace}/${name}` },
     op: (op, phase) => { ops.push({ op, phase }); },
     base,
     invalid: add('invalid'),
@@ -127,6 +131,7 @@ export function translateNginxAnnotations(
     },
     paths,
     wwwRedirect: false,
+    aliases: [],
     canary: undefined,
   };
 
@@ -141,5 +146,5 @@ export function translateNginxAnnotations(
   if (opts.nginxClass && !ops.some((o) => o.op.kind === 'body-limit')) {
     ops.unshift({ op: { kind: 'body-limit', maxBytes: NGINX_CLASS_DEFAULTS.bodyLimitBytes } });
   }
-  return { ops, base, problems, paths, wwwRedirect: ctx.wwwRedirect, refused, seen, canary: ctx.canary };
+  return { ops, base, problems, paths, wwwRedirect: ctx.wwwRedirect, aliases: ctx.aliases, refused, seen, canary: ctx.canary };
 }

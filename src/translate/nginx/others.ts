@@ -9,6 +9,61 @@ const accepted = (name: string, theme: string, difference: string): AnnotationEn
   name, theme, verdict: 'honoured-with-difference', behaviour: 'Accepted.', difference,
 });
 
+const LITERAL_WORD = /^[\x21-\x7e]{1,1024}$/;
+
+function pair(ctx: NginxContext, name: string): { from: string; to: string } | undefined {
+  const raw = ctx.value(name);
+  if (raw === undefined || raw.trim() === 'off') return undefined;
+  const words = raw.trim().split(/\s+/);
+  if (words.length !== 2 || !words.every((w) => LITERAL_WORD.test(w) && !w.includes('$') && !w.includes(';'))) {
+    ctx.invalid(name, 'must be `off` or two literal words `from to` (no variables); ignored');
+    return undefined;
+  }
+  return { from: words[0], to: words[1] };
+}
+
+function backendHeaders(_v: string, ctx: NginxContext): void {
+  let location: { from: string; to: string } | undefined;
+  const from = ctx.value('proxy-redirect-from');
+  const to = ctx.value('proxy-redirect-to');
+  if (from !== undefined && from.trim() !== 'off' && from.trim() !== 'default') {
+    const ok = (w: string | undefined) => w !== undefined && LITERAL_WORD.test(w.trim()) && !w.includes('$');
+    if (!ok(from) || !ok(to)) ctx.invalid('proxy-redirect-from', 'proxy-redirect-from and proxy-redirect-to must both be literal text without spaces or variables; Location is not rewritten');
+    else location = { from: from.trim(), to: (to as string).trim() };
+  }
+  const cookieDomain = pair(ctx, 'proxy-cookie-domain');
+  const cookiePath = pair(ctx, 'proxy-cookie-path');
+  if (location !== undefined || cookieDomain !== undefined || cookiePath !== undefined) ctx.op({ kind: 'backend-header-rewrite', location, cookieDomain, cookiePath });
+}
+
+function serverAlias(value: string, ctx: NginxContext): void {
+  for (const h of value.split(',').map((x) => x.trim().toLowerCase()).filter((x) => x !== '')) {
+    if (/^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(h) && ctx.aliases.length < 100) ctx.aliases.push(h);
+    else ctx.invalid('server-alias', `"${h.slice(0, 64)}" is not a DNS name; skipped`);
+  }
+}
+
+function errorPages(_v: string, ctx: NginxContext): void {
+  const codesRaw = ctx.value('custom-http-errors');
+  const svc = ctx.value('default-backend');
+  const statuses: number[] = [];
+  if (codesRaw !== undefined) {
+    for (const c of codesRaw.split(',').map((x) => x.trim()).filter((x) => x !== '')) {
+      const n = parseIntIn(c, 400, 599);
+      if (n === undefined) ctx.invalid('custom-http-errors', `"${c.slice(0, 16)}" is not a status 400..599; skipped`);
+      else if (!statuses.includes(n)) statuses.push(n);
+    }
+  }
+  if (svc === undefined) {
+    if (codesRaw !== undefined) ctx.unsupported('custom-http-errors', 'needs default-backend on the same Ingress (RAUTA has no global default backend); the backend\'s own error responses are relayed');
+    return;
+  }
+  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(svc.trim())) return ctx.invalid('default-backend', `"${svc.slice(0, 64)}" is not a Service name; ignored`);
+  const r = ctx.service(svc.trim());
+  if ('error' in r) return ctx.invalid('default-backend', `${r.error}; ignored`);
+  ctx.op({ kind: 'error-pages', statuses, onNoEndpoints: true, backendId: r.id });
+}
+
 function canary(value: string, ctx: NginxContext): void {
   if (value.trim() !== 'true') return;
   const totalRaw = ctx.value('canary-weight-total');
@@ -63,8 +118,8 @@ export const otherEntries: readonly AnnotationEntry[] = [
   { name: 'canary-by-cookie', theme: 'canary', verdict: 'honoured', behaviour: 'Cookie value `always` sends the request to the canary, `never` to the main backend.' },
   { name: 'canary-weight', theme: 'canary', verdict: 'honoured', behaviour: 'Share of the remaining requests (out of canary-weight-total) sent to the canary.' },
   { name: 'canary-weight-total', theme: 'canary', verdict: 'honoured', behaviour: 'Total weight canary-weight is out of (default 100).' },
-  ignored('custom-http-errors', 'errors', 'Error pages from another Service are not supported yet; the backend\'s own error responses are relayed.'),
-  ignored('default-backend', 'errors', 'A per-Ingress default backend is not supported yet; use spec.defaultBackend.'),
+  { name: 'custom-http-errors', theme: 'errors', verdict: 'honoured-with-difference', behaviour: 'Backend answers with these statuses are replaced by the page of the default-backend Service (GET of the original URI with X-Code, X-Format, X-Original-URI, X-Namespace, X-Ingress-Name, X-Service-Name, X-Service-Port, X-Request-ID), with the original status.', difference: 'Needs default-backend on the same Ingress: RAUTA has no global default backend. Pages over 1 MiB are cut.', parse: errorPages },
+  { name: 'default-backend', theme: 'errors', verdict: 'honoured', behaviour: 'A Service of the Ingress\'s namespace (first port) that answers when the route\'s Service has no ready endpoints (503), and renders custom-http-errors.', parse: errorPages },
   accepted('disable-proxy-intercept-errors', 'errors', 'RAUTA never intercepts backend errors.'),
   ignored('mirror-target', 'mirror', 'Mirroring to a URL is not supported (the mirror operation takes a Service).'),
   ignored('mirror-request-body', 'mirror', 'Read with mirror-target.'),
@@ -73,11 +128,11 @@ export const otherEntries: readonly AnnotationEntry[] = [
   accepted('ssl-ciphers', 'tls', 'RAUTA\'s listener uses Node.js\'s TLS 1.2/1.3 defaults for every host.'),
   accepted('ssl-prefer-server-ciphers', 'tls', 'Node.js\'s defaults apply.'),
   accepted('http2-push-preload', 'tls', 'HTTP/2 server push is not used (browsers removed it).'),
-  ignored('server-alias', 'hosts', 'Extra host names are not added; list them as rules in the Ingress.'),
-  ignored('proxy-cookie-domain', 'headers', 'Set-Cookie domains are not rewritten.'),
-  ignored('proxy-cookie-path', 'headers', 'Set-Cookie paths are not rewritten.'),
-  ignored('proxy-redirect-from', 'headers', 'Location headers are not rewritten.'),
-  ignored('proxy-redirect-to', 'headers', 'Read with proxy-redirect-from.'),
+  { name: 'server-alias', theme: 'hosts', verdict: 'honoured', behaviour: 'Each listed host name also serves this Ingress\'s rules (same paths, backends and policy), unless a rule of any Ingress names that host.', parse: serverAlias },
+  { name: 'proxy-cookie-domain', theme: 'headers', verdict: 'honoured-with-difference', behaviour: '`from to`: a Set-Cookie Domain equal to `from` (case-insensitive) becomes `to`.', difference: 'Literal values only (no regular expressions, no variables).', parse: backendHeaders },
+  { name: 'proxy-cookie-path', theme: 'headers', verdict: 'honoured-with-difference', behaviour: '`from to`: a Set-Cookie Path starting with `from` gets `to` instead of that start.', difference: 'Literal values only (no regular expressions, no variables).', parse: backendHeaders },
+  { name: 'proxy-redirect-from', theme: 'headers', verdict: 'honoured-with-difference', behaviour: 'Location and Refresh headers of backend answers starting with this text get proxy-redirect-to instead of it (off/default: unchanged).', difference: 'Literal values only; `default` leaves headers unchanged.', parse: backendHeaders },
+  { name: 'proxy-redirect-to', theme: 'headers', verdict: 'honoured', behaviour: 'Read with proxy-redirect-from.', parse: backendHeaders },
   accepted('enable-access-log', 'observability', 'RAUTA\'s access log (RAUTA_ACCESS_LOG) and request events cover every route; it is not switched per Ingress.'),
   accepted('enable-opentracing', 'observability', 'RAUTA\'s OTLP tracing is configured globally.'),
   accepted('opentracing-trust-incoming-span', 'observability', 'Incoming trace context is always continued.'),

@@ -69,6 +69,8 @@ export interface NginxContext {
   value(name: string): string | undefined;
   /** A Secret by `name` (Ingress namespace) or `namespace/name`. */
   secret(ref: string): Secret | undefined;
+  /** The backend id (`namespace/service:port`, first port) of a Service of the Ingress's namespace. */
+  service(name: string): { readonly id: string } | { readonly error: string };
   op(op: PolicyOp, phase?: Phase): void;
   readonly base: BaseOverrides;
   /** The value is not valid: ignored (with the default), a warning. */
@@ -85,6 +87,8 @@ export interface NginxContext {
   readonly paths: PathSettings;
   /** Hosts that also get the Ingress's routes as redirects (from-to-www-redirect). */
   wwwRedirect: boolean;
+  /** Extra host names serving the Ingress's rules (server-alias). */
+  readonly aliases: string[];
   /** Set when this is a canary Ingress: its routes join the main Ingress's (translate.ts). */
   canary: CanarySpec | undefined;
 }
