@@ -161,6 +161,8 @@ export function createHttp1Handler(deps: ProxyDeps, scheme: 'http' | 'https') {
     let pending = 2;
     const finish = () => {
       if (--pending > 0) return;
+      // Taken when both are over, so it always covers the upstream duration.
+      rec.durationMs = performance.now() - rec.startedHr;
       deps.active.dec();
       deps.observer.finish(rec);
     };
@@ -169,7 +171,6 @@ export function createHttp1Handler(deps: ProxyDeps, scheme: 'http' | 'https') {
       if (!res.writableFinished && rec.error === undefined) {
         rec.error = new ProxyError(ErrorKinds.clientAborted, 'client closed the connection before the response completed');
       }
-      rec.durationMs = performance.now() - rec.startedHr;
       if (!isHttp2(req)) turns.leave(req.socket);
       finish();
     });
