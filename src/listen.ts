@@ -22,11 +22,11 @@ export function listenError(err: NodeJS.ErrnoException, name: ListenerName, host
   const portSetting = `${name.port.flag} (${name.port.env})`;
   switch (err.code) {
     case 'EADDRINUSE':
-      return new ListenError(`cannot open the ${name.what} listener on ${where}: the port is already in use. Stop the program that holds it, or choose another port with ${portSetting}`, { cause: err });
+      return new ListenError(`cannot open the ${name.what} listener on ${where}: the port is already in use (EADDRINUSE). Stop the program that holds it, or choose another port with ${portSetting}`, { cause: err });
     case 'EACCES':
-      return new ListenError(`cannot open the ${name.what} listener on ${where}: permission denied (ports below 1024 need privileges). Choose a port from 1024 up with ${portSetting}`, { cause: err });
+      return new ListenError(`cannot open the ${name.what} listener on ${where}: permission denied (EACCES; ports below 1024 need privileges). Choose a port from 1024 up with ${portSetting}`, { cause: err });
     case 'EADDRNOTAVAIL':
-      return new ListenError(`cannot open the ${name.what} listener on ${where}: ${host} is not an address of this machine. Change it with ${name.address.flag} (${name.address.env})`, { cause: err });
+      return new ListenError(`cannot open the ${name.what} listener on ${where}: ${host} is not an address of this machine (EADDRNOTAVAIL). Change it with ${name.address.flag} (${name.address.env})`, { cause: err });
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
       return new ListenError(`cannot open the ${name.what} listener: the bind address ${host} does not resolve. Change it with ${name.address.flag} (${name.address.env})`, { cause: err });

@@ -17,6 +17,7 @@ import { type Protocols, createProtocols } from './proxy/protocols.ts';
 import { RouteState } from './routing/route-state.ts';
 import { EndpointSlots } from './proxy/endpoint-slots.ts';
 import { createUpstreamClient } from './proxy/upstream-client.ts';
+import { SourceRejections } from './control/source-rejections.ts';
 import { Reconciler } from './control/reconciler.ts';
 import { RouteTable } from './routing/route-table.ts';
 import { FileSource } from './sources/file/file-source.ts';
@@ -38,11 +39,14 @@ export interface Rauta {
 }
 
 
-function createSource(config: Config, logger: Logger, kube: KubernetesMode | undefined, telemetry: Telemetry): Source {
+function createSource(config: Config, logger: Logger, kube: KubernetesMode | undefined, telemetry: Telemetry, rejections: SourceRejections): Source {
   if (kube !== undefined) return kube.source;
   return new FileSource({
     path: config.config ?? '', logger, debounceMs: config.configDebounceMs, maxDebounceMs: config.configMaxDebounceMs,
-    onRejected: () => telemetry.configReloadFailed(),
+    onRejected: (r) => {
+      rejections.reject(r);
+      telemetry.configReloadFailed();
+    },
   });
 }
 
@@ -112,12 +116,14 @@ export async function startRauta(config: Config, logger: Logger, role: StartRole
     clientWriteTimeoutMs: config.clientWriteTimeoutSeconds * 1000,
   };
 
-  const source = createSource(config, logger, kube, telemetry);
+  const rejections = new SourceRejections();
+  const source = createSource(config, logger, kube, telemetry, rejections);
   const views: AdminViews = {
     config,
     table: () => routes.table,
     applied: () => reconciler.current,
     failure: () => ({ total: reconciler.failures, last: reconciler.lastFailure }),
+    rejected: () => rejections.last,
     notReady: () => (draining ? 'shutting down' : routes.applied ? undefined : 'waiting for the first complete configuration'),
     backends: { health: balancing.health, inFlight },
     metrics: () => telemetry.renderMetrics(),
@@ -143,6 +149,7 @@ export async function startRauta(config: Config, logger: Logger, role: StartRole
     if (worker !== undefined) await worker.tables.start((change) => routes.swap(change));
     else {
       await source.start((objects) => {
+        rejections.accepted();
         reconciler.apply(objects);
         kube?.status.observe(objects);
       });

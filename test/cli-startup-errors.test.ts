@@ -68,14 +68,14 @@ describe('cli - start-up errors name the setting to change', () => {
     it(`a taken ${what} port: exit 1, "${flag} (${env})" in one line`, async () => {
       const r = await runCli(['--config', manifest, ...loopback, ...others, flag, String(taken)]);
       assert.equal(r.status, 1, r.stderr);
-      assertPrintedOnce(r, new RegExp(`^rauta: start-up failed: cannot open the ${what} listener on 127\\.0\\.0\\.1:${taken}: the port is already in use\\. .*choose another port with ${flag} \\(${env}\\) \\(RAUTA_ERR_LISTEN\\)$`));
+      assertPrintedOnce(r, new RegExp(`^rauta: start-up failed: cannot open the ${what} listener on 127\\.0\\.0\\.1:${taken}: the port is already in use \\(EADDRINUSE\\)\\. .*choose another port with ${flag} \\(${env}\\) \\(RAUTA_ERR_LISTEN\\)$`));
     });
   }
 
   it('a bind address that is not on this machine names --bind-address', async () => {
     const r = await runCli(['--config', manifest, '--bind-address', '192.0.2.1', '--admin-bind-address', '127.0.0.1', '--http-port', '0', '--https-port', '0', '--admin-port', '0']);
     assert.equal(r.status, 1, r.stderr);
-    assertPrintedOnce(r, /192\.0\.2\.1 is not an address of this machine\. Change it with --bind-address \(RAUTA_BIND_ADDRESS\) \(RAUTA_ERR_LISTEN\)$/);
+    assertPrintedOnce(r, /192\.0\.2\.1 is not an address of this machine \(EADDRNOTAVAIL\)\. Change it with --bind-address \(RAUTA_BIND_ADDRESS\) \(RAUTA_ERR_LISTEN\)$/);
   });
 
   it('a --config path that does not exist: "no such file or folder", naming the setting and the path', async () => {

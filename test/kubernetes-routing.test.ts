@@ -82,7 +82,7 @@ describe('kubernetes - RAUTA_WATCH_NAMESPACE, TLS-only Secrets, and start-up dur
       ]) api.put(o);
     }
     api.put(ingressClass());
-    api.failFor(1000, 500); // RAUTA starts while the API server is failing
+    api.failFor(1000, 500, 1); // RAUTA starts while the API server is failing (its first request fails, however late)
     rauta = await startKubeRauta(api, { RAUTA_WATCH_NAMESPACE: 'team-a' });
   });
   after(async () => {

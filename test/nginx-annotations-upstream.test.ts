@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
+import { type Http2SecureServer, createSecureServer } from 'node:http2';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
@@ -27,6 +28,8 @@ function close(server: Server): Promise<void> {
  */
 describe('nginx annotations - upstream, auth service and affinity over real sockets', () => {
   const cert = makeCert(['pod.internal']);
+  let h2Pod: Http2SecureServer;
+  let h2Port = 0;
   let tlsPod: Server;
   let tlsPort = 0;
   let auth: Server;
@@ -52,10 +55,16 @@ describe('nginx annotations - upstream, auth service and affinity over real sock
       res.end(`tls ${req.url} ${req.headers.host}`);
     });
     tlsPort = await listen(tlsPod, '127.0.0.4');
+    h2Pod = createSecureServer({ cert: cert.cert, key: cert.key }, (req, res) => {
+      res.writeHead(200, { 'x-h2': req.httpVersion });
+      res.end(`h2 ${req.url}`);
+    });
+    await new Promise<void>((r) => h2Pod.listen(0, '127.0.0.11', r));
+    h2Port = (h2Pod.address() as AddressInfo).port;
     auth = createServer((req: IncomingMessage, res: ServerResponse) => {
       authSeen.push(req);
       const token = req.headers.authorization;
-      if (token === 'Bearer good') { res.writeHead(200, { 'x-auth-user': 'alice', 'x-other': 'no' }); res.end('ok'); return; }
+      if (token === 'Bearer good') { res.writeHead(200, { 'x-auth-user': 'alice', 'x-other': 'no', 'set-cookie': '_session=refreshed; Path=/; HttpOnly' }); res.end('ok'); return; }
       if (token === 'Bearer forbidden') { res.writeHead(403); res.end(); return; }
       if (token === 'Bearer broken') { res.writeHead(502); res.end(); return; }
       res.writeHead(401, { 'www-authenticate': 'Bearer realm="shop"' });
@@ -93,6 +102,9 @@ describe('nginx annotations - upstream, auth service and affinity over real sock
       route('tls-verify', 'tls-verify.test', 'tls', { [`${N}backend-protocol`]: 'HTTPS', [`${N}proxy-ssl-verify`]: 'on', [`${N}proxy-ssl-secret`]: 'default/pod-ca', [`${N}proxy-ssl-name`]: 'pod.internal', [`${N}proxy-ssl-server-name`]: 'on' }),
       route('tls-wrong-name', 'tls-wrong.test', 'tls', { [`${N}backend-protocol`]: 'HTTPS', [`${N}proxy-ssl-verify`]: 'on', [`${N}proxy-ssl-secret`]: 'default/pod-ca', [`${N}proxy-ssl-name`]: 'other.internal' }),
       route('tls-no-ca', 'tls-noca.test', 'tls', { [`${N}backend-protocol`]: 'HTTPS', [`${N}proxy-ssl-verify`]: 'on' }),
+      service('h2'),
+      endpointSlice('h2', h2Port, [{ ip: '127.0.0.11' }]),
+      route('grpcs', 'grpcs.test', 'h2', { [`${N}backend-protocol`]: 'GRPCS', [`${N}proxy-ssl-verify`]: 'on', [`${N}proxy-ssl-secret`]: 'default/pod-ca', [`${N}proxy-ssl-name`]: 'pod.internal' }),
       service('pods'),
       endpointSlice('pods', portA, [{ ip: '127.0.0.6', pod: 'a' }], { name: 'pods-a' }),
       endpointSlice('pods', portB, [{ ip: '127.0.0.7', pod: 'b' }], { name: 'pods-b' }),
@@ -126,6 +138,7 @@ describe('nginx annotations - upstream, auth service and affinity over real sock
   });
   after(async () => {
     await pipeline.stop();
+    await new Promise<void>((r) => h2Pod.close(() => r()));
     await Promise.all([close(tlsPod), close(auth), close(podA), close(podB), close(slow), close(pages)]);
   });
   const req = (host: string, path = '/', headers: Record<string, string> = {}) => get(pipeline.httpPort, path, { host, ...headers });
@@ -145,11 +158,19 @@ describe('nginx annotations - upstream, auth service and affinity over real sock
     assert.match(noCa.body, /RAUTA_ERR_POLICY_UNAVAILABLE/);
   });
 
+  it('backend-protocol GRPCS: HTTP/2 over TLS to the pod, certificate verified', async () => {
+    const r = await req('grpcs.test', '/svc.Method');
+    assert.equal(r.status, 200);
+    assert.equal(r.headers['x-h2'], '2.0');
+    assert.equal(r.body, 'h2 /svc.Method');
+  });
+
   it('auth-url: 2xx proceeds with auth-response-headers copied; 401/403 back to the client; other answers 500; the subrequest carries X-Original-URL', async () => {
     const ok = await req('auth.test', '/cart?id=1', { authorization: 'Bearer good' });
     assert.equal(ok.status, 200);
     assert.equal(ok.headers['x-user'], 'alice');
     assert.equal(ok.headers['x-other'], '', 'only the listed headers are copied');
+    assert.deepEqual(ok.headers['set-cookie'], ['_session=refreshed; Path=/; HttpOnly']);
     const seen = authSeen.at(-1);
     assert.equal(seen?.url, `/check?uri=${encodeURIComponent('/cart?id=1')}`);
     assert.equal(seen?.headers['x-original-url'], 'http://auth.test/cart?id=1');

@@ -106,15 +106,15 @@ describe('telemetry - ring buffer and /requests', () => {
     assert.equal((events[0].data as unknown as { user_agent: string }).user_agent, 'telemetry-test/1.0');
   });
 
-  it('prints one text line per request: method path status duration → pod', async () => {
+  it('prints one text line per request: method host+path status duration → pod', async () => {
     const res = await get(rauta.adminPort, '/requests');
     assert.match(String(res.headers['content-type']), /^text\/plain/);
     const lines = res.body.trimEnd().split('\n');
     assert.equal(lines.length, 4);
-    assert.match(lines[0], /^UNKNOWN {2}431 \d+ms → RAUTA_ERR_HEADERS_TOO_LARGE$/);
-    assert.match(lines[1], /^GET \/nope 404 \d+ms → RAUTA_ERR_NO_ROUTE$/);
-    assert.match(lines[2], new RegExp(`^GET /api/users 200 \\d+ms → 127\\.0\\.0\\.3:${api.port}$`));
-    assert.match(lines[3], new RegExp(`^GET /hello 200 \\d+ms → 127\\.0\\.0\\.2:${web.port}$`));
+    assert.match(lines[0], /^UNKNOWN - 431 \d+ms → RAUTA_ERR_HEADERS_TOO_LARGE$/);
+    assert.match(lines[1], /^GET unknown\.test\/nope 404 \d+ms → RAUTA_ERR_NO_ROUTE$/);
+    assert.match(lines[2], new RegExp(`^GET api\\.test/api/users 200 \\d+ms → 127\\.0\\.0\\.3:${api.port}$`));
+    assert.match(lines[3], new RegExp(`^GET web\\.test/hello 200 \\d+ms → 127\\.0\\.0\\.2:${web.port}$`));
   });
 
   it('answers JSON for Accept: application/json and filters by limit, status, host and service', async () => {

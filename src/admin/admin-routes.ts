@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/settings.ts';
+import type { RejectedConfig } from '../control/source-rejections.ts';
 import type { RouteTable } from '../routing/route-table.ts';
 import type { LiveFeed } from '../telemetry/live-feed.ts';
 import type { RecentEvents } from '../telemetry/sinks/ring.ts';
@@ -28,6 +29,8 @@ export interface AdminViews {
   readonly applied: () => AppliedView | undefined;
   /** Snapshots that could not be applied (the previous table stayed live). */
   readonly failure: () => FailureView;
+  /** Why the source's latest configuration was refused while the last good routes serve; undefined when it was not. */
+  readonly rejected: () => RejectedConfig | undefined;
   /** `undefined` when ready; otherwise why not (503 on /readyz). */
   readonly notReady: () => string | undefined;
   readonly backends: BackendsViewDeps;
@@ -67,6 +70,7 @@ export function registerAdminRoutes(admin: AdminServer, views: AdminViews, logge
       ...routesView(views.table(), { fingerprint: cur?.fingerprint ?? '', appliedAt: cur?.appliedAt }),
       apply_failures: failure.total,
       apply_failure: failure.last === undefined ? null : { ...failure.last, fingerprint: failure.last.fingerprint || undefined },
+      config_rejected: views.rejected() ?? null,
     });
   });
   admin.get('/backends', (_req, res) => sendJson(res, 200, backendsView(views.table(), views.backends)));
@@ -78,7 +82,7 @@ export function registerAdminRoutes(admin: AdminServer, views: AdminViews, logge
   const requests = requestsEndpoints({ ring: views.requests.ring, ringSize: views.config.ringSize, feed: views.requests.feed });
   admin.get('/requests', requests.recent);
   admin.get('/requests/stream', requests.stream);
-  const ui = registerWebUi(admin, { config: views.config, table: views.table, applied: views.applied, telemetry: views.telemetry });
+  const ui = registerWebUi(admin, { config: views.config, table: views.table, applied: views.applied, telemetry: views.telemetry, rejected: views.rejected });
   if (ui.missingAssets.length > 0) logger.warn({ missing: ui.missingAssets }, 'web UI assets missing; the page at / will not work');
   return { endStreams: () => views.requests.feed.close() };
 }

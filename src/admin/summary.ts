@@ -1,3 +1,4 @@
+import type { RejectedConfig } from '../control/source-rejections.ts';
 import type { RouteTable } from '../routing/route-table.ts';
 
 /**
@@ -17,6 +18,7 @@ export interface SummaryInput {
   readonly telemetry: TelemetryStatus;
   readonly table: RouteTable;
   readonly applied: { readonly fingerprint: string; readonly appliedAt: string } | undefined;
+  readonly rejected?: RejectedConfig | undefined;
 }
 
 /** The JSON served at /api/summary: the web UI's status line and headline counts. */
@@ -32,6 +34,8 @@ export function summaryView(input: SummaryInput) {
     tracing: input.telemetry.tracing(),
     trace_url_template: input.traceUrlTemplate ?? null,
     config: { fingerprint: input.applied?.fingerprint ?? null, applied_at: input.applied?.appliedAt ?? null },
+    /** The source's latest configuration was refused; the routes shown are the last good ones. */
+    config_rejected: input.rejected ?? null,
     counts: {
       ingresses: table.ingresses.length,
       routes: table.routes.length,

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Config } from '../config/settings.ts';
+import type { RejectedConfig } from '../control/source-rejections.ts';
 import type { RouteTable } from '../routing/route-table.ts';
 import { AdminAuth } from './admin-auth.ts';
 import { type AdminServer, sendJson } from './admin-server.ts';
@@ -11,6 +12,7 @@ export interface WebUiDeps {
   readonly table: () => RouteTable;
   readonly applied: () => { readonly fingerprint: string; readonly appliedAt: string } | undefined;
   readonly telemetry: TelemetryStatus;
+  readonly rejected?: () => RejectedConfig | undefined;
   /** Overrides where the UI files are read from (tests). */
   readonly assetsDir?: URL;
 }
@@ -47,6 +49,7 @@ export function registerWebUi(admin: AdminServer, deps: WebUiDeps): { readonly m
       telemetry: deps.telemetry,
       table: deps.table(),
       applied: deps.applied(),
+      rejected: deps.rejected?.(),
     }));
   });
   return { missingAssets: assets.missing };

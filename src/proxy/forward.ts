@@ -20,6 +20,8 @@ export interface AttemptOptions {
   readonly requestId: string;
   /** TLS to the pod (a route's upstream-tls policy; `dispatcher` then carries the TLS settings). */
   readonly tls?: boolean;
+  /** The same for HTTP/2 forwarding (gRPC over TLS): session options, pooled by `id`. */
+  readonly h2Tls?: { readonly id: string; readonly options: import('node:http2').SecureClientSessionOptions };
   /** The response phase of the route's traffic policy: edits the header list sent to the client. */
   readonly editResponseHeaders?: (flat: string[]) => string[];
   /** Error pages: a response with a status this says yes to is drained, not relayed (`intercepted`). */

@@ -161,6 +161,8 @@ export function createHttp1Handler(deps: ProxyDeps, scheme: 'http' | 'https') {
     let pending = 2;
     const finish = () => {
       if (--pending > 0) return;
+      // Taken when both are over, so it always covers the upstream duration.
+      rec.durationMs = performance.now() - rec.startedHr;
       deps.active.dec();
       deps.observer.finish(rec);
     };
@@ -169,7 +171,6 @@ export function createHttp1Handler(deps: ProxyDeps, scheme: 'http' | 'https') {
       if (!res.writableFinished && rec.error === undefined) {
         rec.error = new ProxyError(ErrorKinds.clientAborted, 'client closed the connection before the response completed');
       }
-      rec.durationMs = performance.now() - rec.startedHr;
       if (!isHttp2(req)) turns.leave(req.socket);
       finish();
     });
@@ -330,7 +331,7 @@ async function handle(deps: ProxyDeps, policy: PolicyRuntime, req: DownstreamReq
       const options: AttemptOptions = {
         endpoint, req, res, headers, dispatcher: plan.dispatcher ?? deps.upstream, hasBody, requestId: rec.requestId,
         connectTimeoutMs: plan.connectTimeoutMs, responseTimeoutMs: plan.responseTimeoutMs,
-        tls: plan.scheme === 'https', editResponseHeaders: editResponse, interceptStatus: intercept, writeTimeoutMs: deps.clientWriteTimeoutMs,
+        tls: plan.scheme === 'https', h2Tls: plan.h2Tls, editResponseHeaders: editResponse, interceptStatus: intercept, writeTimeoutMs: deps.clientWriteTimeoutMs,
         onBytesIn: countIn,
         onBytesOut: (n) => { rec.bytesOut += n; },
       };

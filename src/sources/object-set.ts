@@ -110,6 +110,8 @@ export const emptyObjectSet: ObjectSet = Object.freeze({
 export interface SourceRejection {
   /** e.g. `file` */
   readonly source: string;
+  /** A stable RAUTA_ERR_* code, e.g. RAUTA_ERR_MANIFEST. */
+  readonly code: string;
   readonly message: string;
 }
 

@@ -1,4 +1,5 @@
 import type { AppliedTable } from '../control/reconciler.ts';
+import type { HealthState } from '../proxy/health/types.ts';
 import type { Diagnostic } from '../routing/types.ts';
 import type { EventIdentity, Outcome, Severity } from './request-event.ts';
 import type { UlidGenerator } from './ulid.ts';
@@ -11,8 +12,9 @@ export interface BackendHealthChange {
   readonly namespace: string;
   readonly service: string;
   readonly endpoint: { readonly ip: string; readonly port: number; readonly pod?: string; readonly podUid?: string; readonly node?: string; readonly zone?: string };
-  readonly previous: 'unknown' | 'healthy' | 'unhealthy';
-  readonly current: 'healthy' | 'unhealthy';
+  /** The same three words everywhere (log, /backends, web UI, metrics): see HealthState. */
+  readonly previous: 'unknown' | HealthState;
+  readonly current: HealthState;
   readonly check: 'active' | 'passive';
   /** Short stable reason: ProbeFailed, ProbeTimeout, ConsecutiveErrors, ProbePassed… */
   readonly reason: string;
@@ -26,7 +28,7 @@ interface Envelope<T extends string, D> {
   readonly timestamp: string;
   readonly source: 'rauta';
   readonly type: T;
-  readonly protocol_version: '1.0';
+  readonly protocol_version: '1.0' | '1.1';
   readonly severity: Severity;
   readonly outcome: Outcome;
   readonly context: {
@@ -72,13 +74,14 @@ export class ControlEventBuilder {
       entities.push({ kind: 'pod', id: c.endpoint.podUid ?? `${c.namespace}/${c.endpoint.pod}`, name: c.endpoint.pod });
       keys.push(`pod:${c.namespace}/${c.endpoint.pod}`);
     }
-    const unhealthy = c.current === 'unhealthy';
+    const unhealthy = c.current !== 'healthy';
     return {
       id: b.id,
       timestamp: (c.at ?? new Date()).toISOString(),
       source: b.source,
       type: 'backend.health_changed',
-      protocol_version: b.protocol_version,
+      // 1.1: `current`/`previous` may be `ejected` (passive detection); 1.0 called it `unhealthy`.
+      protocol_version: '1.1',
       severity: unhealthy ? 'warning' : 'info',
       outcome: unhealthy ? (/timeout/i.test(c.reason) ? 'timeout' : 'failure') : 'success',
       context: { cluster: b.cluster, namespace: c.namespace, node: b.node, entities, correlation_keys: keys },

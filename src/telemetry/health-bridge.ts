@@ -9,8 +9,9 @@ function splitKey(key: string): { ip: string; port: number } {
 }
 
 /**
- * Health's transition (healthy / ejected by passive detection / unhealthy by active probes) in the
- * shape `rauta.backends` publishes: ejected and unhealthy are both "unhealthy", told apart by `check`.
+ * Health's transition in the shape `rauta.backends` publishes, with the words the log, /backends, the
+ * web UI and the metrics use: `healthy`; `ejected` (passive outlier detection took it out for a while);
+ * `unhealthy` (active probes failed). `check` says which mechanism decided.
  */
 export function backendChangeOf(e: HealthChangeEvent): BackendHealthChange {
   const bad = e.newState !== 'healthy';
@@ -23,8 +24,8 @@ export function backendChangeOf(e: HealthChangeEvent): BackendHealthChange {
     namespace: e.namespace,
     service: e.service,
     endpoint: { ...splitKey(e.endpoint), pod: e.pod },
-    previous: e.oldState === 'healthy' ? 'healthy' : 'unhealthy',
-    current: bad ? 'unhealthy' : 'healthy',
+    previous: e.oldState,
+    current: e.newState,
     check,
     reason,
     message: e.reason,

@@ -46,11 +46,15 @@ export function parseFilter(q: URLSearchParams): EventFilter | string {
   return (e) => tests.every((t) => t(e));
 }
 
-/** `GET /api/users 200 12ms → 10.0.1.42:8080`; RAUTA's own answers show their error code instead of a pod. */
+/**
+ * `GET shop.example.com/api/users 200 12ms → 10.0.1.42:8080`: the host first, so requests for different
+ * sites tell apart; RAUTA's own answers show their error code instead of a pod.
+ */
 export function formatLine(e: RequestEvent): string {
   const b = e.data.backend;
   const target = b?.pod_ip !== undefined ? `${b.pod_ip}:${b.pod_port}` : (e.error?.code ?? '-');
-  return `${e.data.method} ${e.data.path} ${e.data.status_code} ${Math.round(e.data.duration_ms)}ms → ${target}`;
+  const where = `${e.data.host}${e.data.path}` || '-';
+  return `${e.data.method} ${where} ${e.data.status_code} ${Math.round(e.data.duration_ms)}ms → ${target}`;
 }
 
 function wantsJson(req: IncomingMessage, url: URL): boolean {

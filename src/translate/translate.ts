@@ -87,7 +87,10 @@ export function translate(objects: ObjectSet, opts: TranslateOptions): Translati
   const routes: Route[] = [];
   const taken = new Map<string, string>();
   const certificates: TlsCertificate[] = [];
-  const tlsHosts = new Set<string>();
+  // Exact hosts any Ingress lists under spec.tls. They make that host TLS for every Ingress routing it
+  // (ingress-nginx merges Ingresses per host the same way); a wildcard entry covers only its own
+  // Ingress's routes, so one tenant's `*.example.com` cannot redirect another tenant's plain host.
+  const exactTlsHosts = new Set<string>();
   let defaultRoute: Route | undefined;
 
   for (const ing of ingresses) {
@@ -139,7 +142,8 @@ export function translate(objects: ObjectSet, opts: TranslateOptions): Translati
     }
 
     const ingressTlsHosts = collectTls(ing, namespace, readSecret, certificates, report);
-    for (const h of ingressTlsHosts) tlsHosts.add(h);
+    const ownTlsHosts = new Set(ingressTlsHosts);
+    for (const h of ingressTlsHosts) if (!h.startsWith('*.')) exactTlsHosts.add(h);
 
     (ing.spec?.rules ?? []).forEach((rule, r) => {
       const host = (rule.host ?? '').toLowerCase();
@@ -174,7 +178,7 @@ export function translate(objects: ObjectSet, opts: TranslateOptions): Translati
             return false;
           }
           taken.set(key, `${namespace}/${name}`);
-          routes.push(Object.freeze({ ingress: ingressRef, host: routeHost, path: pp.path, pathType: pp.pathType as PathType, backend, policy: routePolicy, tls: false }));
+          routes.push(Object.freeze({ ingress: ingressRef, host: routeHost, path: pp.path, pathType: pp.pathType as PathType, backend, policy: routePolicy, tls: routeHost !== '' && coveredByTls(routeHost, ownTlsHosts) }));
           return true;
         };
         if (!addRoute(host, pp.policy)) return;
@@ -192,7 +196,7 @@ export function translate(objects: ObjectSet, opts: TranslateOptions): Translati
   // Gateway API routes come after the Ingress ones: on an exact tie the Ingress is tried first.
   const gateway = translateGatewayApi(objects, { gatewayControllerName: opts.gatewayControllerName ?? DEFAULT_GATEWAY_CONTROLLER_NAME }, { resolver, readSecret });
   checker.sweep();
-  const finalRoutes = routes.map((r) => (r.host !== '' && coveredByTls(r.host, tlsHosts) ? Object.freeze({ ...r, tls: true }) : r));
+  const finalRoutes = routes.map((r) => (!r.tls && exactTlsHosts.has(r.host) ? Object.freeze({ ...r, tls: true }) : r));
   const served = ingresses.filter((i) => !refused.has(i)).map((i) => `${ns(i)}/${i.metadata.name}`);
   const table = new RouteTable({
     routes: [...finalRoutes, ...gateway.routes],

@@ -2,6 +2,7 @@ import { type ChildProcess, fork } from 'node:child_process';
 import type { Logger } from 'pino';
 import type { AdminViews } from '../admin/admin-routes.ts';
 import type { Config } from '../config/settings.ts';
+import { RautaError } from '../errors.ts';
 import { type Rauta, startRauta } from '../main.ts';
 import type { RouteTable } from '../routing/route-table.ts';
 import { LiveFeed } from '../telemetry/live-feed.ts';
@@ -35,6 +36,8 @@ interface Worker {
   /** The last table seq this worker applied. */
   seq: number;
   listening: boolean;
+  /** Why its start-up failed, as the worker reported it. */
+  failure?: RautaError;
 }
 
 interface Applied {
@@ -100,6 +103,9 @@ export async function startCluster(config: Config, logger: Logger, count: number
 
   const onMessage = (w: Worker, m: FromWorker) => {
     switch (m.type) {
+      case 'failed':
+        w.failure = new RautaError(m.code, m.message);
+        return;
       case 'listening':
         w.listening = true;
         ports = { http: m.httpPort, https: m.httpsPort };
@@ -150,7 +156,7 @@ export async function startCluster(config: Config, logger: Logger, count: number
 
   const waitListening = (w: Worker, timeoutMs: number) => new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => done(new Error(`worker ${w.id} did not start listening within ${timeoutMs} ms`)), timeoutMs);
-    const exited = () => done(new Error(`worker ${w.id} exited during start-up`));
+    const exited = () => done(w.failure ?? new Error(`worker ${w.id} exited during start-up`));
     const wake = () => {
       if (w.listening) done();
     };

@@ -36,6 +36,8 @@ export interface WorkerEndpointHealth {
 
 export type FromWorker =
   | { readonly type: 'listening'; readonly httpPort: number; readonly httpsPort: number }
+  /** Start-up failed (a taken port…): the primary prints it once, naming the setting, and exits. */
+  | { readonly type: 'failed'; readonly code: string; readonly message: string }
   | { readonly type: 'applied'; readonly seq: number }
   | { readonly type: 'refused'; readonly seq: number; readonly error: string }
   | {

@@ -1,5 +1,6 @@
 import type { Config } from '../config/settings.ts';
 import type { TableChange } from '../routing/route-state.ts';
+import { RautaError } from '../errors.ts';
 import { installFatalHandlers } from '../fatal.ts';
 import { createLogger } from '../logger.ts';
 import { type Rauta, startRauta } from '../main.ts';
@@ -116,7 +117,10 @@ async function start(config: Config, httpPort: number, httpsPort: number): Promi
     });
     send({ type: 'listening', httpPort: rauta.httpPort, httpsPort: rauta.httpsPort });
   } catch (err) {
-    logger.fatal({ err: (err as Error).message }, 'worker start-up failed');
-    process.exit(1);
+    // The primary reports it (once, in words, with its code); a log line here would say it twice.
+    const failed: FromWorker = { type: 'failed', code: err instanceof RautaError ? err.code : 'RAUTA_ERR_INTERNAL', message: (err as Error).message };
+    // Exit once the message is on its way: exiting at once could drop it.
+    if (process.send === undefined) process.exit(1);
+    process.send(failed, () => process.exit(1));
   }
 }

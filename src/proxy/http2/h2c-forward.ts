@@ -13,7 +13,7 @@ import type { H2cPool } from './h2c-pool.ts';
 export function forwardH2cAttempt(pool: H2cPool, o: AttemptOptions): Promise<AttemptResult> {
   return new Promise((resolve) => {
     const { req, res } = o;
-    const session = pool.session(o.endpoint);
+    const session = pool.session(o.endpoint, o.h2Tls);
     let settled = false;
     let connected = !session.connecting;
     let responded = false;

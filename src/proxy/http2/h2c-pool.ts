@@ -1,4 +1,4 @@
-import { type ClientHttp2Session, connect } from 'node:http2';
+import { type ClientHttp2Session, type SecureClientSessionOptions, connect } from 'node:http2';
 import type { Endpoint } from '../../routing/types.ts';
 
 export interface H2cPoolOptions {
@@ -23,20 +23,22 @@ export class H2cPool {
     return this.sessions.size;
   }
 
-  session(endpoint: Endpoint): ClientHttp2Session {
-    const existing = this.sessions.get(endpoint.key);
+  /** `tls`: HTTP/2 over TLS to the pod (gRPC over TLS), pooled apart from cleartext sessions by `tls.id`. */
+  session(endpoint: Endpoint, tls?: { readonly id: string; readonly options: SecureClientSessionOptions }): ClientHttp2Session {
+    const key = tls === undefined ? endpoint.key : `${endpoint.key}|${tls.id}`;
+    const existing = this.sessions.get(key);
     if (existing !== undefined && !existing.closed && !existing.destroyed) return existing;
     const host = endpoint.ip.includes(':') ? `[${endpoint.ip}]` : endpoint.ip;
-    const session = connect(`http://${host}:${endpoint.port}`);
+    const session = tls === undefined ? connect(`http://${host}:${endpoint.port}`) : connect(`https://${host}:${endpoint.port}`, tls.options);
     const forget = () => {
-      if (this.sessions.get(endpoint.key) === session) this.sessions.delete(endpoint.key);
+      if (this.sessions.get(key) === session) this.sessions.delete(key);
     };
     session.once('close', forget);
     session.once('goaway', forget);
     // Stream-level listeners see the error; without this one an unreachable pod would crash the process.
     session.on('error', forget);
     session.setTimeout(this.opts.idleTimeoutMs, () => session.close());
-    this.sessions.set(endpoint.key, session);
+    this.sessions.set(key, session);
     return session;
   }
 

@@ -1,4 +1,5 @@
 import { checkServerIdentity } from 'node:tls';
+import type { SecureClientSessionOptions } from 'node:http2';
 import { Agent, type Dispatcher } from 'undici';
 import type { MirrorOp, UpstreamTlsOp } from '../../routing/policy.ts';
 import { CompileCache } from './compile.ts';
@@ -69,6 +70,22 @@ export class PolicyRuntime {
     });
     this.clients.set(key, agent);
     return agent;
+  }
+
+  /** HTTP/2 session options for TLS to the pod, the same checks as dispatcherFor (ALPN h2). */
+  h2TlsFor(tls: UpstreamTlsOp): { readonly id: string; readonly options: SecureClientSessionOptions } {
+    return this.compiled.get(tls, (t) => {
+      const serverName = t.serverName;
+      return {
+        id: JSON.stringify(t),
+        options: {
+          rejectUnauthorized: t.verify, ca: t.caPem, cert: t.certPem, key: t.keyPem,
+          servername: t.sni ? serverName : undefined,
+          checkServerIdentity: (host: string, cert: Parameters<typeof checkServerIdentity>[1]) => checkServerIdentity(serverName ?? host, cert),
+          ALPNProtocols: ['h2'],
+        },
+      };
+    });
   }
 
   async close(): Promise<void> {

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { SecureClientSessionOptions } from 'node:http2';
 import type { Dispatcher } from 'undici';
 import type { AffinityCookieOp, UpstreamOp, UpstreamTlsOp } from '../../routing/policy.ts';
 import type { Endpoint, Route } from '../../routing/types.ts';
@@ -15,6 +16,8 @@ export interface UpstreamPlan {
   readonly dispatcher: Dispatcher | undefined;
   readonly scheme: 'http' | 'https';
   readonly affinity: AffinityCookieOp | undefined;
+  /** HTTP/2 (gRPC) over TLS to the pod: session options for the h2 pool. */
+  readonly h2Tls: { readonly id: string; readonly options: SecureClientSessionOptions } | undefined;
 }
 
 export interface UpstreamDefaults {
@@ -47,7 +50,8 @@ export function upstreamPlan(route: Route, ops: readonly UpstreamOp[], d: Upstre
     }
   }
   const dispatcher = tls !== undefined || ownConnect ? rt.dispatcherFor(tls, connectTimeoutMs) : undefined;
-  return { connectTimeoutMs, responseTimeoutMs, maxAttempts, retryBudgetMs, dispatcher, scheme: tls ? 'https' : 'http', affinity };
+  const h2Tls = tls === undefined ? undefined : rt.h2TlsFor(tls);
+  return { connectTimeoutMs, responseTimeoutMs, maxAttempts, retryBudgetMs, dispatcher, scheme: tls ? 'https' : 'http', affinity, h2Tls };
 }
 
 /** The opaque cookie value naming an endpoint (a hash: pod addresses are not told to clients). */

@@ -187,7 +187,8 @@ export class FileSource implements Source {
         return;
       }
       this.logger.error({ err: (err as Error).message }, 'manifests rejected; keeping the last good routes');
-      this.onRejected({ source: 'file', message: (err as Error).message });
+      // Shown in /routes, /api/summary and the web UI until the files parse again.
+      this.onRejected({ source: 'file', code: (err as ManifestError).code, message: (err as Error).message });
       return;
     }
     if (this.stopped) return;

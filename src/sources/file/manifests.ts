@@ -92,6 +92,20 @@ export function parseManifests(files: readonly { name: string; text: string }[],
   return Object.freeze(out);
 }
 
+/** `file.yaml#2.items[0]` → `file.yaml document 2 (items[0])`, in the words YAML errors use. */
+function describeOrigin(origin: string): string {
+  const m = /^(.*)#(\d+)(?:\.(.*))?$/.exec(origin);
+  return m === null ? origin : `${m[1]} document ${m[2]}${m[3] ? ` (${m[3]})` : ''}`;
+}
+
+function nonStringValue(origin: string, kind: string, meta: Record<string, unknown>, key: 'labels' | 'annotations', name: string, value: unknown): ManifestError {
+  const what = value === null ? 'null' : Array.isArray(value) ? 'a list' : typeof value === 'object' ? 'a mapping' : `a ${typeof value}`;
+  const shown = typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value);
+  const quoted = JSON.stringify(value === null ? '' : typeof value === 'object' ? JSON.stringify(value) : String(value));
+  const object = `${kind} ${typeof meta.namespace === 'string' ? `${meta.namespace}/` : ''}${String(meta.name)}`;
+  return new ManifestError(`${describeOrigin(origin)}: ${object} metadata.${key}["${name}"] is ${shown} (${what}), but ${key === 'labels' ? 'label' : 'annotation'} values are strings: quote the value, ${name}: ${quoted}`);
+}
+
 function addDocument(out: Mutable, value: unknown, origin: string): void {
   const problem = (kind: string, message: string, field?: string, meta?: Record<string, unknown>): void => {
     out.problems.push({
@@ -123,9 +137,13 @@ function addDocument(out: Mutable, value: unknown, origin: string): void {
   }
   for (const key of ['labels', 'annotations'] as const) {
     const m = meta[key];
-    if (m !== undefined && (!isObject(m) || Object.values(m).some((v) => typeof v !== 'string'))) {
-      return problem(kind, `metadata.${key} must map strings to strings`, `metadata.${key}`, meta);
-    }
+    if (m === undefined) continue;
+    if (!isObject(m)) return problem(kind, `metadata.${key} must map strings to strings`, `metadata.${key}`, meta);
+    const bad = Object.entries(m).find(([, v]) => typeof v !== 'string');
+    // An unquoted `true` or `3` is what YAML makes of a value meant as a string. Dropping the object (or
+    // the one annotation, which may be a security setting) would change what is served; refusing the
+    // file keeps the last good routes and says exactly what to quote.
+    if (bad !== undefined) throw nonStringValue(origin, kind, meta, key, bad[0], bad[1]);
   }
   const spec = value.spec;
   if (spec !== undefined && !isObject(spec)) return problem(kind, 'spec must be a mapping', 'spec', meta);

@@ -89,7 +89,7 @@ export class Metrics implements EventSink {
       },
     });
     new Gauge({
-      name: 'rauta_backend_ejected_endpoints', help: 'Ready endpoints health has taken out of selection (passive ejection or failing active probes)', labelNames: ['namespace', 'service'], registers,
+      name: 'rauta_backend_ejected_endpoints', help: 'Ready endpoints health has taken out of selection: ejected (passive outlier detection) or unhealthy (active probes)', labelNames: ['namespace', 'service'], registers,
       collect() {
         this.reset();
         for (const s of backends()) this.labels(s.namespace, s.service).set(s.ejected);

@@ -133,8 +133,10 @@ export class TelemetryThread {
     if (worker === undefined) return;
     if (this.dead === undefined) {
       await new Promise<void>((resolve) => {
-        this.shutdownDone = resolve;
-        setTimeout(resolve, timeoutMs).unref();
+        // Ref'd: the worker itself is unref'd, so an unref'd timer let a process whose start failed exit
+        // mid-await (code 13, its error never printed).
+        const timer = setTimeout(resolve, timeoutMs);
+        this.shutdownDone = () => { clearTimeout(timer); resolve(); };
         this.post({ type: 'shutdown' });
       });
     }

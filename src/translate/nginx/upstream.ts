@@ -6,7 +6,10 @@ function backendProtocol(value: string, ctx: NginxContext): void {
   if (v === 'HTTP' || v === 'AUTO_HTTP') return;
   if (v === 'GRPC') { ctx.base.protocol = 'grpc'; return; }
   if (v === 'HTTPS') return upstreamTls(ctx);
-  if (v === 'GRPCS') return ctx.failClosed('backend-protocol', 'GRPCS (gRPC over TLS to the pod) is not supported yet; the route answers 503 rather than sending cleartext to a TLS port');
+  if (v === 'GRPCS') {
+    ctx.base.protocol = 'grpc';
+    return upstreamTls(ctx);
+  }
   if (v === 'FCGI' || v === 'AJP') return ctx.failClosed('backend-protocol', `${v} is not supported; the route answers 503`);
   ctx.invalid('backend-protocol', `"${value}" is not HTTP, HTTPS, GRPC, GRPCS, AUTO_HTTP, FCGI or AJP; using HTTP`);
 }
@@ -160,7 +163,7 @@ function affinity(value: string, ctx: NginxContext): void {
 const accepted = (difference: string) => ({ verdict: 'honoured-with-difference' as const, behaviour: 'Accepted.', difference });
 
 export const upstreamEntries: readonly AnnotationEntry[] = [
-  { name: 'backend-protocol', theme: 'upstream', verdict: 'honoured-with-difference', behaviour: 'HTTP and AUTO_HTTP: HTTP/1.1; HTTPS: TLS to the pod (see proxy-ssl-*); GRPC: HTTP/2 cleartext.', difference: 'GRPCS, FCGI and AJP are not supported: such routes answer 503 rather than speaking the wrong protocol.', parse: backendProtocol },
+  { name: 'backend-protocol', theme: 'upstream', verdict: 'honoured-with-difference', behaviour: 'HTTP and AUTO_HTTP: HTTP/1.1; HTTPS: HTTP/1.1 over TLS to the pod (see proxy-ssl-*); GRPC: HTTP/2 cleartext; GRPCS: HTTP/2 over TLS.', difference: 'FCGI and AJP are not supported: such routes answer 503 rather than speaking the wrong protocol.', parse: backendProtocol },
   { name: 'proxy-ssl-secret', theme: 'upstream', security: true, verdict: 'honoured', behaviour: 'Secret (namespace/name) with ca.crt to verify the pod and tls.crt/tls.key as client certificate, for backend-protocol HTTPS.' },
   { name: 'proxy-ssl-verify', theme: 'upstream', security: true, verdict: 'honoured', behaviour: 'on: the pod\'s certificate must chain to ca.crt and match proxy-ssl-name (default off, as ingress-nginx). on without a CA closes the route.' },
   { name: 'proxy-ssl-name', theme: 'upstream', verdict: 'honoured', behaviour: 'Name checked in the pod\'s certificate (and sent as SNI with proxy-ssl-server-name).' },

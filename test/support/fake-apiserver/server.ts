@@ -46,6 +46,7 @@ export class FakeApiServer {
   private readonly opts: Required<FakeApiServerOptions>;
   private failUntil = 0;
   private failStatus = 503;
+  private failuresLeft = 0;
   private latencyMs = 0;
   port = 0;
 
@@ -93,15 +94,20 @@ export class FakeApiServer {
     this.store.compact();
   }
 
-  /** Every request fails with `status` for `ms` milliseconds, and open watches are dropped. */
-  failFor(ms: number, status = 503): void {
+  /**
+   * Every request fails with `status` for `ms` milliseconds, and open watches are dropped. With
+   * `atLeast`, the outage also lasts until that many requests have failed: a client slowed down by a
+   * loaded machine still meets it.
+   */
+  failFor(ms: number, status = 503, atLeast = 0): void {
     this.failUntil = Date.now() + ms;
     this.failStatus = status;
+    this.failuresLeft = atLeast;
     this.dropWatches();
   }
 
   get failing(): boolean {
-    return Date.now() < this.failUntil;
+    return Date.now() < this.failUntil || this.failuresLeft > 0;
   }
 
   setLatency(ms: number): void {
@@ -172,7 +178,10 @@ export class FakeApiServer {
     });
     const body = await readBody(req);
     if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs));
-    if (this.failing) return send(res, this.failStatus, statusObject(this.failStatus, 'ServiceUnavailable', 'injected failure'));
+    if (this.failing) {
+      this.failuresLeft = Math.max(0, this.failuresLeft - 1);
+      return send(res, this.failStatus, statusObject(this.failStatus, 'ServiceUnavailable', 'injected failure'));
+    }
 
     const path = url.pathname.replace(/\/+$/, '');
     const discovery = this.discovery(path);
