@@ -283,8 +283,10 @@ async function handle(deps: ProxyDeps, policy: PolicyRuntime, req: DownstreamReq
     res.once('close', () => bodyTimer.stop());
     req.once('end', () => bodyTimer.stop());
   }
-  const countIn = (n: number) => {
+  const countIn = (n: number, chunk: Buffer) => {
     rec.bytesIn += n;
+    // Body copies (mirrors) see each chunk as it goes to the backend; they never hold it back.
+    if (pctx !== undefined) for (const tap of pctx.bodyTaps) tap(chunk);
     bodyTimer?.touch(n);
     if (maxBody > 0 && rec.bytesIn > maxBody && !answeredEarly) {
       answeredEarly = true;
@@ -296,7 +298,18 @@ async function handle(deps: ProxyDeps, policy: PolicyRuntime, req: DownstreamReq
   };
   // Count body bytes only once the body flows: a 'data' listener added now would switch the request
   // to flowing mode before the upstream connection is up, and the first chunks would be lost.
-  if (hasBody) req.once('resume', () => req.on('data', (chunk: Buffer) => countIn(chunk.length)));
+  let bodyEnded = false;
+  const bodyEnd = () => {
+    if (bodyEnded || pctx === undefined) return;
+    bodyEnded = true;
+    for (const tap of pctx.bodyTaps) tap(null);
+  };
+  if (hasBody) {
+    req.once('resume', () => {
+      req.on('data', (chunk: Buffer) => countIn(chunk.length, chunk));
+      req.once('end', bodyEnd);
+    });
+  }
 
   const plan = upstreamPlan(route, route.policy.traffic?.upstream ?? [], {
     connectTimeoutMs: deps.connectTimeoutMs, responseTimeoutMs: deps.responseTimeoutMs, retryBudgetMs: deps.retryBudgetMs,
@@ -339,6 +352,7 @@ async function handle(deps: ProxyDeps, policy: PolicyRuntime, req: DownstreamReq
         connectTimeoutMs: plan.connectTimeoutMs, responseTimeoutMs: plan.responseTimeoutMs,
         tls: plan.scheme === 'https', h2Tls: plan.h2Tls, editResponseHeaders: editResponse, interceptStatus: intercept, writeTimeoutMs: deps.clientWriteTimeoutMs,
         onBytesIn: countIn,
+        onBodyEnd: bodyEnd,
         onBytesOut: (n) => { rec.bytesOut += n; },
       };
       // HTTP/2 backends multiplex on one session per endpoint; only HTTP/1.1 attempts hold a connection each.
