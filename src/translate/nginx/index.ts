@@ -5,6 +5,7 @@ import { bodyEntries } from './body.ts';
 import { corsEntries } from './cors.ts';
 import { headerEntries } from './headers.ts';
 import { limitEntries } from './limits.ts';
+import { mirrorEntries } from './mirror.ts';
 import { otherEntries } from './others.ts';
 import { redirectEntries } from './redirects.ts';
 import type { AnnotationEntry, AnnotationProblem, BaseOverrides, CanarySpec, NginxContext, PathSettings, ProblemKind } from './registry.ts';
@@ -17,7 +18,7 @@ export const RAUTA_PREFIX = 'rauta.io';
 /** Every ingress-nginx annotation RAUTA knows, with its verdict and parser, by theme. */
 export const NGINX_ANNOTATIONS: readonly AnnotationEntry[] = [
   ...bodyEntries, ...accessEntries, ...limitEntries, ...redirectEntries, ...rewriteEntries,
-  ...upstreamEntries, ...corsEntries, ...headerEntries, ...otherEntries,
+  ...upstreamEntries, ...corsEntries, ...headerEntries, ...mirrorEntries, ...otherEntries,
 ];
 
 export const NGINX_BY_NAME: ReadonlyMap<string, AnnotationEntry> = new Map(NGINX_ANNOTATIONS.map((e) => [e.name, e]));
