@@ -10,6 +10,10 @@ import { loadConfig } from '../src/config/load.ts';
 import type { MetricsSnapshot } from '../src/telemetry/sinks/metrics.ts';
 import { type Cluster, startCluster } from '../src/workers/cluster.ts';
 import { resolveWorkers } from '../src/workers/count.ts';
+import { TableAssembler, tableMessages } from '../src/workers/table-feed.ts';
+import { translate } from '../src/translate/translate.ts';
+import type { ObjectSet } from '../src/sources/object-set.ts';
+import { parseManifests } from '../src/sources/file/manifests.ts';
 import { get } from './support/client.ts';
 import { endpointSlice, ingress, ingressClass, service, toYaml } from './support/manifests.ts';
 
@@ -63,6 +67,30 @@ describe('workers - how many', () => {
     assert.equal(resolveWorkers('auto', { parallelism: 1, cgroup: 4 }), 1);
     assert.equal(resolveWorkers('3', { parallelism: 1, cgroup: 1 }), 3);
     assert.ok(resolveWorkers('auto') >= 1);
+  });
+});
+
+describe('workers - a route table crosses to a worker in parts', () => {
+  it('the rebuilt table equals the translated one, and routes share their backend objects with the table', () => {
+    const hosts = Array.from({ length: 1500 }, (_, i) => `h${i}.test`);
+    const objects: ObjectSet = parseManifests([{ name: 'm.yaml', text: manifests(8080, hosts) }]);
+    const { table } = translate(objects, { ingressClass: 'rauta', controllerName: 'rauta.io/ingress-controller' });
+    const messages = tableMessages(7, table, { fingerprint: 'f', appliedAt: 'now', durationMs: 1, newDiagnostics: [] });
+    assert.ok(messages.length > 2, 'a 1,500-route table is sent in several parts');
+    const assembler = new TableAssembler();
+    // A stale part of an older table is dropped when the newer one starts.
+    assembler.part({ type: 'table-part', seq: 6, routes: [] });
+    let change: ReturnType<TableAssembler['change']> | undefined;
+    for (const m of messages.map((x) => structuredClone(x))) {
+      if (m.type === 'table-part') assembler.part(m);
+      else change = assembler.change(m);
+    }
+    assert.ok(change !== undefined);
+    assert.deepEqual(change.table.routes, table.routes);
+    assert.deepEqual(change.table.backends, table.backends);
+    assert.equal(change.fingerprint, 'f');
+    for (const r of change.table.routes) assert.ok(change.table.backends.includes(r.backend), 'route.backend is the table\'s backend object');
+    assert.equal(change.table.match('h42.test', '/x')?.ingress.name, 'web-42');
   });
 });
 

@@ -4,8 +4,8 @@ import { RautaError } from '../errors.ts';
 import { installFatalHandlers } from '../fatal.ts';
 import { createLogger } from '../logger.ts';
 import { type Rauta, startRauta } from '../main.ts';
-import type { FromWorker, TableMessage, ToWorker } from './protocol.ts';
-import { changeOf } from './table-feed.ts';
+import type { FromWorker, TableMessage, TablePart, ToWorker } from './protocol.ts';
+import { TableAssembler } from './table-feed.ts';
 
 /**
  * A data-plane worker process (forked by cluster.ts, configured by the primary's `init` message): the proxy, its telemetry thread and passive health, fed route tables by the primary over
@@ -20,15 +20,20 @@ let logger = createLogger('info');
 let rauta: Rauta | undefined;
 let apply: ((change: TableChange) => void) | undefined;
 let first: (() => void) | undefined;
-const early: TableMessage[] = [];
+const early: (TableMessage | TablePart)[] = [];
+const assembler = new TableAssembler();
 
-function onTable(m: TableMessage): void {
+function onTable(m: TableMessage | TablePart): void {
   if (apply === undefined) {
     early.push(m);
     return;
   }
+  if (m.type === 'table-part') {
+    assembler.part(m);
+    return;
+  }
   try {
-    apply(changeOf(m));
+    apply(assembler.change(m));
     send({ type: 'applied', seq: m.seq });
     first?.();
   } catch (err) {
@@ -66,6 +71,7 @@ process.on('message', (m: ToWorker) => {
       installFatalHandlers(logger);
       void start(m.config, m.httpPort, m.httpsPort);
       return;
+    case 'table-part':
     case 'table':
       onTable(m);
       return;
