@@ -116,6 +116,7 @@ export async function startRauta(config: Config, logger: Logger, role: StartRole
     forwardH2c: protocols.forwardH2c,
     slots: new EndpointSlots({ maxConnections: config.upstreamMaxConnectionsPerEndpoint, maxPending: config.upstreamMaxPendingPerEndpoint }),
     clientBodyTimeoutMs: config.clientBodyTimeoutSeconds * 1000,
+    clientBodyMinBytesPerSecond: config.clientBodyMinBytesPerSecond,
     clientWriteTimeoutMs: config.clientWriteTimeoutSeconds * 1000,
   };
 
