@@ -29,6 +29,7 @@ export const settings = {
   shutdownGraceSeconds: seconds('RAUTA_SHUTDOWN_GRACE_SECONDS', '--shutdown-grace-seconds', 30, 'On SIGTERM, how long in-flight requests may finish'),
   clientHeaderTimeoutSeconds: seconds('RAUTA_CLIENT_HEADER_TIMEOUT_SECONDS', '--client-header-timeout-seconds', 10, 'Time a client has to send the request headers'),
   clientBodyTimeoutSeconds: seconds('RAUTA_CLIENT_BODY_TIMEOUT_SECONDS', '--client-body-timeout-seconds', 60, 'Longest pause between two reads of a request body (408 after)'),
+  clientBodyMinBytesPerSecond: integer('RAUTA_CLIENT_BODY_MIN_BYTES_PER_SECOND', '--client-body-min-bytes-per-second', 240, 'Slowest average rate a request body may arrive at, over each RAUTA_CLIENT_BODY_TIMEOUT_SECONDS period (408 below it; 0 = no minimum)', 0, 1_000_000_000),
   clientWriteTimeoutSeconds: seconds('RAUTA_CLIENT_WRITE_TIMEOUT_SECONDS', '--client-write-timeout-seconds', 60, 'Longest a client may leave a response unread before its connection is closed'),
   tlsHandshakeTimeoutSeconds: seconds('RAUTA_TLS_HANDSHAKE_TIMEOUT_SECONDS', '--tls-handshake-timeout-seconds', 10, 'Time a client has to complete the TLS handshake'),
   clientIdleTimeoutSeconds: seconds('RAUTA_CLIENT_IDLE_TIMEOUT_SECONDS', '--client-idle-timeout-seconds', 60, 'Idle keep-alive time for client connections'),

@@ -51,6 +51,8 @@ export interface ProxyDeps {
   readonly slots?: EndpointSlots;
   /** Longest pause between two reads of a request body (408 after); 0 or absent: none. */
   readonly clientBodyTimeoutMs?: number;
+  /** Slowest average rate of a request body over each body-timeout period (408 below it); 0: none. */
+  readonly clientBodyMinBytesPerSecond?: number;
   /** Longest a client may leave a response unread before its connection is closed; 0 or absent: none. */
   readonly clientWriteTimeoutMs?: number;
 }
@@ -261,8 +263,11 @@ async function handle(deps: ProxyDeps, policy: PolicyRuntime, req: DownstreamReq
   const maxBody = pctx?.maxBodyBytes ?? 0;
   // Set when the client was already answered apart from the attempt loop (413 body limit, 408 body timeout).
   let answeredEarly = false;
-  const bodyTimer = hasBody && (deps.clientBodyTimeoutMs ?? 0) > 0 ? new BodyReadTimer(req, deps.clientBodyTimeoutMs ?? 0, () => {
-    const err = new ProxyError(ErrorKinds.requestTimeout, `request body: nothing received for ${deps.clientBodyTimeoutMs}ms`);
+  const bodyTimeoutMs = deps.clientBodyTimeoutMs ?? 0;
+  const bodyTimer = hasBody && bodyTimeoutMs > 0 ? new BodyReadTimer(req, bodyTimeoutMs, deps.clientBodyMinBytesPerSecond ?? 0, (why) => {
+    const err = new ProxyError(ErrorKinds.requestTimeout, why === 'idle'
+      ? `request body: nothing received for ${bodyTimeoutMs}ms`
+      : `request body: less than ${deps.clientBodyMinBytesPerSecond} bytes/s over ${bodyTimeoutMs}ms`);
     answeredEarly = true;
     // What is left of the body will never be read: the connection cannot carry another request.
     markConnectionClose(res);
@@ -282,7 +287,7 @@ async function handle(deps: ProxyDeps, policy: PolicyRuntime, req: DownstreamReq
     rec.bytesIn += n;
     // Body copies (mirrors) see each chunk as it goes to the backend; they never hold it back.
     if (pctx !== undefined) for (const tap of pctx.bodyTaps) tap(chunk);
-    bodyTimer?.touch();
+    bodyTimer?.touch(n);
     if (maxBody > 0 && rec.bytesIn > maxBody && !answeredEarly) {
       answeredEarly = true;
       markConnectionClose(res);

@@ -60,6 +60,10 @@ interface Mutable {
   namespaces: Namespace[];
 }
 
+function ownValue<T>(table: Record<string, T>, key: string): T | undefined {
+  return Object.hasOwn(table, key) ? table[key] : undefined;
+}
+
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
@@ -127,7 +131,8 @@ function addDocument(out: Mutable, value: unknown, origin: string): void {
   }
   const kind = typeof value.kind === 'string' ? value.kind : '';
   const meta = isObject(value.metadata) ? value.metadata : undefined;
-  const apiVersions = KINDS[kind];
+  // Own keys only: a document of kind "constructor" or "__proto__" must not find Object's members.
+  const apiVersions = ownValue(KINDS, kind);
   if (!apiVersions) return problem(kind || 'Unknown', `kind "${kind}" is not one RAUTA reads (${Object.keys(KINDS).join(', ')})`, 'kind', meta);
   if (!apiVersions.includes(String(value.apiVersion))) {
     return problem(kind, `apiVersion "${String(value.apiVersion)}" is not ${apiVersions.join(' or ')}`, 'apiVersion', meta);
@@ -149,11 +154,11 @@ function addDocument(out: Mutable, value: unknown, origin: string): void {
   }
   const spec = value.spec;
   if (spec !== undefined && !isObject(spec)) return problem(kind, 'spec must be a mapping', 'spec', meta);
-  for (const field of GATEWAY_LISTS[kind] ?? []) {
+  for (const field of ownValue(GATEWAY_LISTS, kind) ?? []) {
     const list = isObject(spec) ? spec[field] : undefined;
     if (list !== undefined && (!Array.isArray(list) || !list.every(isObject))) return problem(kind, `spec.${field} must be a list of mappings`, `spec.${field}`, meta);
   }
-  const shapeError = SHAPES[kind]?.(value, '');
+  const shapeError = ownValue(SHAPES, kind)?.(value, '');
   if (shapeError) return problem(kind, shapeError.message, shapeError.field, meta);
 
   // Standalone files have no API server to fill these in.

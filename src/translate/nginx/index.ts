@@ -62,6 +62,16 @@ export interface NginxOptions {
   readonly allowedResponseHeaders?: readonly string[];
 }
 
+/**
+ * Messages quote annotation values, and they travel into logs, Events, error bodies and the web UI:
+ * control characters are escaped and the length is capped, whatever the value held.
+ */
+function printable(message: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: escaping them is the point
+  const out = message.replace(/[\u0000-\u001f\u007f\u2028\u2029\u202a-\u202e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return out.length > 600 ? `${out.slice(0, 600)}…` : out;
+}
+
 /** Defaults ingress-nginx applies where RAUTA's differ (documented in the migration guide). */
 export const NGINX_CLASS_DEFAULTS = Object.freeze({ bodyLimitBytes: 1024 * 1024 });
 
@@ -113,7 +123,7 @@ export function translateNginxAnnotations(
   const paths: PathSettings = { useRegex: false, rewriteTarget: undefined };
   let refused: string | undefined;
   const full = (name: string) => (rautaValues.has(name) ? rautaPrefix : nginxPrefix) + name;
-  const add = (kind: ProblemKind) => (name: string, message: string) => { problems.push({ annotation: full(name), kind, message }); };
+  const add = (kind: ProblemKind) => (name: string, message: string) => { problems.push({ annotation: full(name), kind, message: printable(message) }); };
   const ctx: NginxContext = {
     namespace: ref.namespace,
     ingress: ref.name,
@@ -129,12 +139,14 @@ export function translateNginxAnnotations(
     unsupported: add('unsupported'),
     note: add('note'),
     failClosed: (name, message) => {
-      problems.push({ annotation: full(name), kind: 'fail-closed', message: `${message}; requests get 503 RAUTA_ERR_POLICY_UNAVAILABLE` });
-      ops.push({ op: { kind: 'fail-closed', reason: full(name), message } });
+      const m = printable(message);
+      problems.push({ annotation: full(name), kind: 'fail-closed', message: `${m}; requests get 503 RAUTA_ERR_POLICY_UNAVAILABLE` });
+      ops.push({ op: { kind: 'fail-closed', reason: full(name), message: m } });
     },
     refuse: (name, message) => {
-      problems.push({ annotation: full(name), kind: 'refused', message });
-      refused ??= `${full(name)}: ${message}`;
+      const m = printable(message);
+      problems.push({ annotation: full(name), kind: 'refused', message: m });
+      refused ??= `${full(name)}: ${m}`;
     },
     paths,
     wwwRedirect: false,
