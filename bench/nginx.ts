@@ -16,11 +16,11 @@ export const UPSTREAM_BODY = `${'{"ok":true,"service":"bench-upstream","pad":"'.
  * Everything nginx would otherwise write under /var (pid, logs, temp files) goes into the private
  * prefix, so a bench run needs no root and leaves nothing behind. One worker: one core's worth.
  */
-function mainConf(prefix: string, http: string): string {
+function mainConf(prefix: string, http: string, workers = 1): string {
   const user = userInfo();
   // As root the master would drop workers to `nobody`; keep them as the current user instead.
   const userLine = user.uid === 0 ? `user ${user.username};\n` : '';
-  return `${userLine}worker_processes 1;
+  return `${userLine}worker_processes ${workers};
 daemon off;
 master_process on;
 pid ${join(prefix, 'nginx.pid')};
@@ -61,7 +61,7 @@ export function startNginxUpstream(prefix: string, port: number, core: number | 
  * nginx as a reverse proxy with upstream keep-alive, doing the same header work RAUTA does
  * (X-Forwarded-*, a request id) so the comparison is like for like.
  */
-export function startNginxProxy(prefix: string, port: number, upstreamPort: number, core: number | undefined): Child {
+export function startNginxProxy(prefix: string, port: number, upstreamPort: number, core: number | undefined, workers = 1): Child {
   return run('nginx', prefix, mainConf(prefix, `  upstream backend {
     server 127.0.0.1:${upstreamPort};
     keepalive 256;
@@ -81,5 +81,5 @@ export function startNginxProxy(prefix: string, port: number, upstreamPort: numb
       proxy_set_header X-Request-Id $request_id;
       add_header X-Request-Id $request_id;
     }
-  }`), core);
+  }`, workers), core);
 }

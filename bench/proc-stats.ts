@@ -101,3 +101,13 @@ export function machineBusyMeter(): () => number {
     return dt > 0 ? (100 * cores * (b.busy - a.busy)) / dt : 0;
   };
 }
+
+/** Every process of the tree with its current and peak resident set, MB (e.g. a primary and its workers). */
+export function processRss(pid: number): { pid: number; rssMb: number; peakMb: number; cmd: string }[] {
+  return processTree(pid).map((p) => ({
+    pid: p,
+    rssMb: statusKb(p, 'VmRSS') / 1024,
+    peakMb: statusKb(p, 'VmHWM') / 1024,
+    cmd: (readOr(`/proc/${p}/cmdline`) ?? '').split('\0').filter(Boolean).map((a) => a.split('/').pop()).join(' ').slice(0, 60),
+  }));
+}

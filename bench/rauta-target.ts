@@ -36,6 +36,7 @@ export interface RautaTarget {
   readonly adminPort: number;
   /** Admin endpoints that answered 200 after start (e.g. /metrics, /requests). */
   readonly adminFeatures: readonly string[];
+  readonly manifestPath: string;
 }
 
 export interface RautaOptions {
@@ -49,12 +50,16 @@ export interface RautaOptions {
   readonly nodeFlags?: readonly string[];
   /** Another build's cli.js, for before/after comparisons. */
   readonly cli?: string;
+  /** Manifest text instead of the one-route bench manifest (e.g. 10,000 Ingresses). */
+  readonly manifest?: string;
+  /** How long start-up may take (a large manifest is parsed and translated first). */
+  readonly startTimeoutMs?: number;
 }
 
 /** Starts the built `dist/cli.js` standalone, reading a generated manifest. */
 export async function startRauta(o: RautaOptions): Promise<RautaTarget> {
   const manifest = join(o.dir, `${o.name}-manifest.yaml`);
-  writeFileSync(manifest, benchManifest(o.upstreamPort));
+  writeFileSync(manifest, o.manifest ?? benchManifest(o.upstreamPort));
   const port = await freePort();
   const adminPort = await freePort();
   const env: NodeJS.ProcessEnv = {
@@ -71,8 +76,8 @@ export async function startRauta(o: RautaOptions): Promise<RautaTarget> {
     ...o.env,
   };
   const child = startChild(o.name, NODE, [...(o.nodeFlags ?? []), o.cli ?? CLI], { env, core: o.core, cwd: o.dir });
-  await waitForHttp(child, adminPort, { path: '/readyz' });
-  await waitForHttp(child, port, { host: BENCH_HOST });
+  await waitForHttp(child, adminPort, { path: '/readyz', timeoutMs: o.startTimeoutMs });
+  await waitForHttp(child, port, { host: BENCH_HOST, timeoutMs: o.startTimeoutMs });
   const adminFeatures: string[] = [];
   for (const path of ['/metrics', '/requests']) {
     try {
@@ -84,5 +89,5 @@ export async function startRauta(o: RautaOptions): Promise<RautaTarget> {
       // not served by this build
     }
   }
-  return { child, port, adminPort, adminFeatures };
+  return { child, port, adminPort, adminFeatures, manifestPath: manifest };
 }

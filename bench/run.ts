@@ -9,7 +9,9 @@ import { clockTicks, cpuMeter, machineBusyMeter, treePeakRssMb } from './proc-st
 import { pinSelf } from './process.ts';
 import { formatSummary, summarizeProfile } from './profile-summary.ts';
 import { BENCH_HOST } from './rauta-target.ts';
-import { type RoundSample, checkLines, checks, contendedRuns, summarize, table } from './report.ts';
+import { rebuildLatency, type RebuildLatency } from './rebuild-latency.ts';
+import { type RoundSample, checkLines, closingChecks, contendedRuns, summarize, table } from './report.ts';
+import { runScaling, type ScalingResult } from './scaling.ts';
 import { soak } from './soak.ts';
 import { runSubBenches } from './sub-benches.ts';
 import { LOAD_CORE, TARGET_CORE, TARGET_NAMES, type TargetName, TargetSet, startUpstream } from './targets.ts';
@@ -18,13 +20,26 @@ import { LOAD_CORE, TARGET_CORE, TARGET_NAMES, type TargetName, TargetSet, start
  * `npm run bench`: RAUTA side by side with nginx and a plain Node proxy, on loopback, in one run.
  * See bench/README.md for what each target is and how to read the table.
  */
+// `--soak 600` is `--soak --soak-seconds 600`.
+const argv = process.argv.slice(2);
+const soakAt = argv.indexOf('--soak');
+if (soakAt !== -1 && /^\d+$/.test(argv[soakAt + 1] ?? '')) argv.splice(soakAt + 1, 1, '--soak-seconds', argv[soakAt + 1]);
+
 const { values: args } = parseArgs({
+  args: argv,
   options: {
     rounds: { type: 'string', default: '3' },
-    seconds: { type: 'string', default: '8' },
+    seconds: { type: 'string', default: '6' },
     connections: { type: 'string', default: '50' },
     'latency-connections': { type: 'string', default: '10' },
-    'latency-seconds': { type: 'string', default: '4' },
+    'latency-seconds': { type: 'string', default: '3' },
+    'no-scaling': { type: 'boolean', default: false },
+    'scaling-rounds': { type: 'string', default: '2' },
+    'scaling-seconds': { type: 'string', default: '6' },
+    'no-rebuild': { type: 'boolean', default: false },
+    'rebuild-workers': { type: 'string', default: '1,2' },
+    'rebuild-ingresses': { type: 'string', default: '10000' },
+    'all-sub': { type: 'boolean', default: false },
     targets: { type: 'string', default: TARGET_NAMES.join(',') },
     quick: { type: 'boolean', default: false },
     'no-sub': { type: 'boolean', default: false },
@@ -121,7 +136,6 @@ async function main(): Promise<void> {
     const telemetry = await set.telemetryReceived();
     await set.stop();
 
-    const cs = checks(rows);
     log();
     log(`results: median of ${rounds} round(s); ${connections} connections × ${seconds} s for req/s and CPU; ${latConns} connections × ${latSeconds} s for latency`);
     log(table(rows, latConns));
@@ -136,15 +150,38 @@ async function main(): Promise<void> {
       log(`  WARNING: processes the bench did not start used > 25% of a core during ${sat.contended} of ${sat.total} load runs (median ${sat.medianForeignCpu.toFixed(0)}%):`);
       log('  they competed for the target\'s core (see each target\'s CPU%), so req/s and the ratios measure that contention.');
     }
+
+    let scaling: ScalingResult | undefined;
+    if (!args['no-scaling'] && !quick) {
+      log();
+      log(`workers 1 vs 2 (nothing pinned, ${connections} connections × ${args['scaling-seconds']} s, ${args['scaling-rounds']} rounds; rauta with ring + metrics, no NATS/OTLP):`);
+      scaling = await runScaling({ dir, upstreamPort: upstream.port, rounds: Number(args['scaling-rounds']), seconds: Number(args['scaling-seconds']), connections, log });
+      for (const v of scaling.variants) log(`  ${v.name.padEnd(9)} ${v.rps.toFixed(0).padStart(7)} req/s  p99 ${v.p99.toFixed(3)} ms  errors ${v.errors}`);
+      log('  memory of the 2-worker pod (RSS MB: idle after start, peak after load):');
+      for (const m of scaling.memory) log(`    ${m.role.padEnd(24)} idle ${m.idleMb.toFixed(1).padStart(6)}  peak ${m.peakMb.toFixed(1).padStart(6)}`);
+    }
+
+    const rebuilds: RebuildLatency[] = [];
+    if (!args['no-rebuild'] && !quick) {
+      log();
+      log(`worst request latency during a ${args['rebuild-ingresses']}-Ingress rebuild (one keep-alive client, requests back to back):`);
+      for (const w of args['rebuild-workers'].split(',').map(Number)) {
+        const r = await rebuildLatency({ dir, upstreamPort: upstream.port, workers: w, ingresses: Number(args['rebuild-ingresses']), core: undefined });
+        rebuilds.push(r);
+        log(`  workers ${w}: start ${r.startSeconds.toFixed(0)} s; baseline p50 ${r.baselineP50Ms.toFixed(2)} ms, max ${r.baselineMaxMs.toFixed(1)} ms; EndpointSlice change: max ${r.endpointChange.maxMs.toFixed(1)} ms (applied after ${r.endpointChange.appliedAfterMs.toFixed(0)} ms, ${r.endpointChange.requests} requests); Ingress added: max ${r.ingressChange.maxMs.toFixed(1)} ms (applied after ${r.ingressChange.appliedAfterMs.toFixed(0)} ms, ${r.ingressChange.requests} requests)`);
+      }
+    }
+
+    const cs = closingChecks(rows, { scaling, rebuild: rebuilds });
     log();
-    log('goals (issue #8):');
+    log('summary (goals of the performance round; ratios from this run):');
     log(checkLines(cs, contended));
 
     let subs: Awaited<ReturnType<typeof runSubBenches>> = [];
     if (!args['no-sub'] && !quick) {
       log();
       log('micro-benchmarks:');
-      subs = await runSubBenches(cpus().length >= 2 ? TARGET_CORE : undefined, 60_000, (l) => log(`  ${l}`));
+      subs = await runSubBenches(cpus().length >= 2 ? TARGET_CORE : undefined, 60_000, (l) => log(`  ${l}`), args['all-sub']);
     }
 
     const result = {
@@ -154,6 +191,8 @@ async function main(): Promise<void> {
       settings: { rautaNodeFlags: args['rauta-node-flags'], rounds, seconds, connections, latencyConnections: latConns, latencySeconds: latSeconds, loadCore, targetCore: TARGET_CORE, upstream: upstream.kind },
       targets: rows,
       goals: cs,
+      scaling,
+      rebuildLatency: rebuilds,
       contendedRuns: sat,
       telemetryReceived: telemetry,
       microBenchmarks: subs,

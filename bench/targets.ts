@@ -72,14 +72,15 @@ export class TargetSet {
       }
       case 'rauta-bare': {
         // Every sink that can be switched off is: no NATS, no OTLP, no ring buffer.
-        const r = await startRauta({ name, dir, upstreamPort: upstream.port, core: TARGET_CORE, env: { RAUTA_RING_SIZE: '0' }, nodeFlags: rautaNodeFlags });
+        const r = await startRauta({ name, dir, upstreamPort: upstream.port, core: TARGET_CORE, env: { RAUTA_RING_SIZE: '0', RAUTA_WORKERS: '1' }, nodeFlags: rautaNodeFlags });
         this.keep(r.child);
         const metrics = r.adminFeatures.includes('/metrics') ? '; Prometheus metrics (cannot be switched off)' : '';
         return { name, port: r.port, pid: r.child.pid, note: `no NATS, no OTLP, ring buffer size 0${metrics}` };
       }
       case 'rauta': {
         const support = telemetrySupport();
-        const env: Record<string, string> = {};
+        // One process on its one core (the per-core comparison); workers are measured in bench/scaling.ts.
+        const env: Record<string, string> = { RAUTA_WORKERS: '1' };
         const on: string[] = [];
         const missing: string[] = [];
         if (support.nats && hasNatsServer()) {

@@ -14,24 +14,20 @@
  * failure is expected only for a request to the flaky Service that was in flight when its pod was
  * killed; every other failure is counted as unexpected and makes the run exit 1.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { Agent, type IncomingMessage, type Server, request } from 'node:http';
-import { createServer } from 'node:http';
-import { type Socket, connect as tcpConnect } from 'node:net';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { Agent, type IncomingMessage, request } from 'node:http';
+import { connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type NatsConnection, connect as natsConnect } from 'nats';
 import { treeRssMb } from '../bench/proc-stats.ts';
-import { type Child, freePort, startChild, waitForHttp } from '../bench/process.ts';
-import { endpointSlice, ingress, ingressClass, service, toYaml } from '../test/support/manifests.ts';
+import { freePort, startChild, waitForHttp } from '../bench/process.ts';
+import { ECHO, NATS_BIN, NODE, type Pod, WRITE_MODES, kill, manifest, rewrite, sleep, startHangingCollector, startNats, startPod } from './soak-fixtures.ts';
 
 const ROOT = new URL('..', import.meta.url).pathname;
-const NODE = join(ROOT, 'node_modules/.bin/node');
 const CLI = join(ROOT, 'dist/cli.js');
-const ECHO = join(ROOT, 'dist/demo/echo-main.js');
-const NATS_BIN = ['/usr/sbin/nats-server', '/usr/bin/nats-server', '/usr/local/bin/nats-server'].find((p) => existsSync(p));
 
 const { values: args } = parseArgs({
   options: {
@@ -59,116 +55,6 @@ const dir = mkdtempSync(join(tmpdir(), 'rauta-soak-'));
 const t0 = Date.now();
 const elapsed = () => (Date.now() - t0) / 1000;
 const log = (msg: string): void => void process.stdout.write(`[${new Date().toISOString().slice(11, 19)} +${elapsed().toFixed(0).padStart(4)}s] ${msg}\n`);
-
-// ── Backends: echo processes as pods ────────────────────────────────────────────────────────────────
-interface Pod {
-  readonly name: string;
-  readonly service: string;
-  readonly ip: string;
-  readonly port: number;
-  child?: Child;
-}
-
-async function startPod(p: Pod): Promise<void> {
-  p.child = startChild(p.name, NODE, [ECHO], {
-    env: { PATH: process.env.PATH, ECHO_PORT: String(p.port), ECHO_HOST: p.ip, ECHO_SERVICE: p.service, ECHO_POD: p.name },
-  });
-  const deadline = Date.now() + 15_000;
-  while (!(await canConnect(p.ip, p.port))) {
-    if (Date.now() > deadline) throw new Error(`${p.name} did not listen:\n${p.child.output()}`);
-    await sleep(50);
-  }
-}
-
-function canConnect(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s: Socket = tcpConnect({ host, port }, () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.on('error', () => resolve(false));
-  });
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-// ── nats-server, killed and restarted on the same port ──────────────────────────────────────────────
-let natsProc: ChildProcess | undefined;
-async function startNats(port: number): Promise<void> {
-  const proc = spawn(NATS_BIN as string, ['-a', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'ignore', 'ignore'] });
-  natsProc = proc;
-  const deadline = Date.now() + 10_000;
-  while (!(await canConnect('127.0.0.1', port))) {
-    if (proc.exitCode !== null) throw new Error(`nats-server exited with ${proc.exitCode}`);
-    if (Date.now() > deadline) throw new Error('nats-server did not listen within 10 s');
-    await sleep(50);
-  }
-}
-
-function kill(proc: ChildProcess | undefined): Promise<void> {
-  if (proc === undefined || proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
-  const exited = new Promise<void>((r) => proc.once('exit', () => r()));
-  proc.kill('SIGKILL');
-  return exited;
-}
-
-// ── An OTLP collector that accepts and never answers ────────────────────────────────────────────────
-function startHangingCollector(): Promise<{ server: Server; port: number; received: () => number }> {
-  let received = 0;
-  const server = createServer((req) => {
-    received++;
-    req.resume(); // take the body, never answer
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => {
-    const addr = server.address();
-    resolve({ server, port: typeof addr === 'object' && addr !== null ? addr.port : 0, received: () => received });
-  }));
-}
-
-// ── The manifest: two Services (stable, flaky) plus a churning Ingress ──────────────────────────────
-function manifest(pods: readonly Pod[], generation: number): string {
-  const objects = [
-    ingressClass(),
-    ingress('stable', { rules: [{ host: 'stable.soak', paths: [{ path: '/', service: 'stable' }] }] }),
-    ingress('flaky', { rules: [{ host: 'flaky.soak', paths: [{ path: '/', service: 'flaky' }] }] }),
-    service('stable'),
-    service('flaky'),
-    ...pods.map((p) => endpointSlice(p.service, p.port, [{ ip: p.ip, pod: p.name }], { name: p.name })),
-    // Config churn: an Ingress whose host and paths change on every rewrite.
-    ingress(`churn-${generation % 7}`, {
-      rules: [{ host: `churn-${generation % 5}.soak`, paths: Array.from({ length: 1 + (generation % 4) }, (_, i) => ({ path: `/g${generation}/p${i}`, service: 'stable' })) }],
-    }),
-  ];
-  return toYaml(objects);
-}
-
-type WriteMode = 'rename' | 'in-place' | 'half-then-rest' | 'invalid';
-const WRITE_MODES: readonly WriteMode[] = ['rename', 'in-place', 'half-then-rest', 'rename', 'invalid'];
-
-async function rewrite(path: string, text: string, mode: WriteMode): Promise<void> {
-  switch (mode) {
-    case 'rename': {
-      const tmp = `${path}.tmp`;
-      writeFileSync(tmp, text);
-      renameSync(tmp, path);
-      return;
-    }
-    case 'in-place':
-      writeFileSync(path, text);
-      return;
-    case 'half-then-rest': {
-      const half = Math.floor(text.length / 2);
-      writeFileSync(path, text.slice(0, half));
-      await sleep(30);
-      writeFileSync(path, text);
-      return;
-    }
-    case 'invalid':
-      // Not YAML: the last good routes must keep serving until the next rewrite.
-      writeFileSync(path, `${text}\n---\nkind: Ingress\nmetadata: {name: [unclosed\n`);
-      return;
-  }
-}
 
 // ── Load ────────────────────────────────────────────────────────────────────────────────────────────
 interface Outcome {
@@ -254,7 +140,7 @@ async function main(): Promise<number> {
   const manifestPath = join(dir, 'manifests.yaml');
   let generation = 0;
   writeFileSync(manifestPath, manifest(pods, generation));
-  await startNats(natsPort);
+  let natsProc: ChildProcess | undefined = await startNats(natsPort);
   for (const p of pods) await startPod(p);
 
   const httpPort = await freePort();
@@ -396,7 +282,7 @@ async function main(): Promise<number> {
       natsKills++;
       await kill(natsProc);
     }
-    if (await at(50) || natsProc?.exitCode !== null) await startNats(natsPort);
+    if (await at(50) || natsProc?.exitCode !== null) natsProc = await startNats(natsPort);
   };
   for (let m = 0; m < MINUTES; m++) faults.push(cycle(m).catch((err: unknown) => log(`fault cycle ${m} failed: ${String(err)}`)));
 
@@ -428,7 +314,7 @@ async function main(): Promise<number> {
   clearInterval(sampleTimer);
   await Promise.all(pending);
   await Promise.all(faults);
-  if (natsProc?.exitCode !== null) await startNats(natsPort);
+  if (natsProc?.exitCode !== null) natsProc = await startNats(natsPort);
   // Let NATS reconnect and the buffered events drain.
   await sleep(5000);
 
@@ -464,7 +350,8 @@ async function main(): Promise<number> {
   log(`report:\n${JSON.stringify(report, null, 2)}`);
   if (args.json) writeFileSync(args.json, `${JSON.stringify(report, null, 2)}\n`);
 
-  const ok = rautaExit === undefined && unexpected.length === 0;
+  const exitedDuringRun = rautaExit;
+  const ok = exitedDuringRun === undefined && unexpected.length === 0;
   feedReader.destroy();
   stalledFeed.destroy();
   await nc.close().catch(() => {});
@@ -475,8 +362,8 @@ async function main(): Promise<number> {
   collector.server.closeAllConnections();
   collector.server.close();
   rmSync(dir, { recursive: true, force: true });
-  log(ok ? 'soak passed' : `soak FAILED: ${rautaExit !== undefined ? `rauta exited (${rautaExit}); ` : ''}${unexpected.length} unexpected failures`);
-  if (rautaExit !== undefined) process.stdout.write(`rauta output:\n${rauta.output()}\n`);
+  log(ok ? 'soak passed' : `soak FAILED: ${exitedDuringRun !== undefined ? `rauta exited (${exitedDuringRun}); ` : ''}${unexpected.length} unexpected failures`);
+  if (exitedDuringRun !== undefined) process.stdout.write(`rauta output:\n${rauta.output()}\n`);
   return ok ? 0 : 1;
 }
 

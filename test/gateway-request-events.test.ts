@@ -22,11 +22,13 @@ describe('gateway - request events name the route that served them', () => {
   let echo: EchoServer;
   let rauta: RunningRauta;
   const events: Ev[] = [];
+  const configEvents: { type: string; context: { entities: { kind: string; id: string }[] }; data: Record<string, unknown> }[] = [];
 
   before(async () => {
     nats = await NatsServer.start();
     sub = await connect({ servers: nats.url });
     sub.subscribe('rauta.requests', { callback: (err, msg) => { if (!err) events.push(JSON.parse(new TextDecoder().decode(msg.data)) as Ev); } });
+    sub.subscribe('rauta.config', { callback: (err, msg) => { if (!err) configEvents.push(JSON.parse(new TextDecoder().decode(msg.data))); } });
     await sub.flush();
     echo = await startEcho({ namespace: 'shop', ingress: '', service: 'cart', pod: 'cart-0' }, '127.0.0.7');
     rauta = await startStandalone(toYaml([
@@ -35,6 +37,7 @@ describe('gateway - request events name the route that served them', () => {
         { name: 'cart', matches: [{ path: { type: 'PathPrefix', value: '/cart' } }], backendRefs: [backendRef('cart', 80)] },
         { matches: [{ path: { type: 'RegularExpression', value: '/items/[0-9]+' } }], backendRefs: [backendRef('cart', 80)] },
       ] }),
+      httpRoute('shop', 'broken', { parentRefs: [parent('shop', 'gw')], hostnames: ['broken.test'], rules: [{ backendRefs: [backendRef('missing', 80)] }] }),
       ingressClass(),
       ingress('legacy', { namespace: 'shop', rules: [{ host: 'legacy.test', paths: [{ path: '/', service: 'cart' }] }] }),
       service('cart', { namespace: 'shop' }),
@@ -81,7 +84,19 @@ describe('gateway - request events name the route that served them', () => {
   it('/routes shows each route\'s kind and rule', async () => {
     const { json } = await getJson<{ routes: { kind: string; ingress: string; rule?: string; path: string }[] }>(rauta.adminPort, '/routes');
     assert.deepEqual(json.routes.map((r) => [r.kind, r.ingress, r.rule ?? null, r.path]).sort(), [
-      ['HTTPRoute', 'shop/store', '1', '/items/[0-9]+'], ['HTTPRoute', 'shop/store', 'cart', '/cart'], ['Ingress', 'shop/legacy', null, '/'],
+      ['HTTPRoute', 'shop/broken', '0', '/'], ['HTTPRoute', 'shop/store', '1', '/items/[0-9]+'], ['HTTPRoute', 'shop/store', 'cart', '/cart'], ['Ingress', 'shop/legacy', null, '/'],
     ]);
+  });
+
+  it('a rejected Gateway API route is reported on rauta.config under its own kind', async () => {
+    const deadline = Date.now() + 5000;
+    const find = () => configEvents.find((e) => e.type === 'config.ingress_rejected' && e.data.kind === 'HTTPRoute');
+    while (find() === undefined && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    const e = find();
+    assert.ok(e, 'a config event for the broken HTTPRoute');
+    assertValidEvent('config', e);
+    assert.deepEqual([e.data.ingress, e.data.reason], ['broken', 'BackendNotFound']);
+    assert.deepEqual(e.context.entities, [{ kind: 'httproute', id: 'shop/broken', name: 'broken' }]);
+    assert.equal((await get(rauta.httpPort, '/', { host: 'broken.test' })).status, 500);
   });
 });

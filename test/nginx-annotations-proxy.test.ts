@@ -72,6 +72,7 @@ describe('nginx annotations - behaviour over real sockets', () => {
     site('backhdr-evil.test', { [`${N}proxy-redirect-from`]: 'http://internal.svc:8080/', [`${N}proxy-redirect-to`]: 'https://$host/' });
     site('alias.test', { [`${N}server-alias`]: 'alias2.test, *.alias3.test, bad_alias' });
     site('typo.test', { [`${N}proxy-body-sise`]: '1k' });
+    site('auth-url-host.test', { [`${N}auth-url`]: 'http://$host/auth' });
     site('auth-url-var.test', { [`${N}auth-url`]: 'http://127.0.0.9/auth?u=$http_authorization' });
     objects.push(basicSecret('htpasswd', `alice:${sha}\nbob:${bc}\n`));
     pipeline = await startRecordingPipeline([ingressClass(), ...objects, service('web'), endpointSlice('web', backend.port, [{ ip: backend.ip }])]);
@@ -231,5 +232,8 @@ describe('nginx annotations - behaviour over real sockets', () => {
   it('auth-url with a variable outside the allowed set fails closed', async () => {
     assert.equal((await req('auth-url-var.test')).status, 503);
     assert.ok(diag('auth-url-var-test').some((d) => /\$http_authorization is not an allowed variable/.test(d.message)));
+    // A client-chosen auth server ($host) would let it answer "allowed" itself.
+    assert.equal((await req('auth-url-host.test')).status, 503);
+    assert.ok(diag('auth-url-host-test').some((d) => /literal http/.test(d.message)));
   });
 });

@@ -64,7 +64,7 @@ describe('nginx annotations - upstream, auth service and affinity over real sock
     auth = createServer((req: IncomingMessage, res: ServerResponse) => {
       authSeen.push(req);
       const token = req.headers.authorization;
-      if (token === 'Bearer good') { res.writeHead(200, { 'x-auth-user': 'alice', 'x-other': 'no' }); res.end('ok'); return; }
+      if (token === 'Bearer good') { res.writeHead(200, { 'x-auth-user': 'alice', 'x-other': 'no', 'set-cookie': '_session=refreshed; Path=/; HttpOnly' }); res.end('ok'); return; }
       if (token === 'Bearer forbidden') { res.writeHead(403); res.end(); return; }
       if (token === 'Bearer broken') { res.writeHead(502); res.end(); return; }
       res.writeHead(401, { 'www-authenticate': 'Bearer realm="shop"' });
@@ -170,6 +170,7 @@ describe('nginx annotations - upstream, auth service and affinity over real sock
     assert.equal(ok.status, 200);
     assert.equal(ok.headers['x-user'], 'alice');
     assert.equal(ok.headers['x-other'], '', 'only the listed headers are copied');
+    assert.deepEqual(ok.headers['set-cookie'], ['_session=refreshed; Path=/; HttpOnly']);
     const seen = authSeen.at(-1);
     assert.equal(seen?.url, `/check?uri=${encodeURIComponent('/cart?id=1')}`);
     assert.equal(seen?.headers['x-original-url'], 'http://auth.test/cart?id=1');

@@ -54,6 +54,7 @@ describe('proxy - client timeouts: request body, response write, TLS handshake',
     await new Promise<void>((r) => backend.listen(0, '127.0.0.52', () => r()));
     rauta = await startStandalone(routeYaml('slow.test', [{ ip: '127.0.0.52', port: (backend.address() as AddressInfo).port }]), {
       RAUTA_CLIENT_BODY_TIMEOUT_SECONDS: '0.5',
+      RAUTA_CLIENT_BODY_MIN_BYTES_PER_SECOND: '10',
       RAUTA_CLIENT_WRITE_TIMEOUT_SECONDS: '0.5',
       RAUTA_TLS_HANDSHAKE_TIMEOUT_SECONDS: '0.5',
     });
@@ -83,10 +84,23 @@ describe('proxy - client timeouts: request body, response write, TLS handshake',
       const t = setInterval(() => {
         s.write('x');
         if (++i === 5) clearInterval(t);
-      }, 150);
+      }, 50);
     });
     assert.match(answer, /^HTTP\/1\.1 200 /, answer);
     assert.match(answer, /got 5 bytes$/);
+  });
+
+  it('a body trickled below the minimum rate is cut even though it never pauses long (slow POST)', async () => {
+    let timer: NodeJS.Timeout | undefined;
+    const { answer, closedAfterMs } = await session(rauta.httpPort, 'POST /slowpost HTTP/1.1\r\nHost: slow.test\r\nContent-Length: 1000\r\n\r\n', (s) => {
+      // One byte every 300 ms: below 10 bytes/s, and never a pause of 0.5 s.
+      timer = setInterval(() => { if (!s.destroyed) s.write('x'); }, 300);
+    });
+    clearInterval(timer);
+    assert.match(answer, /^HTTP\/1\.1 408 /, answer);
+    assert.ok(closedAfterMs < 5000, `closed after ${closedAfterMs}ms`);
+    const { json } = await getJson<{ data: { path: string }; error?: { code: string; message: string } }[]>(rauta.adminPort, '/requests?format=json');
+    assert.match(json.find((e) => e.data.path === '/slowpost')?.error?.message ?? '', /less than 10 bytes\/s/);
   });
 
   it('a client that stops reading the response is cut off, and the backend connection is released', async () => {

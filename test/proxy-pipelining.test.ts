@@ -3,6 +3,7 @@ import { createServer } from 'node:http';
 import { type AddressInfo, type Socket, connect } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { after, before, describe, it } from 'node:test';
+import { getJson } from './support/client.ts';
 import { type RunningRauta, startStandalone } from './support/harness.ts';
 import { routeYaml } from './support/manifests.ts';
 
@@ -45,6 +46,7 @@ describe('proxy - pipelined requests are served one at a time, in order', () => 
   let maxConcurrent = 0;
   before(async () => {
     backend = createServer((req, res) => {
+      if (req.url?.startsWith('/wait')) return void setTimeout(() => res.end('late'), 500);
       concurrent++;
       maxConcurrent = Math.max(maxConcurrent, concurrent);
       setImmediate(() => {
@@ -78,5 +80,25 @@ describe('proxy - pipelined requests are served one at a time, in order', () => 
     assert.ok(statuses.every((s) => s === 200));
     assert.equal(maxConcurrent, 1, `backend saw ${maxConcurrent} requests at once`);
     assert.ok(connections - before <= 2, `backend connections opened: ${connections - before}`);
+  });
+
+  it('requests still waiting when the client leaves get an event each (client aborted)', async () => {
+    const socket = connect(rauta.httpPort, '127.0.0.1');
+    socket.on('error', () => {});
+    await new Promise((r) => socket.once('connect', r));
+    let raw = '';
+    for (let i = 0; i < 5; i++) raw += `GET /wait${i} HTTP/1.1\r\nHost: pipe.test\r\n\r\n`;
+    socket.write(raw);
+    await new Promise((r) => setTimeout(r, 150));
+    socket.destroy();
+    let mine: { data: { path: string }; error?: { code: string } }[] = [];
+    for (let i = 0; i < 100; i++) {
+      const { json } = await getJson<typeof mine>(rauta.adminPort, '/requests?format=json');
+      mine = json.filter((e) => e.data.path.startsWith('/wait'));
+      if (mine.length >= 5) break;
+      await new Promise((r) => setTimeout(r, 30));
+    }
+    assert.deepEqual(mine.map((e) => e.data.path).sort(), ['/wait0', '/wait1', '/wait2', '/wait3', '/wait4']);
+    assert.ok(mine.every((e) => e.error?.code === 'RAUTA_ERR_CLIENT_ABORTED'), JSON.stringify(mine.map((e) => e.error)));
   });
 });

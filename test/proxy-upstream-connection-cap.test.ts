@@ -37,6 +37,14 @@ describe('proxy - upstream connections per endpoint are capped, with a bounded q
     assert.deepEqual(statuses, [200, 200, 200, 200, 503, 503, 503]);
     for (const r of results.filter((x) => x.status === 503)) assert.match(r.body, /RAUTA_ERR_UPSTREAM_OVERLOADED/);
     assert.ok(maxOpen <= 2, `the backend had ${maxOpen} connections open at once`);
+    // Counted per Service, like other failed attempts, though not held against the pod's health.
+    let metrics = '';
+    for (let i = 0; i < 100; i++) {
+      metrics = (await get(rauta.adminPort, '/metrics')).body;
+      if (/reason="RAUTA_ERR_UPSTREAM_OVERLOADED"\} 3/.test(metrics)) break;
+      await new Promise((r) => setTimeout(r, 30));
+    }
+    assert.match(metrics, /rauta_backend_errors_total\{namespace="default",service="web",reason="RAUTA_ERR_UPSTREAM_OVERLOADED"\} 3/);
   });
 });
 

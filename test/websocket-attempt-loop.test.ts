@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { WebSocket, WebSocketServer } from 'ws';
-import { refusedPort, startRawBackend } from './support/backends.ts';
+import { rawRequest, rawStatus, refusedPort, startRawBackend } from './support/backends.ts';
 import { getJson } from './support/client.ts';
 import { type RunningRauta, startStandalone } from './support/harness.ts';
 import { endpointSlice, ingress, ingressClass, service, toYaml } from './support/manifests.ts';
@@ -14,9 +14,13 @@ describe('websocket - handshakes run through the shared attempt loop', () => {
   let resetter: Awaited<ReturnType<typeof startRawBackend>>;
   let rauta: RunningRauta;
   let live: string;
+  const urls: string[] = [];
   before(async () => {
     wss = new WebSocketServer({ host: '127.0.0.31', port: 0 });
-    wss.on('connection', (s) => s.on('message', (d) => s.send(`echo:${String(d)}`)));
+    wss.on('connection', (s, req) => {
+      urls.push(req.url ?? '');
+      s.on('message', (d) => s.send(`echo:${String(d)}`));
+    });
     await new Promise((r) => wss.once('listening', r));
     const livePort = (wss.address() as AddressInfo).port;
     live = `127.0.0.31:${livePort}`;
@@ -76,5 +80,17 @@ describe('websocket - handshakes run through the shared attempt loop', () => {
       await new Promise((r) => setTimeout(r, 20));
     }
     assert.ok(after.every((e) => e.in_flight === 0), JSON.stringify(after));
+  });
+
+  it('handshake paths are normalised like any request: the pod sees the matched path, climbing above / is 400', async () => {
+    // Raw handshakes: a WebSocket client library would normalise the URL itself.
+    const handshake = (target: string) => rawRequest(rauta.httpPort,
+      `GET ${target} HTTP/1.1\r\nHost: wsloop.test\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+      'Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n', 500);
+    assert.equal(rawStatus(await handshake('/lobby/../room/./a')), 101);
+    assert.equal(urls[urls.length - 1], '/room/a');
+    const refused = await handshake('/../room');
+    assert.equal(rawStatus(refused), 400);
+    assert.match(refused, /RAUTA_ERR_BAD_REQUEST/);
   });
 });

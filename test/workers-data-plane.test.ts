@@ -10,6 +10,10 @@ import { loadConfig } from '../src/config/load.ts';
 import type { MetricsSnapshot } from '../src/telemetry/sinks/metrics.ts';
 import { type Cluster, startCluster } from '../src/workers/cluster.ts';
 import { resolveWorkers } from '../src/workers/count.ts';
+import { TableAssembler, tableMessages } from '../src/workers/table-feed.ts';
+import { translate } from '../src/translate/translate.ts';
+import type { ObjectSet } from '../src/sources/object-set.ts';
+import { parseManifests } from '../src/sources/file/manifests.ts';
 import { get } from './support/client.ts';
 import { endpointSlice, ingress, ingressClass, service, toYaml } from './support/manifests.ts';
 
@@ -63,6 +67,30 @@ describe('workers - how many', () => {
     assert.equal(resolveWorkers('auto', { parallelism: 1, cgroup: 4 }), 1);
     assert.equal(resolveWorkers('3', { parallelism: 1, cgroup: 1 }), 3);
     assert.ok(resolveWorkers('auto') >= 1);
+  });
+});
+
+describe('workers - a route table crosses to a worker in parts', () => {
+  it('the rebuilt table equals the translated one, and routes share their backend objects with the table', () => {
+    const hosts = Array.from({ length: 1500 }, (_, i) => `h${i}.test`);
+    const objects: ObjectSet = parseManifests([{ name: 'm.yaml', text: manifests(8080, hosts) }]);
+    const { table } = translate(objects, { ingressClass: 'rauta', controllerName: 'rauta.io/ingress-controller' });
+    const messages = tableMessages(7, table, { fingerprint: 'f', appliedAt: 'now', durationMs: 1, newDiagnostics: [] });
+    assert.ok(messages.length > 2, 'a 1,500-route table is sent in several parts');
+    const assembler = new TableAssembler();
+    // A stale part of an older table is dropped when the newer one starts.
+    assembler.part({ type: 'table-part', seq: 6, routes: [] });
+    let change: ReturnType<TableAssembler['change']> | undefined;
+    for (const m of messages.map((x) => structuredClone(x))) {
+      if (m.type === 'table-part') assembler.part(m);
+      else change = assembler.change(m);
+    }
+    assert.ok(change !== undefined);
+    assert.deepEqual(change.table.routes, table.routes);
+    assert.deepEqual(change.table.backends, table.backends);
+    assert.equal(change.fingerprint, 'f');
+    for (const r of change.table.routes) assert.ok(change.table.backends.includes(r.backend), 'route.backend is the table\'s backend object');
+    assert.equal(change.table.match('h42.test', '/x')?.ingress.name, 'web-42');
   });
 });
 
@@ -121,6 +149,47 @@ describe('workers - several data-plane processes behind one control plane', () =
     for (let i = 0; i < 40; i++) assert.equal((await get(cluster.httpPort, `/new-${i}`, { host: 'b.test' })).status, 200, `request ${i} to the new host`);
     const perWorker = await cluster.workerMetrics();
     for (const w of perWorker) assert.ok(requestsIn(w.snapshots, 'web-1') > 0, `worker ${w.id} served the new host`);
+  });
+
+  it('active health checks run once for the pod (in the primary) and every worker follows their verdict', async () => {
+    let probes = 0;
+    let traffic = 0;
+    const sick = createServer((req, res) => {
+      if (req.url === '/healthz') probes++;
+      else traffic++;
+      res.writeHead(req.url === '/healthz' ? 500 : 200);
+      res.end();
+    });
+    await new Promise<void>((r) => sick.listen(backend.port, '127.0.0.11', r));
+    try {
+      await writeFile(manifestPath, toYaml([
+        ingressClass(),
+        ...['a.test', 'b.test'].map((host, i) => ingress(`web-${i}`, { rules: [{ host, paths: [{ path: '/', service: 'web' }] }] })),
+        service('web'),
+        endpointSlice('web', backend.port, [{ ip: '127.0.0.10', pod: 'web-0' }]),
+        ingress('probed', {
+          rules: [{ host: 'probed.test', paths: [{ path: '/', service: 'probed' }] }],
+          annotations: { 'rauta.io/health-check-path': '/healthz', 'rauta.io/health-check-interval': '200ms', 'rauta.io/health-check-timeout': '500ms', 'rauta.io/health-check-unhealthy-threshold': '2', 'rauta.io/health-check-healthy-threshold': '2' },
+        }),
+        service('probed'),
+        endpointSlice('probed', backend.port, [{ ip: '127.0.0.10', pod: 'good-0' }, { ip: '127.0.0.11', pod: 'sick-0' }]),
+      ]));
+      const sickKey = `127.0.0.11:${backend.port}`;
+      await until('the sick endpoint is unhealthy in every worker', async () => {
+        const view = JSON.parse((await get(cluster.adminPort, '/backends')).body) as { backends: { endpoints: { key: string; health: string }[] }[] };
+        return view.backends.some((b) => b.endpoints.some((e) => e.key === sickKey && e.health === 'unhealthy'));
+      });
+      const before = { probes, traffic };
+      const windowMs = 2000;
+      for (const t0 = Date.now(); Date.now() - t0 < windowMs;) assert.equal((await get(cluster.httpPort, '/p', { host: 'probed.test' })).status, 200);
+      assert.equal(traffic, before.traffic, 'no worker sent traffic to the endpoint the probes found unhealthy');
+      // One prober every 200 ms gives about 10 probes in 2 s; one per process (primary + 2 workers) would give about 30.
+      assert.ok(probes - before.probes <= 16, `${probes - before.probes} probes in ${windowMs} ms: one prober per pod`);
+      assert.ok(probes - before.probes >= 1, 'the primary keeps probing');
+    } finally {
+      sick.closeAllConnections();
+      await new Promise((r) => sick.close(r));
+    }
   });
 
   it('killing one worker loses no request on the others, and it is replaced', async () => {

@@ -25,7 +25,7 @@ export interface ReconcilerOptions extends TranslateOptions {
   readonly onFailure?: (failure: ApplyFailure) => void;
 }
 
-const diagnosticKey = (d: Diagnostic) => `${d.namespace}/${d.ingress}|${d.reason}|${d.field ?? ''}|${d.message}`;
+const diagnosticKey = (d: Diagnostic) => `${d.kind ?? 'Ingress'}|${d.namespace}/${d.ingress}|${d.reason}|${d.field ?? ''}|${d.message}`;
 
 /**
  * Snapshot in, route table out: translates every snapshot a source emits and swaps the table in only
@@ -93,7 +93,7 @@ export class Reconciler {
 
     for (const d of newDiagnostics) {
       const log = d.severity === 'error' ? this.logger.error.bind(this.logger) : this.logger.warn.bind(this.logger);
-      log({ ingress: d.ingress ? `${d.namespace}/${d.ingress}` : undefined, reason: d.reason, field: d.field }, d.message);
+      log({ ingress: d.ingress ? `${d.namespace}/${d.ingress}` : undefined, kind: d.kind, reason: d.reason, field: d.field }, d.message);
     }
     this.logger.info(
       { fingerprint, routes: table.routes.length, ingresses: table.ingresses.length, diagnostics: table.diagnostics.length, translate_ms: Number(durationMs.toFixed(2)) },

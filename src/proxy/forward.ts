@@ -30,7 +30,9 @@ export interface AttemptOptions {
    * Request body bytes handed to the backend, where the caller cannot see them flow: a chunked body is
    * relayed through an async iterator, which never emits 'resume'.
    */
-  onBytesIn?(n: number): void;
+  onBytesIn?(n: number, chunk: Buffer): void;
+  /** The whole request body was handed to the backend (the chunked relay's end, which 'end' may precede). */
+  onBodyEnd?(): void;
   /** Response body bytes relayed to the client. */
   onBytesOut(n: number): void;
 }
@@ -91,7 +93,7 @@ export function forwardAttempt(o: AttemptOptions): Promise<AttemptResult> {
       method: (o.req.method ?? 'GET') as Dispatcher.HttpMethod,
       path: o.req.url ?? '/',
       headers: o.hasBody ? withoutFraming(o.headers) : o.headers,
-      body: !o.hasBody ? null : handler.chunked ? Readable.from(relayChunks(o.req, o.onBytesIn), { objectMode: false }) : o.req,
+      body: !o.hasBody ? null : handler.chunked ? Readable.from(relayChunks(o.req, o.onBytesIn, o.onBodyEnd), { objectMode: false }) : o.req,
       headersTimeout: o.responseTimeoutMs,
       bodyTimeout: o.responseTimeoutMs,
       // Responses are relayed as they are; a backend's `Upgrade` is handled by the WebSocket path.
@@ -117,11 +119,12 @@ function withoutFraming(headers: string[]): string[] {
  * A chunked request body goes on chunked (undici would otherwise send Content-Length when the whole body
  * had already arrived): a stream over an async iterable has no length it could know in advance.
  */
-async function* relayChunks(req: DownstreamRequest, count: ((n: number) => void) | undefined): AsyncGenerator<Buffer> {
+async function* relayChunks(req: DownstreamRequest, count: ((n: number, chunk: Buffer) => void) | undefined, end: (() => void) | undefined): AsyncGenerator<Buffer> {
   for await (const chunk of req) {
-    count?.((chunk as Buffer).length);
+    count?.((chunk as Buffer).length, chunk as Buffer);
     yield chunk as Buffer;
   }
+  end?.();
 }
 
 /** The part of a downstream response the body relay writes to (HTTP/1.x and HTTP/2 alike). */

@@ -51,6 +51,8 @@ export interface ProxyDeps {
   readonly slots?: EndpointSlots;
   /** Longest pause between two reads of a request body (408 after); 0 or absent: none. */
   readonly clientBodyTimeoutMs?: number;
+  /** Slowest average rate of a request body over each body-timeout period (408 below it); 0: none. */
+  readonly clientBodyMinBytesPerSecond?: number;
   /** Longest a client may leave a response unread before its connection is closed; 0 or absent: none. */
   readonly clientWriteTimeoutMs?: number;
 }
@@ -161,6 +163,8 @@ export function createHttp1Handler(deps: ProxyDeps, scheme: 'http' | 'https') {
     let pending = 2;
     const finish = () => {
       if (--pending > 0) return;
+      // Taken when both are over, so it always covers the upstream duration.
+      rec.durationMs = performance.now() - rec.startedHr;
       deps.active.dec();
       deps.observer.finish(rec);
     };
@@ -169,7 +173,6 @@ export function createHttp1Handler(deps: ProxyDeps, scheme: 'http' | 'https') {
       if (!res.writableFinished && rec.error === undefined) {
         rec.error = new ProxyError(ErrorKinds.clientAborted, 'client closed the connection before the response completed');
       }
-      rec.durationMs = performance.now() - rec.startedHr;
       if (!isHttp2(req)) turns.leave(req.socket);
       finish();
     });
@@ -258,10 +261,14 @@ async function handle(deps: ProxyDeps, policy: PolicyRuntime, req: DownstreamReq
   // A body limit also holds for bodies without Content-Length (chunked, HTTP/2): counted as they flow;
   // past the limit the client gets 413 and the upstream request is cut.
   const maxBody = pctx?.maxBodyBytes ?? 0;
-  let overLimit = false;
-  const bodyTimer = hasBody && (deps.clientBodyTimeoutMs ?? 0) > 0 ? new BodyReadTimer(req, deps.clientBodyTimeoutMs ?? 0, () => {
-    const err = new ProxyError(ErrorKinds.requestTimeout, `request body: nothing received for ${deps.clientBodyTimeoutMs}ms`);
-    overLimit = true;
+  // Set when the client was already answered apart from the attempt loop (413 body limit, 408 body timeout).
+  let answeredEarly = false;
+  const bodyTimeoutMs = deps.clientBodyTimeoutMs ?? 0;
+  const bodyTimer = hasBody && bodyTimeoutMs > 0 ? new BodyReadTimer(req, bodyTimeoutMs, deps.clientBodyMinBytesPerSecond ?? 0, (why) => {
+    const err = new ProxyError(ErrorKinds.requestTimeout, why === 'idle'
+      ? `request body: nothing received for ${bodyTimeoutMs}ms`
+      : `request body: less than ${deps.clientBodyMinBytesPerSecond} bytes/s over ${bodyTimeoutMs}ms`);
+    answeredEarly = true;
     // What is left of the body will never be read: the connection cannot carry another request.
     markConnectionClose(res);
     if (!res.headersSent) sendError(res, rec, err);
@@ -276,11 +283,13 @@ async function handle(deps: ProxyDeps, policy: PolicyRuntime, req: DownstreamReq
     res.once('close', () => bodyTimer.stop());
     req.once('end', () => bodyTimer.stop());
   }
-  const countIn = (n: number) => {
+  const countIn = (n: number, chunk: Buffer) => {
     rec.bytesIn += n;
-    bodyTimer?.touch();
-    if (maxBody > 0 && rec.bytesIn > maxBody && !overLimit) {
-      overLimit = true;
+    // Body copies (mirrors) see each chunk as it goes to the backend; they never hold it back.
+    if (pctx !== undefined) for (const tap of pctx.bodyTaps) tap(chunk);
+    bodyTimer?.touch(n);
+    if (maxBody > 0 && rec.bytesIn > maxBody && !answeredEarly) {
+      answeredEarly = true;
       markConnectionClose(res);
       if (!res.headersSent) sendPolicyAnswer(res, rec, tooLarge(maxBody));
       res.once('finish', () => req.destroy());
@@ -289,7 +298,18 @@ async function handle(deps: ProxyDeps, policy: PolicyRuntime, req: DownstreamReq
   };
   // Count body bytes only once the body flows: a 'data' listener added now would switch the request
   // to flowing mode before the upstream connection is up, and the first chunks would be lost.
-  if (hasBody) req.once('resume', () => req.on('data', (chunk: Buffer) => countIn(chunk.length)));
+  let bodyEnded = false;
+  const bodyEnd = () => {
+    if (bodyEnded || pctx === undefined) return;
+    bodyEnded = true;
+    for (const tap of pctx.bodyTaps) tap(null);
+  };
+  if (hasBody) {
+    req.once('resume', () => {
+      req.on('data', (chunk: Buffer) => countIn(chunk.length, chunk));
+      req.once('end', bodyEnd);
+    });
+  }
 
   const plan = upstreamPlan(route, route.policy.traffic?.upstream ?? [], {
     connectTimeoutMs: deps.connectTimeoutMs, responseTimeoutMs: deps.responseTimeoutMs, retryBudgetMs: deps.retryBudgetMs,
@@ -332,6 +352,7 @@ async function handle(deps: ProxyDeps, policy: PolicyRuntime, req: DownstreamReq
         connectTimeoutMs: plan.connectTimeoutMs, responseTimeoutMs: plan.responseTimeoutMs,
         tls: plan.scheme === 'https', h2Tls: plan.h2Tls, editResponseHeaders: editResponse, interceptStatus: intercept, writeTimeoutMs: deps.clientWriteTimeoutMs,
         onBytesIn: countIn,
+        onBodyEnd: bodyEnd,
         onBytesOut: (n) => { rec.bytesOut += n; },
       };
       // HTTP/2 backends multiplex on one session per endpoint; only HTTP/1.1 attempts hold a connection each.
@@ -348,7 +369,7 @@ async function handle(deps: ProxyDeps, policy: PolicyRuntime, req: DownstreamReq
         slot();
       }
     },
-    answered: () => overLimit,
+    answered: () => answeredEarly,
   }, () => new ProxyError(ErrorKinds.noEndpoints, `service ${route.backend.namespace}/${route.backend.service} has no ready endpoints`));
   if (errorPages !== undefined) {
     // The route's error pages: an intercepted backend answer, or no endpoints at all (default-backend).

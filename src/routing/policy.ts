@@ -177,12 +177,29 @@ export interface CorsOp {
   readonly maxAgeSeconds: number;
 }
 
-/** Gateway API HTTPRequestMirrorFilter: a copy of the request goes to another backend; its answer is ignored. */
+/** A fixed origin plus a path template (ingress-nginx's mirror-target URL). */
+export interface MirrorUrl {
+  readonly scheme: 'http' | 'https';
+  /** A lower-case DNS name, an IPv4 address or a bracketed IPv6 address (never a variable). */
+  readonly host: string;
+  readonly port: number;
+  /** Path and query of the copy; starts with `/` once rendered. */
+  readonly path: Template;
+}
+
+/**
+ * A copy of the request goes elsewhere and its answer is ignored: Gateway API HTTPRequestMirrorFilter
+ * (a backend of the table) or ingress-nginx's mirror-target (a URL). Exactly one of `backendId`, `url`.
+ */
 export interface MirrorOp {
   readonly kind: 'mirror';
   /** `namespace/service:port` of a backend in the table's backend list. */
-  readonly backendId: string;
+  readonly backendId?: string;
+  readonly url?: MirrorUrl;
+  /** The Host header of the copy (mirror-host); default: the client's Host for a backend, the URL's host for a URL. */
+  readonly hostHeader?: string;
   readonly percent: number;
+  /** Copy the request body too, as it flows to the real backend (a copy that falls behind is dropped). */
   readonly withBody: boolean;
 }
 

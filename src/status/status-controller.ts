@@ -125,6 +125,7 @@ export class StatusController {
       await this.gatewayWriter.apply(gatewayStatusChanges(this.gatewayReport, objects, addresses, new Date().toISOString()), allowed);
     }
     const uids = new Map(objects.ingresses.map((i) => [`${i.metadata.namespace ?? 'default'}/${i.metadata.name}`, i.metadata.uid]));
-    await this.events.flush(this.diagnostics, (d) => (uids.has(`${d.namespace}/${d.ingress}`) ? { uid: uids.get(`${d.namespace}/${d.ingress}`) } : undefined), allowed);
+    // Events are recorded for Ingresses only (Gateway API objects carry their problems in status).
+    await this.events.flush(this.diagnostics, (d) => (d.kind === undefined && uids.has(`${d.namespace}/${d.ingress}`) ? { uid: uids.get(`${d.namespace}/${d.ingress}`) } : undefined), allowed);
   }
 }

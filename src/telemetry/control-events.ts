@@ -123,6 +123,8 @@ export class ControlEventBuilder {
     const b = this.base(d.namespace === '' ? undefined : d.namespace);
     const id = `${d.namespace}/${d.ingress}`;
     const hasIngress = d.ingress !== '';
+    // Gateway API objects report under their own kind; Ingress events stay exactly as they were.
+    const entity = d.kind === undefined ? 'ingress' : (d.kind.toLowerCase() as 'gatewayclass' | 'gateway' | 'httproute' | 'grpcroute');
     return {
       id: b.id,
       timestamp: new Date().toISOString(),
@@ -133,10 +135,10 @@ export class ControlEventBuilder {
       outcome: 'failure',
       context: {
         cluster: b.cluster, namespace: b.namespace, node: b.node,
-        entities: hasIngress ? [{ kind: 'ingress', id, name: d.ingress }] : [],
-        correlation_keys: hasIngress ? [`ingress:${id}`] : [],
+        entities: hasIngress ? [{ kind: entity, id, name: d.ingress }] : [],
+        correlation_keys: hasIngress ? [`${entity}:${id}`] : [],
       },
-      data: { ingress: d.ingress, reason: d.reason, message: d.message, field: d.field, diagnostic_severity: d.severity },
+      data: { ingress: d.ingress, ...(d.kind !== undefined ? { kind: d.kind } : {}), reason: d.reason, message: d.message, field: d.field, diagnostic_severity: d.severity },
     };
   }
 }

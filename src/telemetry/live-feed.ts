@@ -31,8 +31,8 @@ interface Frame {
   readonly bytes: Buffer;
 }
 
-/** A pending batch is written at once when it reaches this size, so no batch is larger than one write needs. */
-const FLUSH_BYTES = 16 * 1024;
+/** A pending batch is written at once when it reaches a quarter of a client's buffer (at most this). */
+const MAX_FLUSH_BYTES = 64 * 1024;
 const HEARTBEAT = Buffer.from(': keep-alive\n\n');
 
 /**
@@ -50,6 +50,7 @@ export class LiveFeed {
   private readonly clients = new Set<Client>();
   private readonly opts: LiveFeedOptions;
   private readonly flushMs: number;
+  private readonly flushBytes: number;
   private batch: Frame[] = [];
   private batchBytes = 0;
   private flushTimer: NodeJS.Timeout | undefined;
@@ -60,6 +61,7 @@ export class LiveFeed {
   constructor(opts: LiveFeedOptions) {
     this.opts = opts;
     this.flushMs = opts.flushMs ?? 50;
+    this.flushBytes = Math.min(MAX_FLUSH_BYTES, Math.floor(opts.maxBufferedBytes / 4));
   }
 
   get size(): number {
@@ -126,7 +128,7 @@ export class LiveFeed {
     const bytes = Buffer.from(`data: ${entry.json}\n\n`);
     this.batch.push({ event: entry.event, bytes });
     this.batchBytes += bytes.length;
-    if (this.batchBytes >= FLUSH_BYTES) this.flush();
+    if (this.batchBytes >= this.flushBytes) this.flush();
     else this.flushTimer ??= setTimeout(() => this.flush(), this.flushMs);
   }
 

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { ProxyError } from '../proxy/errors.ts';
+import { ErrorKinds, type ProxyError } from '../proxy/errors.ts';
 import type { RequestObserver, RequestRecord } from '../proxy/request-record.ts';
 import type { Endpoint } from '../routing/types.ts';
 import type { TraceFacts } from './handoff.ts';
@@ -50,7 +50,7 @@ export class TelemetryObserver implements RequestObserver {
 
   attemptFinished(rec: RequestRecord, endpoint: Endpoint, error: ProxyError | undefined, statusCode: number | undefined): void {
     try {
-      if (error !== undefined && error.kind.side === 'upstream' && rec.route !== undefined) {
+      if (error !== undefined && (error.kind.side === 'upstream' || error.kind === ErrorKinds.upstreamOverloaded) && rec.route !== undefined) {
         this.metrics.backendError(rec.route.backend.namespace, rec.route.backend.service, error.kind.code);
       }
       this.tracing.attemptFinished(rec, endpoint, error, statusCode);

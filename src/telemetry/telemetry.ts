@@ -163,7 +163,7 @@ export function startTelemetry(config: Config, logger: Logger, opts: { readonly 
     swapParticipant: {
       name: 'telemetry',
       prepare(applied) {
-        const rejected = new Set(applied.table.diagnostics.filter((d) => d.severity === 'error' && d.ingress !== '').map((d) => `${d.namespace}/${d.ingress}`));
+        const rejected = new Set(applied.table.diagnostics.filter((d) => d.severity === 'error' && d.ingress !== '' && d.kind === undefined).map((d) => `${d.namespace}/${d.ingress}`));
         return () => {
           for (const d of applied.newDiagnostics) publishIngressRejected(d);
           metrics.configReload('success');

@@ -8,8 +8,8 @@ import type { RouteTable } from '../routing/route-table.ts';
 import { LiveFeed } from '../telemetry/live-feed.ts';
 import type { RequestEvent } from '../telemetry/request-event.ts';
 import type { MetricsSnapshot } from '../telemetry/sinks/metrics.ts';
-import type { FromWorker, TableMessage, ToWorker, WorkerEndpointHealth } from './protocol.ts';
-import { tableMessage } from './table-feed.ts';
+import type { FromWorker, TableMessage, TablePart, ToWorker, WorkerEndpointHealth } from './protocol.ts';
+import { tableMessages } from './table-feed.ts';
 
 /** A worker that answers no admin query within this is left out of that answer. */
 const QUERY_TIMEOUT_MS = 5000;
@@ -70,7 +70,8 @@ export async function startCluster(config: Config, logger: Logger, count: number
   const workers = new Map<number, Worker>();
   let ports = { http: config.httpPort, https: config.httpsPort };
   let seq = 0;
-  let latest: TableMessage | undefined;
+  /** The newest table's messages (parts, then the table), sent to every worker and to each new one. */
+  let latest: (TablePart | TableMessage)[] | undefined;
   const pending = new Map<number, Applied>();
   let confirmed: Applied | undefined;
   let stopping = false;
@@ -81,6 +82,8 @@ export async function startCluster(config: Config, logger: Logger, count: number
   const feedSubscribers = new Set<(json: string) => void>();
   let backendHealth = new Map<string, WorkerEndpointHealth>();
   const listeningWaiters = new Set<() => void>();
+  /** Endpoints the primary's active probes hold unhealthy (sent to every worker, and to each new one). */
+  const unhealthy = new Set<string>();
 
   const send = (w: Worker, m: ToWorker) => {
     if (w.child.connected) w.child.send(m);
@@ -149,8 +152,9 @@ export async function startCluster(config: Config, logger: Logger, count: number
       }, quick ? 1000 : 0).unref();
     });
     send(w, { type: 'init', id, config, httpPort: ports.http, httpsPort: ports.https });
-    if (latest !== undefined) send(w, latest);
+    if (latest !== undefined) for (const m of latest) send(w, m);
     if (feedListeners > 0) send(w, { type: 'feed', on: true });
+    for (const key of unhealthy) send(w, { type: 'probe', key, unhealthy: true });
     return w;
   };
 
@@ -238,7 +242,7 @@ export async function startCluster(config: Config, logger: Logger, count: number
       if (why !== undefined) return why;
       const live = [...workers.values()].filter((w) => w.listening);
       if (live.length < count) return `${live.length} of ${count} workers serving`;
-      if (latest !== undefined && live.some((w) => w.seq < (latest as TableMessage).seq)) return 'workers applying the route table';
+      if (live.some((w) => w.seq < seq)) return 'workers applying the route table';
       return undefined;
     },
     backends: {
@@ -277,11 +281,19 @@ export async function startCluster(config: Config, logger: Logger, count: number
 
   rauta = await startRauta(config, logger, { controlPlane: { views } });
   rauta.telemetry.metrics.observeLiveFeed(() => ({ clients: feed.size, bufferedBytes: feed.bufferedBytes() }));
+  // Active probes run here, once for the pod (the primary has no traffic, so every transition is a probe's).
+  rauta.health.onChange((e) => {
+    const down = e.newState === 'unhealthy';
+    if (down === unhealthy.has(e.endpoint)) return;
+    if (down) unhealthy.add(e.endpoint);
+    else unhealthy.delete(e.endpoint);
+    broadcast({ type: 'probe', key: e.endpoint, unhealthy: down });
+  });
   const announce = (table: RouteTable, meta: { fingerprint: string; appliedAt: string; durationMs: number; newDiagnostics: TableMessage['newDiagnostics'] }) => {
-    const m = tableMessage(++seq, table, meta);
-    latest = m;
-    pending.set(m.seq, { seq: m.seq, table, fingerprint: meta.fingerprint, appliedAt: meta.appliedAt });
-    broadcast(m);
+    const messages = tableMessages(++seq, table, meta);
+    latest = messages;
+    pending.set(seq, { seq, table, fingerprint: meta.fingerprint, appliedAt: meta.appliedAt });
+    for (const m of messages) broadcast(m);
   };
   const current = rauta.reconciler.current;
   announce(rauta.routes.table, { fingerprint: current?.fingerprint ?? '', appliedAt: current?.appliedAt ?? new Date().toISOString(), durationMs: current?.durationMs ?? 0, newDiagnostics: [] });

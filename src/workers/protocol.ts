@@ -1,14 +1,29 @@
 import type { Config } from '../config/settings.ts';
 import type { RouteTableInput } from '../routing/route-table.ts';
-import type { Diagnostic } from '../routing/types.ts';
+import type { Backend, Diagnostic, Route } from '../routing/types.ts';
 import type { MetricsSnapshot } from '../telemetry/sinks/metrics.ts';
 
-/** A translated route table on its way to a data-plane worker (structured clone over IPC). */
+/**
+ * Part of a table: backends, or routes whose `backend` is `{ $ref: i }` (the i-th backend of the table)
+ * when it is one of the table's backends. A large table crosses in many parts so that no single
+ * message takes the worker's event loop long to deserialize.
+ */
+export interface TablePart {
+  readonly type: 'table-part';
+  readonly seq: number;
+  readonly backends?: readonly Backend[];
+  readonly routes?: readonly WireRoute[];
+}
+
+export type WireRoute = Omit<Route, 'backend'> & { readonly backend: Backend | { readonly $ref: number } };
+
+/** A translated route table on its way to a data-plane worker (structured clone over IPC), after its parts. */
 export interface TableMessage {
   readonly type: 'table';
   /** Increases with every table the primary sends; acknowledged with `applied`. */
   readonly seq: number;
-  readonly input: RouteTableInput;
+  /** The table without routes and backends (they came as parts); `defaultRoute` as a WireRoute. */
+  readonly input: Omit<RouteTableInput, 'defaultRoute'> & { readonly defaultRoute?: WireRoute };
   readonly fingerprint: string;
   readonly appliedAt: string;
   readonly durationMs: number;
@@ -21,9 +36,12 @@ export interface TableMessage {
  */
 export type ToWorker =
   | { readonly type: 'init'; readonly id: number; readonly config: Config; readonly httpPort: number; readonly httpsPort: number }
+  | TablePart
   | TableMessage
   | { readonly type: 'query'; readonly id: number; readonly what: 'metrics' | 'recent' | 'backends' }
   | { readonly type: 'feed'; readonly on: boolean }
+  /** An active probe's verdict: the primary probes for the whole pod. */
+  | { readonly type: 'probe'; readonly key: string; readonly unhealthy: boolean }
   | { readonly type: 'shutdown' };
 
 /** An endpoint's health as one worker sees it (/backends merges them). */

@@ -4,8 +4,8 @@ import { RautaError } from '../errors.ts';
 import { installFatalHandlers } from '../fatal.ts';
 import { createLogger } from '../logger.ts';
 import { type Rauta, startRauta } from '../main.ts';
-import type { FromWorker, TableMessage, ToWorker } from './protocol.ts';
-import { changeOf } from './table-feed.ts';
+import type { FromWorker, TableMessage, TablePart, ToWorker } from './protocol.ts';
+import { TableAssembler } from './table-feed.ts';
 
 /**
  * A data-plane worker process (forked by cluster.ts, configured by the primary's `init` message): the proxy, its telemetry thread and passive health, fed route tables by the primary over
@@ -20,15 +20,20 @@ let logger = createLogger('info');
 let rauta: Rauta | undefined;
 let apply: ((change: TableChange) => void) | undefined;
 let first: (() => void) | undefined;
-const early: TableMessage[] = [];
+const early: (TableMessage | TablePart)[] = [];
+const assembler = new TableAssembler();
 
-function onTable(m: TableMessage): void {
+function onTable(m: TableMessage | TablePart): void {
   if (apply === undefined) {
     early.push(m);
     return;
   }
+  if (m.type === 'table-part') {
+    assembler.part(m);
+    return;
+  }
   try {
-    apply(changeOf(m));
+    apply(assembler.change(m));
     send({ type: 'applied', seq: m.seq });
     first?.();
   } catch (err) {
@@ -57,6 +62,8 @@ async function answer(m: ToWorker & { type: 'query' }): Promise<void> {
   send({ type: 'reply', id: m.id, backends: out });
 }
 
+/** Probe verdicts that arrived before start-up finished. */
+const probes = new Map<string, boolean>();
 let unsubscribe: (() => void) | undefined;
 let feed: string[] = [];
 process.on('message', (m: ToWorker) => {
@@ -66,6 +73,7 @@ process.on('message', (m: ToWorker) => {
       installFatalHandlers(logger);
       void start(m.config, m.httpPort, m.httpsPort);
       return;
+    case 'table-part':
     case 'table':
       onTable(m);
       return;
@@ -85,6 +93,10 @@ process.on('message', (m: ToWorker) => {
         unsubscribe?.();
         unsubscribe = undefined;
       }
+      return;
+    case 'probe':
+      if (rauta === undefined) probes.set(m.key, m.unhealthy);
+      else rauta.health.setProbeResult(m.key, m.unhealthy);
       return;
     case 'shutdown':
       stop(0);
@@ -115,6 +127,8 @@ async function start(config: Config, httpPort: number, httpsPort: number): Promi
         },
       },
     });
+    for (const [key, unhealthy] of probes) rauta.health.setProbeResult(key, unhealthy);
+    probes.clear();
     send({ type: 'listening', httpPort: rauta.httpPort, httpsPort: rauta.httpsPort });
   } catch (err) {
     // The primary reports it (once, in words, with its code); a log line here would say it twice.

@@ -89,7 +89,9 @@ export class Http2Sessions {
       session.on('error', () => session.destroy());
       // No stream of this connection may reach a backend; the session is torn down once node:http2 has
       // finished setting it up (destroying it inside 'session' breaks node:http2's own set-up).
-      session.on('stream', (stream: ServerHttp2Stream) => stream.close(constants.NGHTTP2_REFUSED_STREAM));
+      // Prepended: the stream is refused before the server's own listener hands it to the pipeline,
+      // which then finds it closed and starts nothing upstream.
+      session.prependListener('stream', (stream: ServerHttp2Stream) => stream.close(constants.NGHTTP2_REFUSED_STREAM));
       setImmediate(() => this.closeForAbuse(session));
       return;
     }

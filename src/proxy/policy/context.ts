@@ -35,6 +35,8 @@ export interface PolicyContext {
   maxBodyBytes: number;
   /** Undone when the response closes (connection limits). */
   readonly onDone: (() => void)[];
+  /** Called with each request body chunk as it is handed to the backend, then null at its end (mirror copies). */
+  readonly bodyTaps: ((chunk: Buffer | null) => void)[];
 }
 
 /** An answer a policy gives instead of forwarding. */
@@ -55,6 +57,7 @@ export function newPolicyContext(route: Route, req: DownstreamRequest, scheme: '
     removeResponse: [], setResponse: [], addResponse: [],
     maxBodyBytes: 0,
     onDone: [],
+    bodyTaps: [],
   };
 }
 

@@ -63,6 +63,11 @@ export async function forwardAuth(op: ForwardAuthOp, ctx: PolicyContext, rt: Pol
       const value = Array.isArray(v) ? v.join(', ') : v;
       if (value !== undefined && isSafeHeaderValue(value)) ctx.setRequest.push({ name, value });
     }
+    // As ingress-nginx: cookies the auth service sets (a refreshed session) reach the client with the answer.
+    const cookies = res.headers['set-cookie'];
+    for (const c of Array.isArray(cookies) ? cookies : cookies === undefined ? [] : [cookies]) {
+      if (isSafeHeaderValue(c)) ctx.addResponse.push({ name: 'set-cookie', value: c });
+    }
     return undefined;
   }
   if (status === 401 && op.signin !== undefined) {

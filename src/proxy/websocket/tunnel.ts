@@ -66,13 +66,12 @@ export function createUpgradeHandler(deps: ProxyDeps, opts: TunnelOptions, schem
     let pending = 2;
     const finish = () => {
       if (--pending > 0) return;
+      // Taken when both are over, so it always covers the upstream duration.
+      rec.durationMs = performance.now() - rec.startedHr;
       deps.active.dec();
       deps.observer.finish(rec);
     };
-    socket.once('close', () => {
-      rec.durationMs = performance.now() - rec.startedHr;
-      finish();
-    });
+    socket.once('close', finish);
     socket.on('error', (err) => {
       rec.error ??= new ProxyError(ErrorKinds.clientAborted, `client socket: ${err.message}`, { cause: err });
       socket.destroy();

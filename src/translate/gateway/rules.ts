@@ -186,9 +186,12 @@ export function ruleRoutes(input: RuleInput, ctx: BackendRefContext): RuleOutcom
     if (input.timeouts.request !== undefined && requestMs === undefined) unsupported.push(`timeouts.request ${String(input.timeouts.request)} is not a duration`);
     if (input.timeouts.backendRequest !== undefined && backendMs === undefined) unsupported.push(`timeouts.backendRequest ${String(input.timeouts.backendRequest)} is not a duration`);
     if (requestMs !== undefined && backendMs !== undefined && requestMs !== 0 && backendMs > requestMs) unsupported.push('timeouts.backendRequest must not exceed timeouts.request');
-    // 0 means "no timeout" in the spec.
-    const op = { kind: 'timeouts' as const, ...(requestMs ? { requestMs } : {}), ...(backendMs ? { readMs: backendMs } : {}) };
-    if (requestMs || backendMs) timeoutOps.push({ op });
+    // 0 means "no timeout" in the spec. The data plane enforces the tighter of the two as the time the
+    // backend has to start answering (and the longest pause while it answers): what both conformance
+    // tests (HTTPRouteRequestTimeout, HTTPRouteBackendTimeout) check. requestMs is kept in the op as well.
+    const limits = [requestMs, backendMs].filter((v): v is number => v !== undefined && v > 0);
+    const op = { kind: 'timeouts' as const, ...(requestMs ? { requestMs } : {}), ...(limits.length > 0 ? { readMs: Math.min(...limits) } : {}) };
+    if (limits.length > 0) timeoutOps.push({ op });
   }
 
   const routes: Route[] = [];

@@ -85,6 +85,11 @@ function basicAuth(type: string, ctx: NginxContext): void {
 }
 
 function forwardAuth(url: string, ctx: NginxContext): void {
+  // The auth service's scheme and host must be literal: a variable there ($host) would let a client pick
+  // which server answers "allowed".
+  if (!/^https?:\/\/[^/?#$]+([/?]|$)/i.test(url.trim())) {
+    return ctx.failClosed('auth-url', 'must start with a literal http:// or https:// host (no variables before the path); the route is closed rather than served without authentication');
+  }
   const u = parseUrlTemplate(url);
   if (!u.ok) return ctx.failClosed('auth-url', `${u.message}; the route is closed rather than served without authentication`);
   const methodRaw = (ctx.value('auth-method') ?? 'GET').trim().toUpperCase();
@@ -143,7 +148,7 @@ export const accessEntries: readonly AnnotationEntry[] = [
   { name: 'auth-keepalive-share-vars', theme: 'access', ...diff('honoured-with-difference', 'Accepted; no effect.', 'There are no nginx variables to share.') },
   { name: 'auth-keepalive-requests', theme: 'access', ...diff('honoured-with-difference', 'Accepted; no effect.', 'Pool settings are RAUTA\'s.') },
   { name: 'auth-keepalive-timeout', theme: 'access', ...diff('honoured-with-difference', 'Accepted; no effect.', 'Pool settings are RAUTA\'s.') },
-  { name: 'auth-always-set-cookie', theme: 'access', verdict: 'unsupported', behaviour: 'Ignored with a warning.', difference: 'Set-Cookie of the auth answer is not relayed to the client.', parse: (_v, c) => c.unsupported('auth-always-set-cookie', 'Set-Cookie from the auth service is not relayed') },
+  { name: 'auth-always-set-cookie', theme: 'access', verdict: 'honoured-with-difference', behaviour: 'Set-Cookie headers of a successful auth answer reach the client with the backend\'s response (always, with or without this annotation).', difference: 'They are not added to responses RAUTA makes itself (errors).' },
   { name: 'auth-proxy-set-headers', theme: 'access', security: true, verdict: 'unsupported', behaviour: 'Closes the route (503).', difference: 'Headers for the auth subrequest from a ConfigMap are not supported; without them the auth decision could differ, so the route is closed.', parse: (_v, c) => c.failClosed('auth-proxy-set-headers', 'headers for the auth subrequest from a ConfigMap are not supported') },
   { name: 'enable-global-auth', theme: 'access', ...diff('honoured-with-difference', 'Accepted; no effect.', 'RAUTA has no global external auth.') },
   { name: 'satisfy', theme: 'access', ...diff('honoured-with-difference', '`all` is RAUTA\'s behaviour: every access check must pass.', '`any` is treated as `all` (stricter: never opens a route).'), parse: (v, c) => { if (v.trim() === 'any') c.note('satisfy', 'any is treated as all: every access check must pass'); } },

@@ -38,7 +38,7 @@ function backendHeaders(_v: string, ctx: NginxContext): void {
 
 function serverAlias(value: string, ctx: NginxContext): void {
   for (const h of value.split(',').map((x) => x.trim().toLowerCase()).filter((x) => x !== '')) {
-    if (/^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(h) && ctx.aliases.length < 100) ctx.aliases.push(h);
+    if (h.length <= 253 && /^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(h) && ctx.aliases.length < 100) ctx.aliases.push(h);
     else ctx.invalid('server-alias', `"${h.slice(0, 64)}" is not a DNS name; skipped`);
   }
 }
@@ -58,7 +58,7 @@ function errorPages(_v: string, ctx: NginxContext): void {
     if (codesRaw !== undefined) ctx.unsupported('custom-http-errors', 'needs default-backend on the same Ingress (RAUTA has no global default backend); the backend\'s own error responses are relayed');
     return;
   }
-  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(svc.trim())) return ctx.invalid('default-backend', `"${svc.slice(0, 64)}" is not a Service name; ignored`);
+  if (svc.trim().length > 63 || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(svc.trim())) return ctx.invalid('default-backend', `"${svc.slice(0, 64)}" is not a Service name; ignored`);
   const r = ctx.service(svc.trim());
   if ('error' in r) return ctx.invalid('default-backend', `${r.error}; ignored`);
   ctx.op({ kind: 'error-pages', statuses, onNoEndpoints: true, backendId: r.id });
@@ -121,9 +121,6 @@ export const otherEntries: readonly AnnotationEntry[] = [
   { name: 'custom-http-errors', theme: 'errors', verdict: 'honoured-with-difference', behaviour: 'Backend answers with these statuses are replaced by the page of the default-backend Service (GET of the original URI with X-Code, X-Format, X-Original-URI, X-Namespace, X-Ingress-Name, X-Service-Name, X-Service-Port, X-Request-ID), with the original status.', difference: 'Needs default-backend on the same Ingress: RAUTA has no global default backend. Pages over 1 MiB are cut.', parse: errorPages },
   { name: 'default-backend', theme: 'errors', verdict: 'honoured', behaviour: 'A Service of the Ingress\'s namespace (first port) that answers when the route\'s Service has no ready endpoints (503), and renders custom-http-errors.', parse: errorPages },
   accepted('disable-proxy-intercept-errors', 'errors', 'RAUTA never intercepts backend errors.'),
-  ignored('mirror-target', 'mirror', 'Mirroring to a URL is not supported (the mirror operation takes a Service).'),
-  ignored('mirror-request-body', 'mirror', 'Read with mirror-target.'),
-  ignored('mirror-host', 'mirror', 'Read with mirror-target.'),
   ignored('ssl-passthrough', 'tls', 'TLS passthrough (layer 4) is not supported; RAUTA terminates TLS.'),
   accepted('ssl-ciphers', 'tls', 'RAUTA\'s listener uses Node.js\'s TLS 1.2/1.3 defaults for every host.'),
   accepted('ssl-prefer-server-ciphers', 'tls', 'Node.js\'s defaults apply.'),
