@@ -83,6 +83,7 @@ export async function startRauta(config: Config, logger: Logger, role: StartRole
     defaultCertificate: config.defaultCertificate,
     watchIngressNginx: config.watchIngressNginx,
     annotationsPrefix: config.annotationsPrefix,
+    allowedResponseHeaders: config.allowedResponseHeaders,
     onFailure: () => telemetry.configReloadFailed(),
   }, logger);
   const protocols = await createProtocols(config, routes, logger);
