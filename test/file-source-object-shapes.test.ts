@@ -36,3 +36,14 @@ describe('file source - objects of the wrong shape fail alone', () => {
     });
   }
 });
+
+describe('file source - kinds named like Object members', () => {
+  it('kind constructor, __proto__, toString or hasOwnProperty is an unknown kind, not a crash', () => {
+    for (const kind of ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf']) {
+      const objects = parseManifests([{ name: 'm.yaml', text: toYaml([ingressClass(), { apiVersion: 'v1', kind, metadata: { name: 'x' }, spec: {} }]) }]);
+      assert.equal(objects.problems.length, 1, kind);
+      assert.equal(objects.problems[0].field, 'kind');
+      assert.match(objects.problems[0].message, /is not one RAUTA reads/);
+    }
+  });
+});

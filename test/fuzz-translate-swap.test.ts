@@ -11,6 +11,7 @@ import { type CertPool, hostileString, makeCertPool, objectSetArb } from './supp
 import { type RunningRauta, startStandalone } from './support/harness.ts';
 import { type Obj, endpointSlice, ingress, ingressClass, service, toYaml } from './support/manifests.ts';
 import { CLASS_OPTIONS } from './support/translate.ts';
+import { backendRef, gateway, gatewayClass, grpcRoute, httpRoute, parent, referenceGrant } from './support/gateway-manifests.ts';
 
 const CANARY_IPS = ['127.0.0.51', '127.0.0.52', '127.0.0.53'];
 
@@ -137,15 +138,10 @@ describe('fuzz - hostile objects through translate and the route-table swap', ()
     }), fuzzOptions(60));
   });
 
-  it('mutated manifests through the file parser, translate and the swap never throw (property)', async () => {
-    const base = [
-      ingress('shop', { annotations: { 'rauta.io/retries': '2' }, tls: [{ hosts: ['shop.test'], secretName: 'shop-tls' }], rules: [{ host: 'shop.test', paths: [{ path: '/api', pathType: 'Prefix', service: 'api', port: 8080 }, { path: '/', service: 'web' }] }] }),
-      service('api', { ports: [{ name: 'http', port: 8080, targetPort: 9090 }] }),
-      endpointSlice('api', 9090, [{ ip: '127.0.0.60', pod: 'api-0' }]),
-      { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'shop-tls', namespace: 'default' }, type: 'kubernetes.io/tls', stringData: { 'tls.crt': 'x', 'tls.key': 'y' } },
-    ];
-    await fc.assert(fc.asyncProperty(fc.array(fc.tuple(fc.nat(base.length - 1), fc.array(fc.nat(), { maxLength: 6 }), wrongValue), { minLength: 1, maxLength: 4 }), async (mutations) => {
-      let objects: unknown[] = base;
+  /** Up to four mutations of `base` (values replaced, removed or retyped) through the file parser, translate and the swap. */
+  async function mutatedManifests(base: readonly Obj[]): Promise<void> {
+    await fc.assert(fc.asyncProperty(fc.array(fc.tuple(fc.nat(base.length - 1), fc.array(fc.nat(), { maxLength: 8 }), wrongValue), { minLength: 1, maxLength: 4 }), async (mutations) => {
+      let objects: unknown[] = [...base];
       for (const [which, path, replacement] of mutations) objects = objects.map((o, i) => (i === which ? mutate(o, path, replacement) : o));
       let parsed: ObjectSet;
       try {
@@ -155,8 +151,47 @@ describe('fuzz - hostile objects through translate and the route-table swap', ()
         assert.equal((err as { code?: string }).code, 'RAUTA_ERR_MANIFEST', String(err));
         return;
       }
-      rauta.reconciler.apply(merge(canary, parsed));
+      rauta.reconciler.apply({ ...parsed, ...merge(canary, parsed) });
       await assertWhole();
     }), fuzzOptions(60));
+  }
+
+  it('mutated Ingress manifests through the file parser, translate and the swap never throw (property)', async () => {
+    await mutatedManifests([
+      ingress('shop', {
+        annotations: { 'rauta.io/retries': '2', 'nginx.ingress.kubernetes.io/rewrite-target': '/$2', 'nginx.ingress.kubernetes.io/use-regex': 'true', 'nginx.ingress.kubernetes.io/whitelist-source-range': '10.0.0.0/8' },
+        tls: [{ hosts: ['shop.test'], secretName: 'shop-tls' }],
+        rules: [{ host: 'shop.test', paths: [{ path: '/api(/|$)(.*)', pathType: 'ImplementationSpecific', service: 'api', port: 8080 }, { path: '/', service: 'web' }] }],
+      }),
+      service('api', { ports: [{ name: 'http', port: 8080, targetPort: 9090 }] }),
+      endpointSlice('api', 9090, [{ ip: '127.0.0.60', pod: 'api-0' }]),
+      { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'shop-tls', namespace: 'default' }, type: 'kubernetes.io/tls', stringData: { 'tls.crt': 'x', 'tls.key': 'y' } },
+    ]);
+  });
+
+  it('mutated Gateway API manifests through the file parser, translate and the swap never throw (property)', async () => {
+    await mutatedManifests([
+      gatewayClass(),
+      gateway('default', 'gw', [{ name: 'http', hostname: '*.gw.test', from: 'All' }, { name: 'https', protocol: 'HTTPS', certificateRefs: [{ name: 'gw-tls' }] }]),
+      httpRoute('default', 'web', {
+        parentRefs: [parent('default', 'gw')],
+        hostnames: ['a.gw.test'],
+        rules: [{
+          matches: [{ path: { type: 'PathPrefix', value: '/api' }, headers: [{ name: 'x-v', value: '2' }, { type: 'RegularExpression', name: 'x-r', value: '^a+$' }], queryParams: [{ name: 'q', value: '1' }], method: 'GET' }],
+          filters: [
+            { type: 'RequestHeaderModifier', requestHeaderModifier: { set: [{ name: 'x-a', value: 'b' }], remove: ['x-c'] } },
+            { type: 'URLRewrite', urlRewrite: { path: { type: 'ReplacePrefixMatch', replacePrefixMatch: '/' } } },
+          ],
+          backendRefs: [backendRef('api', 8080, { weight: 3 }), backendRef('web', 80, { weight: 1, namespace: 'other' })],
+        }, {
+          matches: [{ path: { type: 'Exact', value: '/moved' } }],
+          filters: [{ type: 'RequestRedirect', requestRedirect: { scheme: 'https', statusCode: 301 } }],
+        }],
+      }),
+      grpcRoute('default', 'rpc', { parentRefs: [parent('default', 'gw')], rules: [{ matches: [{ method: { service: 'pkg.Svc', method: 'Get' } }], backendRefs: [backendRef('api', 8080)] }] }),
+      referenceGrant('other', 'allow', [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', namespace: 'default' }], [{ group: '', kind: 'Service' }]),
+      service('api', { ports: [{ name: 'http', port: 8080, targetPort: 9090 }] }),
+      endpointSlice('api', 9090, [{ ip: '127.0.0.60', pod: 'api-0' }]),
+    ]);
   });
 });

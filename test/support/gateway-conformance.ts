@@ -5,6 +5,7 @@ import { type EchoServer, startEcho } from '../../src/demo/echo-server.ts';
 import { get } from './client.ts';
 import type { ConformanceDriver, DriverFactory } from './conformance-driver.ts';
 import { gateway, gatewayClass } from './gateway-manifests.ts';
+import { validateKubeObject } from './kube-schema.ts';
 import type { Obj } from './manifests.ts';
 
 /**
@@ -116,9 +117,15 @@ export function baseObjects(): Obj[] {
 export function scenario(makeDriver: DriverFactory, objects: () => Obj[]) {
   const ctx = { driver: undefined as ConformanceDriver | undefined, backends: new Backends() };
   before(async () => {
+    const all = [...baseObjects(), ...objects()];
+    // Every Gateway API object a scenario applies must be what the CRDs accept (typed models of the
+    // standard-channel schemas), so RAUTA is tested on input a cluster would actually store.
+    for (const o of all.filter((x) => String(x.apiVersion).startsWith('gateway.networking.k8s.io/'))) {
+      assert.deepEqual(await validateKubeObject(o), [], `${String(o.kind)} ${JSON.stringify((o.metadata as { name?: string }).name)} is not schema-valid`);
+    }
     const infra = await ctx.backends.start();
     ctx.driver = await makeDriver();
-    await ctx.driver.apply([...baseObjects(), ...infra, ...objects()]);
+    await ctx.driver.apply([...all, ...infra]);
   });
   after(async () => {
     await ctx.driver?.stop();

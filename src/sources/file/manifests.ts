@@ -1,5 +1,5 @@
 import type { GRPCRoute, Gateway, GatewayClass, HTTPRoute, Namespace, ReferenceGrant } from '../gateway-objects.ts';
-import type { EndpointSlice, Ingress, IngressClass, ObjectSet, Secret, Service, SourceProblem } from '../object-set.ts';
+import { type ConfigMap, type EndpointSlice, type Ingress, type IngressClass, type ObjectSet, type Secret, type Service, type SourceProblem, keptConfigMapData } from '../object-set.ts';
 import { RautaError } from '../../errors.ts';
 import { DocumentCache } from './documents.ts';
 import { type Shape, endpointSliceShape, ingressClassShape, ingressShape, secretShape, serviceShape } from './shapes.ts';
@@ -17,6 +17,7 @@ const KINDS: Record<string, readonly string[]> = {
   Service: ['v1'],
   EndpointSlice: ['discovery.k8s.io/v1'],
   Secret: ['v1'],
+  ConfigMap: ['v1'],
   Namespace: ['v1'],
   GatewayClass: ['gateway.networking.k8s.io/v1', 'gateway.networking.k8s.io/v1beta1'],
   Gateway: ['gateway.networking.k8s.io/v1', 'gateway.networking.k8s.io/v1beta1'],
@@ -49,6 +50,7 @@ interface Mutable {
   services: Service[];
   endpointSlices: EndpointSlice[];
   secrets: Secret[];
+  configMaps: ConfigMap[];
   problems: SourceProblem[];
   gatewayClasses: GatewayClass[];
   gateways: Gateway[];
@@ -56,6 +58,10 @@ interface Mutable {
   grpcRoutes: GRPCRoute[];
   referenceGrants: ReferenceGrant[];
   namespaces: Namespace[];
+}
+
+function ownValue<T>(table: Record<string, T>, key: string): T | undefined {
+  return Object.hasOwn(table, key) ? table[key] : undefined;
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -70,7 +76,7 @@ function isObject(v: unknown): v is Record<string, unknown> {
  */
 export function parseManifests(files: readonly { name: string; text: string }[], cache = new DocumentCache()): ObjectSet {
   const out: Mutable = {
-    ingresses: [], ingressClasses: [], services: [], endpointSlices: [], secrets: [], problems: [],
+    ingresses: [], ingressClasses: [], services: [], endpointSlices: [], secrets: [], configMaps: [], problems: [],
     gatewayClasses: [], gateways: [], httpRoutes: [], grpcRoutes: [], referenceGrants: [], namespaces: [],
   };
   cache.begin();
@@ -125,7 +131,8 @@ function addDocument(out: Mutable, value: unknown, origin: string): void {
   }
   const kind = typeof value.kind === 'string' ? value.kind : '';
   const meta = isObject(value.metadata) ? value.metadata : undefined;
-  const apiVersions = KINDS[kind];
+  // Own keys only: a document of kind "constructor" or "__proto__" must not find Object's members.
+  const apiVersions = ownValue(KINDS, kind);
   if (!apiVersions) return problem(kind || 'Unknown', `kind "${kind}" is not one RAUTA reads (${Object.keys(KINDS).join(', ')})`, 'kind', meta);
   if (!apiVersions.includes(String(value.apiVersion))) {
     return problem(kind, `apiVersion "${String(value.apiVersion)}" is not ${apiVersions.join(' or ')}`, 'apiVersion', meta);
@@ -147,11 +154,11 @@ function addDocument(out: Mutable, value: unknown, origin: string): void {
   }
   const spec = value.spec;
   if (spec !== undefined && !isObject(spec)) return problem(kind, 'spec must be a mapping', 'spec', meta);
-  for (const field of GATEWAY_LISTS[kind] ?? []) {
+  for (const field of ownValue(GATEWAY_LISTS, kind) ?? []) {
     const list = isObject(spec) ? spec[field] : undefined;
     if (list !== undefined && (!Array.isArray(list) || !list.every(isObject))) return problem(kind, `spec.${field} must be a list of mappings`, `spec.${field}`, meta);
   }
-  const shapeError = SHAPES[kind]?.(value, '');
+  const shapeError = ownValue(SHAPES, kind)?.(value, '');
   if (shapeError) return problem(kind, shapeError.message, shapeError.field, meta);
 
   // Standalone files have no API server to fill these in.
@@ -178,6 +185,9 @@ function addDocument(out: Mutable, value: unknown, origin: string): void {
       out.secrets.push({ ...(obj as unknown as Secret), data });
       return;
     }
+    case 'ConfigMap':
+      out.configMaps.push({ apiVersion: 'v1', kind: 'ConfigMap', metadata: obj.metadata as ConfigMap['metadata'], ...keptConfigMapData(value.data) });
+      return;
     case 'Namespace':
       out.namespaces.push({ ...(obj as unknown as Namespace), metadata: { ...meta, name: meta.name } as Namespace['metadata'] });
       return;

@@ -1,5 +1,5 @@
 import type { Phase, PolicyOp } from '../../routing/policy.ts';
-import type { Secret } from '../../sources/object-set.ts';
+import type { ConfigMap, Secret } from '../../sources/object-set.ts';
 import { accessEntries } from './access.ts';
 import { bodyEntries } from './body.ts';
 import { corsEntries } from './cors.ts';
@@ -56,6 +56,20 @@ export interface NginxOptions {
   readonly nginxClass: boolean;
   /** Resolves a Service of the namespace to a backend of the table (its first port); absent: assumed to exist. */
   readonly resolveService?: (namespace: string, name: string) => { readonly id: string } | { readonly error: string };
+  /** ConfigMaps by `namespace/name` (custom-headers); absent: none are known. */
+  readonly configMaps?: ReadonlyMap<string, ConfigMap>;
+  /** RAUTA_ALLOWED_RESPONSE_HEADERS; absent: not known (the migration report). */
+  readonly allowedResponseHeaders?: readonly string[];
+}
+
+/**
+ * Messages quote annotation values, and they travel into logs, Events, error bodies and the web UI:
+ * control characters are escaped and the length is capped, whatever the value held.
+ */
+function printable(message: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: escaping them is the point
+  const out = message.replace(/[\u0000-\u001f\u007f\u2028\u2029\u202a-\u202e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return out.length > 600 ? `${out.slice(0, 600)}…` : out;
 }
 
 /** Defaults ingress-nginx applies where RAUTA's differ (documented in the migration guide). */
@@ -109,13 +123,15 @@ export function translateNginxAnnotations(
   const paths: PathSettings = { useRegex: false, rewriteTarget: undefined };
   let refused: string | undefined;
   const full = (name: string) => (rautaValues.has(name) ? rautaPrefix : nginxPrefix) + name;
-  const add = (kind: ProblemKind) => (name: string, message: string) => { problems.push({ annotation: full(name), kind, message }); };
+  const add = (kind: ProblemKind) => (name: string, message: string) => { problems.push({ annotation: full(name), kind, message: printable(message) }); };
   const ctx: NginxContext = {
     namespace: ref.namespace,
     ingress: ref.name,
     nginxClass: opts.nginxClass,
     value: (name) => rautaValues.get(name) ?? (shadowed.has(name) ? undefined : nginxValues.get(name)),
     secret: (r) => secrets.get(r.includes('/') ? r : `${ref.namespace}/${r}`),
+    configMap: (r) => opts.configMaps?.get(r),
+    allowedResponseHeaders: opts.allowedResponseHeaders?.map((h) => h.toLowerCase()),
     service: (name) => opts.resolveService?.(ref.namespace, name) ?? { id: `${ref.namespace}/${name}` },
     op: (op, phase) => { ops.push({ op, phase }); },
     base,
@@ -123,12 +139,14 @@ export function translateNginxAnnotations(
     unsupported: add('unsupported'),
     note: add('note'),
     failClosed: (name, message) => {
-      problems.push({ annotation: full(name), kind: 'fail-closed', message: `${message}; requests get 503 RAUTA_ERR_POLICY_UNAVAILABLE` });
-      ops.push({ op: { kind: 'fail-closed', reason: full(name), message } });
+      const m = printable(message);
+      problems.push({ annotation: full(name), kind: 'fail-closed', message: `${m}; requests get 503 RAUTA_ERR_POLICY_UNAVAILABLE` });
+      ops.push({ op: { kind: 'fail-closed', reason: full(name), message: m } });
     },
     refuse: (name, message) => {
-      problems.push({ annotation: full(name), kind: 'refused', message });
-      refused ??= `${full(name)}: ${message}`;
+      const m = printable(message);
+      problems.push({ annotation: full(name), kind: 'refused', message: m });
+      refused ??= `${full(name)}: ${m}`;
     },
     paths,
     wwwRedirect: false,

@@ -38,7 +38,7 @@ function backendHeaders(_v: string, ctx: NginxContext): void {
 
 function serverAlias(value: string, ctx: NginxContext): void {
   for (const h of value.split(',').map((x) => x.trim().toLowerCase()).filter((x) => x !== '')) {
-    if (/^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(h) && ctx.aliases.length < 100) ctx.aliases.push(h);
+    if (h.length <= 253 && /^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(h) && ctx.aliases.length < 100) ctx.aliases.push(h);
     else ctx.invalid('server-alias', `"${h.slice(0, 64)}" is not a DNS name; skipped`);
   }
 }
@@ -58,7 +58,7 @@ function errorPages(_v: string, ctx: NginxContext): void {
     if (codesRaw !== undefined) ctx.unsupported('custom-http-errors', 'needs default-backend on the same Ingress (RAUTA has no global default backend); the backend\'s own error responses are relayed');
     return;
   }
-  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(svc.trim())) return ctx.invalid('default-backend', `"${svc.slice(0, 64)}" is not a Service name; ignored`);
+  if (svc.trim().length > 63 || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(svc.trim())) return ctx.invalid('default-backend', `"${svc.slice(0, 64)}" is not a Service name; ignored`);
   const r = ctx.service(svc.trim());
   if ('error' in r) return ctx.invalid('default-backend', `${r.error}; ignored`);
   ctx.op({ kind: 'error-pages', statuses, onNoEndpoints: true, backendId: r.id });

@@ -35,12 +35,13 @@ function upstreamTls(ctx: NginxContext): void {
   let serverName: string | undefined;
   const nameRaw = ctx.value('proxy-ssl-name');
   if (nameRaw !== undefined) {
-    if (/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/i.test(nameRaw.trim())) serverName = nameRaw.trim().toLowerCase();
+    if (nameRaw.trim().length <= 253 && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/i.test(nameRaw.trim())) serverName = nameRaw.trim().toLowerCase();
     else ctx.invalid('proxy-ssl-name', `"${nameRaw.slice(0, 64)}" is not a DNS name; ignored`);
   }
   let caPem: string | undefined;
   let certPem: string | undefined;
   let keyPem: string | undefined;
+  let secretRef: string | undefined;
   const ref = ctx.value('proxy-ssl-secret');
   if (ref !== undefined) {
     const secret = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?\/)?[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(ref.trim()) ? ctx.secret(ref.trim()) : undefined;
@@ -48,6 +49,7 @@ function upstreamTls(ctx: NginxContext): void {
       if (verify) return ctx.failClosed('proxy-ssl-secret', `Secret ${ref} not found; the pod's certificate cannot be verified, so the route is closed`);
       ctx.invalid('proxy-ssl-secret', `Secret ${ref} not found; connecting without a client certificate`);
     } else {
+      secretRef = ref.trim();
       const text = (k: string) => (secret.data?.[k] === undefined ? undefined : Buffer.from(secret.data[k], 'base64').toString('utf8'));
       caPem = pemBlocks(text('ca.crt') ?? '', 'CERTIFICATE');
       certPem = pemBlocks(text('tls.crt') ?? '', 'CERTIFICATE');
@@ -61,7 +63,7 @@ function upstreamTls(ctx: NginxContext): void {
     }
   }
   if (verify && caPem === undefined) return ctx.failClosed('proxy-ssl-verify', 'proxy-ssl-verify is on but no ca.crt was found in proxy-ssl-secret; the route is closed');
-  ctx.op({ kind: 'upstream-tls', verify, caPem, certPem, keyPem, serverName, sni, secret: ref?.trim() });
+  ctx.op({ kind: 'upstream-tls', verify, caPem, certPem, keyPem, serverName, sni, secret: secretRef });
 }
 
 function timeouts(_v: string, ctx: NginxContext): void {
@@ -112,7 +114,7 @@ function nextUpstream(_v: string, ctx: NginxContext): void {
 
 function upstreamVhost(value: string, ctx: NginxContext): void {
   const v = value.trim();
-  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*(:\d{1,5})?$/i.test(v)) {
+  if (v.length > 259 || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*(:\d{1,5})?$/i.test(v)) {
     return ctx.invalid('upstream-vhost', `"${v.slice(0, 64)}" is not a host name (nginx variables are not supported); Host is forwarded unchanged`);
   }
   ctx.op({ kind: 'rewrite', hostname: v.toLowerCase() });
@@ -155,7 +157,7 @@ function affinity(value: string, ctx: NginxContext): void {
   const sameSite = ssRaw === 'None' || ssRaw === 'Lax' || ssRaw === 'Strict' ? ssRaw : undefined;
   if (ssRaw !== undefined && sameSite === undefined) ctx.invalid('session-cookie-samesite', `"${ssRaw}" is not None, Lax or Strict; not set`);
   const domainRaw = ctx.value('session-cookie-domain');
-  const domain = domainRaw !== undefined && /^\.?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/i.test(domainRaw) ? domainRaw : undefined;
+  const domain = domainRaw !== undefined && domainRaw.length <= 253 && /^\.?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/i.test(domainRaw) ? domainRaw : undefined;
   if (domainRaw !== undefined && domain === undefined) ctx.invalid('session-cookie-domain', `"${domainRaw.slice(0, 64)}" is not a domain; not set`);
   ctx.op({ kind: 'affinity-cookie', name, path, maxAgeSeconds: maxAge, secure: secure || sameSite === 'None', sameSite, domain });
 }
