@@ -148,7 +148,7 @@ function clientCertificate(_value: string, ctx: NginxContext): void {
     return ctx.failClosed('auth-tls-secret', `${JSON.stringify(ref.slice(0, 128))} is not namespace/name of a Secret`);
   }
   const data = ctx.secret(ref)?.data?.['ca.crt'];
-  if (data === undefined) return ctx.failClosed('auth-tls-secret', `Secret ${ref} not found or without ca.crt (in Kubernetes mode RAUTA reads kubernetes.io/tls Secrets)`);
+  if (data === undefined) return ctx.failClosed('auth-tls-secret', `Secret ${ref} not found or without ca.crt`);
   const caPem = Buffer.from(data, 'base64').toString('utf8');
   const blocks = caPem.match(PEM_CERT) ?? [];
   try {
