@@ -217,7 +217,7 @@ async function runSoak(set: TargetSet, dir: string, upstream: Awaited<ReturnType
   log(`soak: ${name} (${t.note}) at ${connections} connections for ${secs} s`);
   const r = await soak({ pid: t.pid, url: `http://127.0.0.1:${t.port}/`, host: BENCH_HOST, connections, seconds: secs, loadCore });
   log(`  ${r.rps.toFixed(0)} req/s, errors ${r.errors}`);
-  log(`  RSS first minute: mean ${r.firstMinute.meanMb.toFixed(1)} MB, max ${r.firstMinute.maxMb.toFixed(1)} MB`);
+  log(`  RSS ${secs >= 180 ? "second" : "first"} minute: mean ${r.firstMinute.meanMb.toFixed(1)} MB, max ${r.firstMinute.maxMb.toFixed(1)} MB`);
   log(`  RSS last minute:  mean ${r.lastMinute.meanMb.toFixed(1)} MB, max ${r.lastMinute.maxMb.toFixed(1)} MB`);
   log(`  growth (last ÷ first mean − 1): ${(100 * r.growth).toFixed(1)}%; peak RSS ${r.peakRssMb.toFixed(1)} MB`);
   const outDir = join(ROOT, 'bench-results');

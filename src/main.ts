@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { type AdminViews, registerAdminRoutes } from './admin/admin-routes.ts';
 import type { BackendsViewDeps } from './admin/backends-view.ts';
+import type { BackendHealth } from './proxy/health/backend-health.ts';
 import { AdminServer } from './admin/admin-server.ts';
 import { warnIfAdminExposed } from './admin/exposure.ts';
 import { type Config, settings } from './config/settings.ts';
@@ -34,6 +35,7 @@ export interface Rauta {
   readonly reconciler: Reconciler;
   readonly telemetry: Telemetry;
   readonly backends: BackendsViewDeps;
+  readonly health: BackendHealth;
   /** Graceful: readiness off, stop accepting, let in-flight requests finish within the grace period. */
   shutdown(): Promise<void>;
 }
@@ -65,7 +67,8 @@ export interface StartRole {
 export async function startRauta(config: Config, logger: Logger, role: StartRole = {}): Promise<Rauta> {
   const routes = new RouteState(RouteTable.empty());
   const inFlight = new InFlight();
-  const balancing = startLoadBalancing(config, { routes, inFlight, logger });
+  // A data-plane worker's active-probe results come from the primary (one set of probes per pod).
+  const balancing = startLoadBalancing(config, { routes, inFlight, logger, probes: role.dataPlane === undefined });
   const admin = new AdminServer(logger);
   // A control plane of several workers serves no traffic: its telemetry thread starts only if needed (NATS events).
   const telemetry = startTelemetry(config, logger, { lazyThread: role.controlPlane !== undefined });
@@ -80,6 +83,7 @@ export async function startRauta(config: Config, logger: Logger, role: StartRole
     defaultCertificate: config.defaultCertificate,
     watchIngressNginx: config.watchIngressNginx,
     annotationsPrefix: config.annotationsPrefix,
+    allowedResponseHeaders: config.allowedResponseHeaders,
     onFailure: () => telemetry.configReloadFailed(),
   }, logger);
   const protocols = await createProtocols(config, routes, logger);
@@ -214,5 +218,5 @@ export async function startRauta(config: Config, logger: Logger, role: StartRole
     return shutdownPromise;
   };
 
-  return { httpPort, httpsPort, adminPort, protocols, routes, reconciler, telemetry, backends: views.backends, shutdown };
+  return { httpPort, httpsPort, adminPort, protocols, routes, reconciler, telemetry, backends: views.backends, health: balancing.health, shutdown };
 }

@@ -132,7 +132,7 @@ describe('deploy - RBAC is least privilege', () => {
 
   it('the ClusterRole grants exactly read on the translated objects, status writes and events', () => {
     const expected = [
-      ...['networking.k8s.io ingresses', 'networking.k8s.io ingressclasses', 'core services', 'core secrets', 'discovery.k8s.io endpointslices', 'core namespaces',
+      ...['networking.k8s.io ingresses', 'networking.k8s.io ingressclasses', 'core services', 'core secrets', 'core configmaps', 'discovery.k8s.io endpointslices', 'core namespaces',
         ...['gatewayclasses', 'gateways', 'httproutes', 'grpcroutes', 'referencegrants'].map((r) => `gateway.networking.k8s.io ${r}`)]
         .flatMap((r) => ['get', 'list', 'watch'].map((v) => `${r} ${v}`)),
       'networking.k8s.io ingresses/status update', 'networking.k8s.io ingresses/status patch',

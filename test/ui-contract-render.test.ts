@@ -130,8 +130,8 @@ describe('web UI - renders the admin API contracts', () => {
     await dialog.waitFor({ state: 'hidden' });
     assert.match(await text(page.locator('#req-body tr:focus')), /\/old/, 'focus returns to the row');
 
-    // Traffic cards: one for all services, one per service, each with three sparklines.
-    await page.locator('.chart-card[data-service="default/web"] svg.spark').nth(2).waitFor();
+    // Traffic cards: one for all services, one per service, each with two charts (traffic, latency).
+    await page.locator('.chart-card[data-service="default/web"] .plot canvas').nth(1).waitFor();
     assert.ok(await page.locator('.chart-card[data-service="all services"]').count());
     assert.deepEqual(consoleErrors, []);
   });

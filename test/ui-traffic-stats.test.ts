@@ -3,12 +3,12 @@ import { describe, it } from 'node:test';
 
 // The browser module that computes the traffic charts has no DOM work at import time, so its numbers
 // are checked here directly, without a browser.
-interface Point { rps: number; errorRatio: number; p50: number | undefined; p99: number | undefined }
+interface Point { at?: number; rps: number; eps?: number; errorRatio: number; p50: number | undefined; p99: number | undefined }
 interface Stats {
   add(service: string, event: unknown): void;
   prune(now?: number): void;
-  points(service: string, now?: number): Point[];
-  recent(service: string, ms?: number, now?: number): Point & { count: number };
+  points(service: string, now?: number, windowMs?: number): Point[];
+  recent(service: string, ms?: number, now?: number): Point & { count: number; errors: number };
   services(): string[];
 }
 interface ChartsModule { TrafficStats: new () => Stats; BUCKET_MS: number; WINDOW_MS: number; ALL: string }
@@ -37,7 +37,9 @@ describe('web UI - traffic stats computed from the event feed', () => {
     assert.equal(full.errorRatio, 0.05);
     assert.equal(full.p50, 50);
     assert.equal(full.p99, 99);
-    assert.deepEqual(points.at(-1), { rps: 0, errorRatio: 0, p50: undefined, p99: undefined });
+    assert.equal(full.eps, 5 / (BUCKET_MS / 1000));
+    assert.equal(full.at, Math.floor(now / BUCKET_MS) * BUCKET_MS - BUCKET_MS);
+    assert.deepEqual(points.at(-1), { at: Math.floor(now / BUCKET_MS) * BUCKET_MS, rps: 0, eps: 0, errorRatio: 0, p50: undefined, p99: undefined });
     assert.equal(stats.points(ALL, now).at(-2)!.rps, 101 / (BUCKET_MS / 1000));
     assert.deepEqual(stats.services(), [ALL, 'default/web', 'default/api']);
   });
@@ -67,5 +69,22 @@ describe('web UI - traffic stats computed from the event feed', () => {
     assert.equal(p.rps, 20_000 / (BUCKET_MS / 1000));
     assert.ok(p.p50 !== undefined && p.p50 > 30 && p.p50 < 70, `sampled p50 ${p.p50}`);
     assert.ok(p.p99 !== undefined && p.p99 >= 90, `sampled p99 ${p.p99}`);
+  });
+
+  it('headline numbers cover the whole 1- or 5-minute window: a service that failed 40 s ago does not read 0 %', () => {
+    const stats = new TrafficStats();
+    for (let i = 0; i < 20; i++) stats.add('default/api', event(now - 40_000 + i, 503, 30));
+    for (let i = 0; i < 5; i++) stats.add('default/api', event(now - 1_000 + i, 200, 10));
+    const minute = stats.recent('default/api', 60_000, now);
+    assert.equal(minute.count, 25);
+    assert.equal(minute.errors, 20);
+    assert.equal(minute.errorRatio, 0.8);
+    assert.equal(minute.p99, 30);
+    const five = stats.recent('default/api', 5 * 60_000, now);
+    assert.equal(five.count, 25);
+    // The charts' points follow the chosen window: 12 buckets for a minute, 60 for five.
+    assert.equal(stats.points('default/api', now, 60_000).length, 60_000 / BUCKET_MS);
+    assert.equal(stats.points('default/api', now, 5 * 60_000).length, 5 * 60_000 / BUCKET_MS);
+    assert.equal(stats.points('default/api', now, 60_000).reduce((n, p) => n + (p.eps ?? 0), 0) > 0, true);
   });
 });

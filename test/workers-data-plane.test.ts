@@ -151,6 +151,47 @@ describe('workers - several data-plane processes behind one control plane', () =
     for (const w of perWorker) assert.ok(requestsIn(w.snapshots, 'web-1') > 0, `worker ${w.id} served the new host`);
   });
 
+  it('active health checks run once for the pod (in the primary) and every worker follows their verdict', async () => {
+    let probes = 0;
+    let traffic = 0;
+    const sick = createServer((req, res) => {
+      if (req.url === '/healthz') probes++;
+      else traffic++;
+      res.writeHead(req.url === '/healthz' ? 500 : 200);
+      res.end();
+    });
+    await new Promise<void>((r) => sick.listen(backend.port, '127.0.0.11', r));
+    try {
+      await writeFile(manifestPath, toYaml([
+        ingressClass(),
+        ...['a.test', 'b.test'].map((host, i) => ingress(`web-${i}`, { rules: [{ host, paths: [{ path: '/', service: 'web' }] }] })),
+        service('web'),
+        endpointSlice('web', backend.port, [{ ip: '127.0.0.10', pod: 'web-0' }]),
+        ingress('probed', {
+          rules: [{ host: 'probed.test', paths: [{ path: '/', service: 'probed' }] }],
+          annotations: { 'rauta.io/health-check-path': '/healthz', 'rauta.io/health-check-interval': '200ms', 'rauta.io/health-check-timeout': '500ms', 'rauta.io/health-check-unhealthy-threshold': '2', 'rauta.io/health-check-healthy-threshold': '2' },
+        }),
+        service('probed'),
+        endpointSlice('probed', backend.port, [{ ip: '127.0.0.10', pod: 'good-0' }, { ip: '127.0.0.11', pod: 'sick-0' }]),
+      ]));
+      const sickKey = `127.0.0.11:${backend.port}`;
+      await until('the sick endpoint is unhealthy in every worker', async () => {
+        const view = JSON.parse((await get(cluster.adminPort, '/backends')).body) as { backends: { endpoints: { key: string; health: string }[] }[] };
+        return view.backends.some((b) => b.endpoints.some((e) => e.key === sickKey && e.health === 'unhealthy'));
+      });
+      const before = { probes, traffic };
+      const windowMs = 2000;
+      for (const t0 = Date.now(); Date.now() - t0 < windowMs;) assert.equal((await get(cluster.httpPort, '/p', { host: 'probed.test' })).status, 200);
+      assert.equal(traffic, before.traffic, 'no worker sent traffic to the endpoint the probes found unhealthy');
+      // One prober every 200 ms gives about 10 probes in 2 s; one per process (primary + 2 workers) would give about 30.
+      assert.ok(probes - before.probes <= 16, `${probes - before.probes} probes in ${windowMs} ms: one prober per pod`);
+      assert.ok(probes - before.probes >= 1, 'the primary keeps probing');
+    } finally {
+      sick.closeAllConnections();
+      await new Promise((r) => sick.close(r));
+    }
+  });
+
   it('killing one worker loses no request on the others, and it is replaced', async () => {
     // 16 keep-alive connections, each with a request in flight (600 ms) when a worker is killed.
     const agents = Array.from({ length: 16 }, () => new Agent({ keepAlive: true, maxSockets: 1 }));

@@ -8,6 +8,7 @@ import { requestsEndpoints } from '../telemetry/requests-endpoint.ts';
 import { type AdminServer, sendJson, sendText } from './admin-server.ts';
 import { type BackendsViewDeps, backendsView } from './backends-view.ts';
 import { HostAllowList } from './host-allow-list.ts';
+import { routeLookup } from './route-lookup.ts';
 import { routesView } from './routes-view.ts';
 import type { TelemetryStatus } from './summary.ts';
 import { registerWebUi } from './web-ui.ts';
@@ -74,6 +75,10 @@ export function registerAdminRoutes(admin: AdminServer, views: AdminViews, logge
     });
   });
   admin.get('/backends', (_req, res) => sendJson(res, 200, backendsView(views.table(), views.backends)));
+  admin.get('/api/route', (_req, res, url) => {
+    const { status, body } = routeLookup(views.table(), url.searchParams);
+    sendJson(res, status, body);
+  });
   admin.get('/metrics', async (_req, res) => {
     const { body, contentType } = await views.metrics();
     res.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-store' });

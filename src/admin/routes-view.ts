@@ -3,7 +3,7 @@ import { isEmptyPolicy } from '../routing/policy.ts';
 import { trafficView } from './traffic-view.ts';
 import type { Route } from '../routing/types.ts';
 
-function routeView(r: Route) {
+export function routeView(r: Route) {
   const c = r.conditions;
   const traffic = r.policy.traffic;
   return {

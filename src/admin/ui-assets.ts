@@ -1,15 +1,38 @@
 import { readFileSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
+import { createRequire } from 'node:module';
 
 /** The files of the web UI, next to this module in `ui/` (src/admin/ui when run from source, dist/admin/ui once built). */
 const FILES: Readonly<Record<string, string>> = {
   'index.html': 'text/html; charset=utf-8',
   'app.js': 'text/javascript; charset=utf-8',
   'charts.js': 'text/javascript; charset=utf-8',
+  'plots.js': 'text/javascript; charset=utf-8',
   'views.js': 'text/javascript; charset=utf-8',
   'style.css': 'text/css; charset=utf-8',
   'favicon.svg': 'image/svg+xml',
+  'vendor/uplot.js': 'text/javascript; charset=utf-8',
+  'vendor/uplot.css': 'text/css; charset=utf-8',
 };
+
+/**
+ * The charting library (uPlot, MIT): `npm run build` copies it into dist/admin/ui/vendor (scripts/copy-ui.ts),
+ * so a built RAUTA serves it without node_modules; run from source it is read from the package.
+ */
+export const VENDOR_FILES: Readonly<Record<string, string>> = {
+  'vendor/uplot.js': 'uplot/dist/uPlot.esm.js',
+  'vendor/uplot.css': 'uplot/dist/uPlot.min.css',
+};
+
+function vendorFallback(name: string): Buffer | undefined {
+  const spec = VENDOR_FILES[name];
+  if (spec === undefined) return undefined;
+  try {
+    return readFileSync(createRequire(import.meta.url).resolve(spec));
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * Only same-origin scripts, styles and connections; no inline script, no framing. The page builds its
@@ -35,7 +58,9 @@ export class UiAssets {
       try {
         this.assets.set(name, { body: readFileSync(new URL(name, dir)), type });
       } catch {
-        this.missing.push(name);
+        const vendored = vendorFallback(name);
+        if (vendored !== undefined) this.assets.set(name, { body: vendored, type });
+        else this.missing.push(name);
       }
     }
   }

@@ -1,5 +1,5 @@
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
-import { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
+import { Http2ServerRequest, Http2ServerResponse, constants } from 'node:http2';
 
 /**
  * The pipeline serves HTTP/1.x (node:http) and HTTP/2 (node:http2 compatibility API) with the same code:
@@ -21,7 +21,14 @@ export function writeHead(res: DownstreamResponse, status: number, reason: strin
 
 /** True when the response can no longer be written (client gone or stream reset). */
 export function responseGone(res: DownstreamResponse): boolean {
-  return res instanceof Http2ServerResponse ? res.stream.destroyed : res.destroyed;
+  // An HTTP/2 stream is `closed` at once when reset (by the client or by RAUTA); `destroyed` follows a
+  // tick later, after which an attempt could already have gone upstream for nothing.
+  return res instanceof Http2ServerResponse ? res.stream.destroyed || res.stream.closed : res.destroyed;
+}
+
+/** A stream RAUTA refused itself (REFUSED_STREAM, e.g. a connection closed for rapid resets): never processed. */
+export function refusedStream(req: DownstreamRequest): boolean {
+  return isHttp2(req) && req.stream.rstCode === constants.NGHTTP2_REFUSED_STREAM;
 }
 
 /**

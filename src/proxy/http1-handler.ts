@@ -7,7 +7,7 @@ import type { ActiveRequests } from './active-requests.ts';
 import type { Balancer } from './balance/balancer.ts';
 import type { PickInput } from './balance/selector.ts';
 import type { AttemptOutcomeSink } from './health/backend-health.ts';
-import { type DownstreamRequest, type DownstreamResponse, isHttp2, markConnectionClose, requestHasBody, writeHead } from './downstream.ts';
+import { type DownstreamRequest, type DownstreamResponse, isHttp2, markConnectionClose, refusedStream, responseGone, requestHasBody, writeHead } from './downstream.ts';
 import { idempotentRequest, runAttempts } from './attempt-loop.ts';
 import { ConnectionTurns } from './pipelining.ts';
 import { BodyReadTimer } from './body-timeout.ts';
@@ -153,6 +153,8 @@ export function createHttp1Handler(deps: ProxyDeps, scheme: 'http' | 'https') {
   const policy = deps.policy ?? new PolicyRuntime({ idleTimeoutMs: 4000 });
   const turns = new ConnectionTurns();
   const serve = (req: DownstreamRequest, res: DownstreamResponse): void => {
+    // Refused before it was processed (RFC 9113 §8.7): not a request, so no event either.
+    if (refusedStream(req)) return;
     const absoluteOk = toOriginForm(req);
     const pathOk = absoluteOk && normaliseRequestTarget(req);
     const rec = acceptRecord(req, scheme);
@@ -334,6 +336,8 @@ async function handle(deps: ProxyDeps, policy: PolicyRuntime, req: DownstreamReq
       return endpoint;
     },
     forward: async (endpoint, attempt) => {
+      // The client may have left (or reset its stream) meanwhile: start nothing upstream.
+      if (responseGone(res)) return { error: new ProxyError(ErrorKinds.clientAborted, 'client closed the connection before the request was forwarded'), responded: false, bodySent: false, statusCode: undefined };
       bodyTimer?.touch();
       const baseHeaders = upstreamRequestHeaders(req.rawHeaders, {
         clientIp: rec.clientIp,

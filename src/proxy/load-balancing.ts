@@ -25,7 +25,7 @@ export interface LoadBalancing {
  * predicate, both refreshed on every route-table swap (before the table goes live). Every health
  * transition is logged and counted; more listeners can subscribe.
  */
-export function startLoadBalancing(config: BalancingConfig, deps: { routes: RouteState; inFlight: InFlight; logger: Logger }): LoadBalancing {
+export function startLoadBalancing(config: BalancingConfig, deps: { routes: RouteState; inFlight: InFlight; logger: Logger; probes?: boolean }): LoadBalancing {
   const logger = deps.logger.child({ component: 'health' });
   const health = new BackendHealth({
     failureThreshold: config.passiveFailureThreshold,
@@ -33,6 +33,7 @@ export function startLoadBalancing(config: BalancingConfig, deps: { routes: Rout
     maxEjectionMs: config.maxEjectionSeconds * 1000,
     maxEjectionPercent: config.maxEjectionPercent,
     probeConcurrency: config.healthCheckConcurrency,
+    probes: deps.probes,
   });
   health.onChange((e) => {
     const log = e.newState === 'healthy' ? logger.info.bind(logger) : logger.warn.bind(logger);

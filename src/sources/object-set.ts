@@ -81,6 +81,37 @@ export interface Secret {
   data?: Record<string, string>;
 }
 
+/**
+ * A ConfigMap, as far as RAUTA reads one (custom-headers). Sources keep only small ones: `data` is dropped
+ * (and `tooLarge` set) when it holds more than CONFIGMAP_MAX_KEYS keys or CONFIGMAP_MAX_BYTES of text.
+ */
+export interface ConfigMap {
+  apiVersion?: string;
+  kind?: 'ConfigMap';
+  metadata: ObjectMeta;
+  data?: Record<string, string>;
+  tooLarge?: boolean;
+}
+
+export const CONFIGMAP_MAX_KEYS = 128;
+export const CONFIGMAP_MAX_BYTES = 64 * 1024;
+
+/** The part of a ConfigMap's `data` a source keeps: string values only, and nothing when it is too large. */
+export function keptConfigMapData(data: unknown): { data?: Record<string, string>; tooLarge?: boolean } {
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) return {};
+  const out: Record<string, string> = {};
+  let keys = 0;
+  let bytes = 0;
+  for (const [k, v] of Object.entries(data as Record<string, unknown>)) {
+    if (typeof v !== 'string') continue;
+    keys++;
+    bytes += k.length + v.length;
+    if (keys > CONFIGMAP_MAX_KEYS || bytes > CONFIGMAP_MAX_BYTES) return { tooLarge: true };
+    out[k] = v;
+  }
+  return { data: out };
+}
+
 /** An object a source could not accept (bad YAML document, missing name…), reported next to the routes. */
 export interface SourceProblem {
   kind: string;
@@ -98,6 +129,8 @@ export interface ObjectSet extends GatewayObjects {
   readonly services: readonly Service[];
   readonly endpointSlices: readonly EndpointSlice[];
   readonly secrets: readonly Secret[];
+  /** Absent: the source does not read ConfigMaps (tests, older callers). */
+  readonly configMaps?: readonly ConfigMap[];
   readonly problems: readonly SourceProblem[];
 }
 

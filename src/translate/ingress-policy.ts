@@ -1,7 +1,7 @@
 import { type Phase, type PolicyOp, type Template, buildPolicy } from '../routing/policy.ts';
 import { type DiagnosticReason, Reasons } from '../routing/reasons.ts';
 import type { RoutePolicy } from '../routing/types.ts';
-import type { Ingress, Secret } from '../sources/object-set.ts';
+import type { ConfigMap, Ingress, Secret } from '../sources/object-set.ts';
 import { compileRegex } from '../proxy/policy/compile.ts';
 import { parsePolicy } from './annotations.ts';
 import type { IngressKind } from './classes.ts';
@@ -37,6 +37,8 @@ export interface IngressPolicy {
 export interface PolicyOptions {
   readonly annotationsPrefix?: string;
   readonly resolveService?: (namespace: string, name: string) => { readonly id: string } | { readonly error: string };
+  readonly configMaps?: ReadonlyMap<string, ConfigMap>;
+  readonly allowedResponseHeaders?: readonly string[];
 }
 
 const REGEX_META = /[.^$*+?()[\]{}|\\]/;
@@ -82,6 +84,8 @@ export function ingressPolicy(ing: Ingress, kind: IngressKind, secrets: Readonly
     prefix: opts.annotationsPrefix ?? NGINX_PREFIX,
     nginxClass: kind === 'nginx',
     resolveService: opts.resolveService,
+    configMaps: opts.configMaps,
+    allowedResponseHeaders: opts.allowedResponseHeaders,
   });
   for (const p of nginx.problems) {
     const s = severityOf[p.kind];

@@ -3,7 +3,7 @@ import { EMPTY_TRAFFIC_POLICY, type RequestOp } from '../routing/policy.ts';
 import { RouteTable } from '../routing/route-table.ts';
 import type { Diagnostic, PathType, Route, RoutePolicy, TlsCertificate } from '../routing/types.ts';
 import { normalizePrefix } from '../routing/path-index.ts';
-import type { Ingress, IngressBackend, ObjectSet, Secret } from '../sources/object-set.ts';
+import type { ConfigMap, Ingress, IngressBackend, ObjectSet, Secret } from '../sources/object-set.ts';
 import { type CanaryIngress, applyCanaries } from './canary.ts';
 import { ingressPolicy } from './ingress-policy.ts';
 import { BackendResolver } from './backends.ts';
@@ -23,6 +23,8 @@ export interface TranslateOptions extends ClassOptions {
   readonly certificates?: CertificateChecker;
   /** The clock certificate validity is checked against (ms since the epoch); `Date.now()` when absent. */
   readonly now?: number;
+  /** Response header names custom-headers may set (RAUTA_ALLOWED_RESPONSE_HEADERS); absent: none. */
+  readonly allowedResponseHeaders?: readonly string[];
 }
 
 export const DEFAULT_GATEWAY_CONTROLLER_NAME = 'rauta.io/gateway-controller';
@@ -58,6 +60,8 @@ export function translate(objects: ObjectSet, opts: TranslateOptions): Translati
   const ingresses = objects.ingresses.filter((i) => kindOf(i) !== undefined).sort(byAge);
   const refused = new Set<Ingress>();
   // ingress-nginx's default-backend annotation names a Service of the namespace; its first port serves.
+  const configMaps = new Map<string, ConfigMap>();
+  for (const c of objects.configMaps ?? []) configMaps.set(`${c.metadata.namespace ?? 'default'}/${c.metadata.name}`, c);
   const resolveService = (namespace: string, name: string) => {
     const svc = objects.services.find((x) => (x.metadata.namespace ?? 'default') === namespace && x.metadata.name === name);
     const port = svc?.spec?.ports?.[0]?.port;
@@ -100,7 +104,9 @@ export function translate(objects: ObjectSet, opts: TranslateOptions): Translati
     const report = (severity: Diagnostic['severity'], reason: DiagnosticReason, message: string, field?: string) =>
       diagnostics.push({ namespace, ingress: name, severity, reason, message, field });
 
-    const ip = ingressPolicy(ing, kindOf(ing) ?? 'rauta', secrets, { annotationsPrefix: opts.annotationsPrefix, resolveService });
+    const ip = ingressPolicy(ing, kindOf(ing) ?? 'rauta', secrets, {
+      annotationsPrefix: opts.annotationsPrefix, resolveService, configMaps, allowedResponseHeaders: opts.allowedResponseHeaders ?? [],
+    });
     const policy = ip.policy;
     for (const p of ip.problems) report(p.severity, p.reason, `${p.annotation}: ${p.message}`, `metadata.annotations["${p.annotation}"]`);
     if (ip.refused !== undefined) {

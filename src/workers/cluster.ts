@@ -82,6 +82,8 @@ export async function startCluster(config: Config, logger: Logger, count: number
   const feedSubscribers = new Set<(json: string) => void>();
   let backendHealth = new Map<string, WorkerEndpointHealth>();
   const listeningWaiters = new Set<() => void>();
+  /** Endpoints the primary's active probes hold unhealthy (sent to every worker, and to each new one). */
+  const unhealthy = new Set<string>();
 
   const send = (w: Worker, m: ToWorker) => {
     if (w.child.connected) w.child.send(m);
@@ -152,6 +154,7 @@ export async function startCluster(config: Config, logger: Logger, count: number
     send(w, { type: 'init', id, config, httpPort: ports.http, httpsPort: ports.https });
     if (latest !== undefined) for (const m of latest) send(w, m);
     if (feedListeners > 0) send(w, { type: 'feed', on: true });
+    for (const key of unhealthy) send(w, { type: 'probe', key, unhealthy: true });
     return w;
   };
 
@@ -278,6 +281,14 @@ export async function startCluster(config: Config, logger: Logger, count: number
 
   rauta = await startRauta(config, logger, { controlPlane: { views } });
   rauta.telemetry.metrics.observeLiveFeed(() => ({ clients: feed.size, bufferedBytes: feed.bufferedBytes() }));
+  // Active probes run here, once for the pod (the primary has no traffic, so every transition is a probe's).
+  rauta.health.onChange((e) => {
+    const down = e.newState === 'unhealthy';
+    if (down === unhealthy.has(e.endpoint)) return;
+    if (down) unhealthy.add(e.endpoint);
+    else unhealthy.delete(e.endpoint);
+    broadcast({ type: 'probe', key: e.endpoint, unhealthy: down });
+  });
   const announce = (table: RouteTable, meta: { fingerprint: string; appliedAt: string; durationMs: number; newDiagnostics: TableMessage['newDiagnostics'] }) => {
     const messages = tableMessages(++seq, table, meta);
     latest = messages;

@@ -40,6 +40,8 @@ export type ToWorker =
   | TableMessage
   | { readonly type: 'query'; readonly id: number; readonly what: 'metrics' | 'recent' | 'backends' }
   | { readonly type: 'feed'; readonly on: boolean }
+  /** An active probe's verdict: the primary probes for the whole pod. */
+  | { readonly type: 'probe'; readonly key: string; readonly unhealthy: boolean }
   | { readonly type: 'shutdown' };
 
 /** An endpoint's health as one worker sees it (/backends merges them). */

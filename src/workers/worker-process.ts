@@ -62,6 +62,8 @@ async function answer(m: ToWorker & { type: 'query' }): Promise<void> {
   send({ type: 'reply', id: m.id, backends: out });
 }
 
+/** Probe verdicts that arrived before start-up finished. */
+const probes = new Map<string, boolean>();
 let unsubscribe: (() => void) | undefined;
 let feed: string[] = [];
 process.on('message', (m: ToWorker) => {
@@ -92,6 +94,10 @@ process.on('message', (m: ToWorker) => {
         unsubscribe = undefined;
       }
       return;
+    case 'probe':
+      if (rauta === undefined) probes.set(m.key, m.unhealthy);
+      else rauta.health.setProbeResult(m.key, m.unhealthy);
+      return;
     case 'shutdown':
       stop(0);
       return;
@@ -121,6 +127,8 @@ async function start(config: Config, httpPort: number, httpsPort: number): Promi
         },
       },
     });
+    for (const [key, unhealthy] of probes) rauta.health.setProbeResult(key, unhealthy);
+    probes.clear();
     send({ type: 'listening', httpPort: rauta.httpPort, httpsPort: rauta.httpsPort });
   } catch (err) {
     // The primary reports it (once, in words, with its code); a log line here would say it twice.

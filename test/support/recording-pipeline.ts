@@ -13,7 +13,7 @@ import type { RequestObserver, RequestRecord } from '../../src/proxy/request-rec
 import { RouteState } from '../../src/routing/route-state.ts';
 import { createUpstreamClient } from '../../src/proxy/upstream-client.ts';
 import { RouteTable } from '../../src/routing/route-table.ts';
-import type { ObjectSet } from '../../src/sources/object-set.ts';
+import { type ObjectSet, keptConfigMapData } from '../../src/sources/object-set.ts';
 import { translate } from '../../src/translate/translate.ts';
 import type { Obj } from './manifests.ts';
 
@@ -34,7 +34,9 @@ export interface RecordingPipeline {
 
 function objectSet(objects: readonly Obj[]): ObjectSet {
   const of = (kind: string) => objects.filter((o) => o.kind === kind) as never[];
-  return { ingresses: of('Ingress'), ingressClasses: of('IngressClass'), services: of('Service'), endpointSlices: of('EndpointSlice'), secrets: of('Secret'), problems: [] };
+  // ConfigMaps are trimmed as both sources trim them.
+  const configMaps = objects.filter((o) => o.kind === 'ConfigMap').map((o) => ({ metadata: o.metadata, ...keptConfigMapData(o.data) })) as never[];
+  return { ingresses: of('Ingress'), ingressClasses: of('IngressClass'), services: of('Service'), endpointSlices: of('EndpointSlice'), secrets: of('Secret'), configMaps, problems: [] };
 }
 
 /**
@@ -62,7 +64,7 @@ export async function startRecordingPipeline(objects: readonly Obj[], env: Recor
     routes, balancer, observer, upstream, active, inFlight: new InFlight(),
     connectTimeoutMs: 2000, responseTimeoutMs: 10_000, draining: () => false, forwardH2c: protocols.forwardH2c, policy,
   };
-  const apply = (objs: readonly Obj[]) => routes.swap(translate(objectSet(objs), { ingressClass: 'rauta', controllerName: 'rauta.io/ingress-controller' }).table);
+  const apply = (objs: readonly Obj[]) => routes.swap(translate(objectSet(objs), { ingressClass: 'rauta', controllerName: 'rauta.io/ingress-controller', allowedResponseHeaders: config.allowedResponseHeaders }).table);
   apply(objects);
   const http = createHttpServer(deps, { maxHeaderSize: 32768, headersTimeoutMs: 10_000, keepAliveTimeoutMs: 5000 });
   const plain = protocols.plain(http, deps);

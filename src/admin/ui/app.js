@@ -1,7 +1,9 @@
-// RAUTA admin page: status line, live requests (SSE), traffic charts, routes and backends.
-// No framework: the page is a few tables rebuilt from JSON; state lives in one object per concern.
-import { renderCharts, TrafficStats } from './charts.js';
-import { backendsView, eventFacts, h, requestRow, routesView, serviceOf, statusClass } from './views.js';
+// RAUTA admin page: status line, traffic charts, live requests (SSE), routes with a route view, and
+// backends with per-endpoint latency. No framework: the page is a few tables rebuilt from JSON; state
+// lives in one object per concern.
+import { TrafficStats } from './charts.js';
+import { TrafficCards } from './plots.js';
+import { backendsView, eventFacts, eventRouteKey, h, requestRow, routeDetail, routeKey, routesView, serviceOf, statusClass } from './views.js';
 
 const MAX_EVENTS = 1000;
 const MAX_ROWS = 200;
@@ -18,6 +20,15 @@ const state = {
   pendingWhilePaused: 0,
   summary: undefined,
   stats: new TrafficStats(),
+  /** Per route (`ns/ingress|host|path`) and per endpoint (`ip:port`), for the route and backend views. */
+  routeStats: new TrafficStats(),
+  endpointStats: new TrafficStats(),
+  /** The traffic window, 1 or 5 minutes. */
+  windowMs: 5 * 60_000,
+  routesDoc: undefined,
+  backendsDoc: undefined,
+  /** The route view's current question (host, path), or undefined. */
+  lookup: undefined,
   hosts: new Set(),
   services: new Set(),
   renderQueued: false,
@@ -55,7 +66,16 @@ function renderStatus(s) {
     h('span', { class: 'muted' }, `${c.routes ?? 0} route${c.routes === 1 ? '' : 's'} · ${c.ready_endpoints ?? 0}/${c.endpoints ?? 0} endpoints ready`),
   ];
   if (errs) parts.push(h('a', { class: 'pill bad', href: '#routes' }, `${errs} config error${errs === 1 ? '' : 's'}`));
+  const rejected = s.config_rejected;
+  if (rejected) parts.push(h('a', { class: 'pill bad', id: 'st-rejected', href: '#config-banner' }, 'manifest rejected'));
   el.replaceChildren(...parts);
+  // The reason in full, with the fix it names: the routes shown are the last good ones until then.
+  const banner = $('config-banner');
+  banner.hidden = !rejected;
+  if (rejected) {
+    banner.replaceChildren(h('strong', {}, 'Configuration not applied — the last good routes keep serving. '), rejected.message,
+      h('span', { class: 'muted' }, ` (${rejected.code}, ${new Date(rejected.at).toLocaleTimeString()})`));
+  }
 }
 
 async function refreshSummary() {
@@ -143,6 +163,10 @@ function addEvents(list) {
     if (e.data?.host && state.hosts.size < MAX_SUGGESTIONS) state.hosts.add(e.data.host);
     if (service && state.services.size < MAX_SUGGESTIONS) state.services.add(service);
     state.stats.add(service ?? '(no route)', e);
+    const route = eventRouteKey(e);
+    if (route) state.routeStats.add(route, e);
+    const b = e.data?.backend;
+    if (b?.pod_ip !== undefined) state.endpointStats.add(`${b.pod_ip}:${b.pod_port}`, e);
   }
   if (added === 0) return 0;
   if (needSort) state.events.sort((a, b) => (String(a.timestamp) < String(b.timestamp) ? 1 : String(a.timestamp) > String(b.timestamp) ? -1 : 0));
@@ -283,7 +307,9 @@ function wireTable() {
 async function refreshRoutes() {
   try {
     const doc = await getJson('/routes');
+    state.routesDoc = doc;
     $('routes-body').replaceChildren(...routesView(doc));
+    void renderRouteView();
     $('routes-meta').textContent = doc.applied_at ? `applied ${new Date(doc.applied_at).toLocaleTimeString()} · ${String(doc.fingerprint).slice(0, 12)}` : 'no configuration applied yet';
   } catch (err) {
     $('routes-body').replaceChildren(h('p', { class: 'diag error' }, `Could not load /routes: ${err.message}`));
@@ -293,7 +319,8 @@ async function refreshRoutes() {
 async function refreshBackends() {
   try {
     const doc = await getJson('/backends');
-    $('backends-body').replaceChildren(...backendsView(doc));
+    state.backendsDoc = doc;
+    renderBackends();
     const n = (doc.backends ?? []).length;
     $('backends-meta').textContent = `${n} service${n === 1 ? '' : 's'}`;
   } catch (err) {
@@ -304,6 +331,52 @@ async function refreshBackends() {
   }
 }
 let backendsTimer;
+
+const windowLabel = () => (state.windowMs >= 5 * 60_000 ? '5 min' : '1 min');
+
+function renderBackends() {
+  if (!state.backendsDoc) return;
+  state.endpointStats.prune();
+  $('backends-body').replaceChildren(...backendsView(state.backendsDoc, (key) => state.endpointStats.recent(key, state.windowMs), windowLabel()));
+}
+
+/** Asks the server which route serves the lookup's host and path, and shows it with its live numbers. */
+async function renderRouteView() {
+  const q = state.lookup;
+  const view = $('route-view');
+  if (!q) {
+    view.hidden = true;
+    return;
+  }
+  try {
+    const params = new URLSearchParams({ host: q.host, path: q.path });
+    const lookup = await getJson(`/api/route?${params}`);
+    const key = lookup.route ? routeKey(lookup.route) : undefined;
+    state.routeStats.prune();
+    const w = key ? state.routeStats.recent(key, state.windowMs) : undefined;
+    view.replaceChildren(h('h3', {}, `${q.host || '(any host)'}${q.path}`), ...routeDetail(lookup, state.routesDoc?.diagnostics ?? [], w, windowLabel()));
+  } catch (err) {
+    view.replaceChildren(h('p', { class: 'diag error' }, err.status === 400 ? 'That is not a host and path RAUTA can look up.' : `Could not look the route up: ${err.message}`));
+  }
+  view.hidden = false;
+}
+
+function showRoute(host, path) {
+  state.lookup = { host, path };
+  $('rl-host').value = host;
+  $('rl-path').value = path;
+  void renderRouteView();
+}
+
+function setWindow(ms) {
+  state.windowMs = ms;
+  for (const b of document.querySelectorAll('.window button')) b.setAttribute('aria-pressed', String(Number(b.dataset.window) === ms));
+  cards.render(state.stats, state.windowMs);
+  renderBackends();
+  void renderRouteView();
+}
+
+let cards;
 
 // ── start ──
 
@@ -323,14 +396,33 @@ function main() {
   void refreshSummary();
   void refreshRoutes();
   void refreshBackends();
+  cards = new TrafficCards($('charts'));
+  for (const b of document.querySelectorAll('.window button')) b.addEventListener('click', () => setWindow(Number(b.dataset.window)));
+  $('route-lookup').addEventListener('submit', (e) => {
+    e.preventDefault();
+    const path = $('rl-path').value.trim() || '/';
+    showRoute($('rl-host').value.trim(), path.startsWith('/') ? path : `/${path}`);
+  });
+  // A click on a route's path in the list opens its route view.
+  $('routes-body').addEventListener('click', (e) => {
+    const btn = e.target.closest?.('button[data-route]');
+    if (!btn) return;
+    const [, host, path] = btn.dataset.route.split('|');
+    showRoute(host === '*' ? '' : host, path);
+    $('route-view').scrollIntoView({ block: 'nearest' });
+  });
   void loadRecent().then((result) => {
-    renderCharts($('charts'), state.stats);
+    cards.render(state.stats, state.windowMs);
     if (result !== 'absent') connectStream();
   });
   setInterval(refreshSummary, POLL_MS);
   setInterval(refreshRoutes, POLL_MS);
   backendsTimer = setInterval(refreshBackends, 2000);
-  setInterval(() => renderCharts($('charts'), state.stats), 1000);
+  setInterval(() => {
+    cards.render(state.stats, state.windowMs);
+    renderBackends();
+  }, 1000);
+  setInterval(() => void renderRouteView(), POLL_MS);
 }
 
 main();

@@ -181,7 +181,7 @@ function routeItem(r) {
   const b = r.backend ?? {};
   const ready = `${b.ready_endpoints ?? 0}/${b.endpoints ?? 0} ready`;
   return h('li', { class: 'path' },
-    h('span', { class: 'mono' }, r.path), h('span', { class: 'muted' }, ` ${r.path_type}`), ' → ',
+    h('button', { type: 'button', class: 'linkish mono', 'data-route': routeKey(r), title: 'Show this route' }, r.path), h('span', { class: 'muted' }, ` ${r.path_type}`), ' → ',
     h('span', { class: 'mono svc' }, `${b.service}:${b.port}`), ' ',
     h('span', { class: `tag ${b.unavailable ? 'bad' : b.ready_endpoints > 0 ? 'good' : 'warn'}` }, b.unavailable ? 'unavailable' : ready),
     matchText(r) ? h('span', { class: 'mono muted' }, ` ${matchText(r)}`) : null,
@@ -197,7 +197,22 @@ function healthTag(e) {
   return h('span', { class: 'tag good' }, e.health ?? 'ready');
 }
 
-export function backendsView(doc) {
+/** Latency and errors of one key (endpoint, route) over the chosen window, from the live feed. */
+function windowCells(w) {
+  if (!w || w.count === 0) return [h('td', { class: 'num muted', 'data-label': 'requests' }, '0'), h('td', { class: 'num muted', 'data-label': 'p50 / p99' }, '–'), h('td', { class: 'num muted', 'data-label': '5xx' }, '–')];
+  return [
+    h('td', { class: 'num', 'data-label': 'requests' }, String(w.count)),
+    h('td', { class: 'num mono', 'data-label': 'p50 / p99' }, `${formatDuration(w.p50)} / ${formatDuration(w.p99)}`),
+    h('td', { class: `num${w.errorRatio > 0 ? ' bad-text' : ''}`, 'data-label': '5xx' }, `${(w.errorRatio * 100).toFixed(1)} %`),
+  ];
+}
+
+/**
+ * @param {object} doc /backends
+ * @param {(key: string) => ({count: number, errorRatio: number, p50?: number, p99?: number} | undefined)} [endpointWindow]
+ *   per-endpoint (`ip:port`) numbers over the chosen window, from the live feed
+ */
+export function backendsView(doc, endpointWindow = () => undefined, windowLabel = '5 min') {
   const backends = doc.backends ?? [];
   if (backends.length === 0) return [h('p', { class: 'muted' }, 'No backends.')];
   return backends.map((b) => {
@@ -206,7 +221,9 @@ export function backendsView(doc) {
       h('caption', { class: 'sr-only' }, `Endpoints of ${b.id}`),
       h('thead', {}, h('tr', {},
         h('th', { scope: 'col' }, 'Pod'), h('th', { scope: 'col' }, 'Address'), h('th', { scope: 'col' }, 'State'),
-        h('th', { scope: 'col', class: 'num' }, 'In flight'), h('th', { scope: 'col', class: 'num' }, 'Failures'), h('th', { scope: 'col', class: 'c-zone' }, 'Node / zone'))));
+        h('th', { scope: 'col', class: 'num' }, 'In flight'), h('th', { scope: 'col', class: 'num' }, 'Failures'),
+        h('th', { scope: 'col', class: 'num' }, `Requests (${windowLabel})`), h('th', { scope: 'col', class: 'num' }, 'p50 / p99'), h('th', { scope: 'col', class: 'num' }, '5xx'),
+        h('th', { scope: 'col', class: 'c-zone' }, 'Node / zone'))));
     const body = h('tbody');
     for (const e of eps) {
       const until = e.health === 'ejected' && e.ejected_until ? h('span', { class: 'muted' }, ` until ${formatTime(e.ejected_until)}`) : null;
@@ -216,17 +233,63 @@ export function backendsView(doc) {
         h('td', {}, healthTag(e), until),
         h('td', { class: 'num', 'data-label': 'in flight' }, e.in_flight ?? 0),
         h('td', { class: 'num', 'data-label': 'failures' }, e.consecutive_failures ?? 0),
+        ...windowCells(endpointWindow(`${e.ip}:${e.port}`)),
         h('td', { class: 'c-zone muted' }, [e.node, e.zone].filter(Boolean).join(' / ') || '–')));
     }
     table.append(body);
-    const ejected = eps.filter((e) => e.health === 'ejected' || e.health === 'unhealthy').length;
+    const ejected = eps.filter((e) => e.health === 'ejected').length;
+    const unhealthy = eps.filter((e) => e.health === 'unhealthy').length;
     const ready = eps.filter((e) => e.ready && !e.terminating && (e.health ?? 'healthy') === 'healthy').length;
     return h('article', { class: 'backend', 'data-backend': b.id },
       h('header', {},
         h('h3', {}, b.id),
         h('span', { class: `tag ${ready > 0 ? 'good' : 'bad'}` }, `${ready}/${eps.length} healthy`),
         ejected ? h('span', { class: 'tag bad' }, `${ejected} ejected`) : null,
+        unhealthy ? h('span', { class: 'tag bad' }, `${unhealthy} unhealthy`) : null,
         h('span', { class: 'muted' }, ` ${policyText(b.policy)}`)),
       eps.length ? h('div', { class: 'table-wrap' }, table) : h('p', { class: 'muted' }, 'No endpoints.'));
   });
+}
+
+/** How the live feed names the route that served a request, and how /routes names a route: the same key. */
+export function routeKey(r) {
+  return `${r.ingress}|${r.host}|${r.path}`;
+}
+
+/** The key of the route an event went through (`namespace/ingress|host|path`), or undefined. */
+export function eventRouteKey(event) {
+  const r = event?.data?.route;
+  if (!r?.ingress) return undefined;
+  const ns = event.context?.namespace;
+  const ingress = r.ingress.includes('/') || !ns ? r.ingress : `${ns}/${r.ingress}`;
+  return `${ingress}|${r.host || '*'}|${r.path}`;
+}
+
+/**
+ * The route view: for one route (found by `/api/route` for a host and path, or picked from the list),
+ * which Ingress or Gateway API route serves it, how, with what policy, and how it is doing right now.
+ */
+export function routeDetail(lookup, diagnostics, w, windowLabel) {
+  const r = lookup.route;
+  if (!r) {
+    return [h('p', { class: 'diag error', id: 'route-none' }, `No route serves ${lookup.host || '(no host)'}${lookup.path}: RAUTA answers 404 (RAUTA_ERR_NO_ROUTE).`)];
+  }
+  const b = r.backend ?? {};
+  const p = r.policy ?? {};
+  const traffic = p.traffic ? Object.entries(p.traffic).filter(([, v]) => Array.isArray(v) ? v.length : v).map(([k, v]) => `${k}: ${Array.isArray(v) ? v.map((o) => o.op ?? JSON.stringify(o)).join(', ') : JSON.stringify(v)}`) : [];
+  const facts = [
+    ['Served by', `${r.kind && r.kind !== 'Ingress' ? r.kind : 'Ingress'} ${r.ingress}${r.rule !== undefined ? ` (rule ${r.rule})` : ''}${lookup.default_backend ? ' — default backend' : ''}`],
+    ['Match', `${r.host} ${r.path} (${r.path_type})${matchText(r) ? ` ${matchText(r)}` : ''}${r.tls ? ' · TLS' : ''}`],
+    ['Backend', `${b.service}:${b.port} · ${b.ready_endpoints ?? 0}/${b.endpoints ?? 0} endpoints ready${b.unavailable ? ` · unavailable: ${b.unavailable}` : ''}`],
+    ['Policy', `${policyText(p)}${traffic.length ? ` · ${traffic.join(' · ')}` : ''}`],
+    [`Last ${windowLabel}`, w && w.count > 0 ? `${w.count} requests · ${(w.errorRatio * 100).toFixed(1)} % 5xx (${w.errors}) · p50 ${formatDuration(w.p50)} · p99 ${formatDuration(w.p99)}` : 'no requests seen'],
+  ];
+  const dl = h('dl', { class: 'facts', id: 'route-facts' });
+  for (const [k, v] of facts) dl.append(h('dt', {}, k), h('dd', { 'data-fact': k }, v));
+  const out = [dl];
+  const mine = diagnostics.filter((d) => d.ingress === r.ingress);
+  if (mine.length) {
+    out.push(h('ul', { class: 'diags' }, ...mine.map((d) => h('li', { class: `diag ${d.severity}` }, h('span', { class: 'reason' }, d.reason), ' ', d.message))));
+  }
+  return out;
 }

@@ -13,6 +13,11 @@ export interface AttemptOutcomeSink {
 
 export interface BackendHealthOptions extends PassiveOptions {
   readonly probeConcurrency: number;
+  /**
+   * false: this process runs no active probes; their results come from the process that does
+   * (`setProbeResult`: data-plane workers get them from the primary, so each pod probes once).
+   */
+  readonly probes?: boolean;
   readonly random?: () => number;
 }
 
@@ -38,8 +43,12 @@ export class BackendHealth implements HealthView, AttemptOutcomeSink {
   private readonly lastState = new Map<string, HealthState>();
   /** Ready endpoints of every backend an endpoint key belongs to (for the ejection cap and events). */
   private membership = new Map<string, Backend[]>();
+  private readonly probes: boolean;
+  /** Endpoints another process's probes found unhealthy (when `probes` is false). */
+  private readonly remoteUnhealthy = new Set<string>();
 
   constructor(opts: BackendHealthOptions) {
+    this.probes = opts.probes !== false;
     this.passive = new OutlierDetector(opts, (key) => this.peersOf(key), (key, reason) => this.changed(key, reason));
     this.active = new ActiveProber({ concurrency: opts.probeConcurrency, random: opts.random }, (key, reason) => this.changed(key, reason));
   }
@@ -50,12 +59,12 @@ export class BackendHealth implements HealthView, AttemptOutcomeSink {
   }
 
   isHealthy(endpoint: Endpoint): boolean {
-    return !this.passive.isEjected(endpoint.key) && !this.active.isUnhealthy(endpoint.key);
+    return !this.passive.isEjected(endpoint.key) && !this.active.isUnhealthy(endpoint.key) && !this.remoteUnhealthy.has(endpoint.key);
   }
 
   state(key: string): HealthState {
     if (this.passive.isEjected(key)) return 'ejected';
-    if (this.active.isUnhealthy(key)) return 'unhealthy';
+    if (this.active.isUnhealthy(key) || this.remoteUnhealthy.has(key)) return 'unhealthy';
     return 'healthy';
   }
 
@@ -110,7 +119,7 @@ export class BackendHealth implements HealthView, AttemptOutcomeSink {
     }
     return () => {
       this.membership = membership;
-      this.active.update(targets);
+      if (this.probes) this.active.update(targets);
       const keys = new Set(membership.keys());
       this.passive.retain(keys);
       for (const key of [...this.lastState.keys()]) {
@@ -119,6 +128,18 @@ export class BackendHealth implements HealthView, AttemptOutcomeSink {
         else this.changed(key, 'health check configuration changed');
       }
     };
+  }
+
+  /**
+   * An active probe's verdict from the process that probes. Applied without telling the listeners:
+   * that process logs, counts and publishes the transition once for the pod.
+   */
+  setProbeResult(key: string, unhealthy: boolean): void {
+    if (unhealthy) this.remoteUnhealthy.add(key);
+    else this.remoteUnhealthy.delete(key);
+    const state = this.state(key);
+    if (state === 'healthy') this.lastState.delete(key);
+    else this.lastState.set(key, state);
   }
 
   /** Ends ejections whose time is over. Timers call it; tests with a fake clock call it themselves. */

@@ -1,5 +1,5 @@
 import type { GRPCRoute, Gateway, GatewayClass, HTTPRoute, Namespace, ReferenceGrant } from '../gateway-objects.ts';
-import type { EndpointSlice, Ingress, IngressClass, ObjectSet, Secret, Service, SourceProblem } from '../object-set.ts';
+import { type ConfigMap, type EndpointSlice, type Ingress, type IngressClass, type ObjectSet, type Secret, type Service, type SourceProblem, keptConfigMapData } from '../object-set.ts';
 import { RautaError } from '../../errors.ts';
 import { DocumentCache } from './documents.ts';
 import { type Shape, endpointSliceShape, ingressClassShape, ingressShape, secretShape, serviceShape } from './shapes.ts';
@@ -17,6 +17,7 @@ const KINDS: Record<string, readonly string[]> = {
   Service: ['v1'],
   EndpointSlice: ['discovery.k8s.io/v1'],
   Secret: ['v1'],
+  ConfigMap: ['v1'],
   Namespace: ['v1'],
   GatewayClass: ['gateway.networking.k8s.io/v1', 'gateway.networking.k8s.io/v1beta1'],
   Gateway: ['gateway.networking.k8s.io/v1', 'gateway.networking.k8s.io/v1beta1'],
@@ -49,6 +50,7 @@ interface Mutable {
   services: Service[];
   endpointSlices: EndpointSlice[];
   secrets: Secret[];
+  configMaps: ConfigMap[];
   problems: SourceProblem[];
   gatewayClasses: GatewayClass[];
   gateways: Gateway[];
@@ -74,7 +76,7 @@ function isObject(v: unknown): v is Record<string, unknown> {
  */
 export function parseManifests(files: readonly { name: string; text: string }[], cache = new DocumentCache()): ObjectSet {
   const out: Mutable = {
-    ingresses: [], ingressClasses: [], services: [], endpointSlices: [], secrets: [], problems: [],
+    ingresses: [], ingressClasses: [], services: [], endpointSlices: [], secrets: [], configMaps: [], problems: [],
     gatewayClasses: [], gateways: [], httpRoutes: [], grpcRoutes: [], referenceGrants: [], namespaces: [],
   };
   cache.begin();
@@ -183,6 +185,9 @@ function addDocument(out: Mutable, value: unknown, origin: string): void {
       out.secrets.push({ ...(obj as unknown as Secret), data });
       return;
     }
+    case 'ConfigMap':
+      out.configMaps.push({ apiVersion: 'v1', kind: 'ConfigMap', metadata: obj.metadata as ConfigMap['metadata'], ...keptConfigMapData(value.data) });
+      return;
     case 'Namespace':
       out.namespaces.push({ ...(obj as unknown as Namespace), metadata: { ...meta, name: meta.name } as Namespace['metadata'] });
       return;

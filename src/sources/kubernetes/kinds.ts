@@ -8,7 +8,7 @@ import {
 } from '@kubernetes/client-node';
 
 export type KindName =
-  | 'ingresses' | 'ingressClasses' | 'services' | 'endpointSlices' | 'secrets'
+  | 'ingresses' | 'ingressClasses' | 'services' | 'endpointSlices' | 'secrets' | 'configMaps'
   | 'gatewayClasses' | 'gateways' | 'httpRoutes' | 'grpcRoutes' | 'referenceGrants' | 'namespaces';
 
 export interface Page {
@@ -77,6 +77,14 @@ export function watchedKinds(kc: KubeConfig): readonly WatchedKind[] {
       list: (ns) => listAll((c) => (ns === undefined
         ? core.listSecretForAllNamespaces({ limit: PAGE_SIZE, _continue: c, fieldSelector: TLS_SECRETS })
         : core.listNamespacedSecret({ namespace: ns, limit: PAGE_SIZE, _continue: c, fieldSelector: TLS_SECRETS })) as Promise<Page>),
+    },
+    {
+      // custom-headers names a ConfigMap. Watched in the namespaces RAUTA watches (RAUTA_WATCH_NAMESPACE
+      // narrows it); the cache keeps only small ones' data (keptConfigMapData), never large blobs.
+      name: 'configMaps', clusterScoped: false, path: nsPath('/api/v1', 'configmaps'),
+      list: (ns) => listAll((c) => (ns === undefined
+        ? core.listConfigMapForAllNamespaces({ limit: PAGE_SIZE, _continue: c })
+        : core.listNamespacedConfigMap({ namespace: ns, limit: PAGE_SIZE, _continue: c })) as Promise<Page>),
     },
   ];
 }

@@ -5,7 +5,7 @@ import type { ObjectSet, Source } from '../object-set.ts';
 import { Debouncer } from './debounce.ts';
 import { type GatewayApiResources, discoverGatewayApi, gatewayKinds } from './gateway-kinds.ts';
 import { type KindName, type WatchedKind, watchedKinds } from './kinds.ts';
-import { Normalizer, toEndpointSlice, toGatewayApiObject, toIngress, toIngressClass, toNamespace, toSecret, toService } from './normalize.ts';
+import { Normalizer, toConfigMap, toEndpointSlice, toGatewayApiObject, toIngress, toIngressClass, toNamespace, toSecret, toService } from './normalize.ts';
 import { type Backoff, DEFAULT_BACKOFF, RestartingInformer } from './restarting-informer.ts';
 
 export interface KubernetesSourceOptions {
@@ -42,6 +42,7 @@ export class KubernetesSource implements Source {
     services: new Normalizer(toService),
     endpointSlices: new Normalizer(toEndpointSlice),
     secrets: new Normalizer(toSecret),
+    configMaps: new Normalizer(toConfigMap),
     gatewayClasses: new Normalizer(toGatewayApiObject<GatewayClass>('GatewayClass')),
     gateways: new Normalizer(toGatewayApiObject<Gateway>('Gateway')),
     httpRoutes: new Normalizer(toGatewayApiObject<HTTPRoute>('HTTPRoute')),
@@ -140,6 +141,7 @@ export class KubernetesSource implements Source {
       services: this.normalizers.services.all(of('services')).sort(byKey),
       endpointSlices: this.normalizers.endpointSlices.all(of('endpointSlices')).sort(byKey),
       secrets: this.normalizers.secrets.all(of('secrets')).sort(byKey),
+      configMaps: this.normalizers.configMaps.all(of('configMaps')).sort(byKey),
       problems: [],
       ...(this.gatewayApi !== undefined && this.gatewayApi.length > 0 ? {
         gatewayClasses: this.normalizers.gatewayClasses.all(of('gatewayClasses')).sort(byKey),

@@ -1,6 +1,6 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { Namespace } from '../gateway-objects.ts';
-import type { EndpointSlice, Ingress, IngressClass, ObjectMeta, Secret, Service, ServicePort } from '../object-set.ts';
+import { type ConfigMap, type EndpointSlice, type Ingress, type IngressClass, type ObjectMeta, type Secret, type Service, type ServicePort, keptConfigMapData } from '../object-set.ts';
 
 /**
  * Informer caches hold two shapes of the same object: instances of client-node's model classes (from a
@@ -63,6 +63,10 @@ export const toEndpointSlice = (o: Raw): EndpointSlice => compact({
 
 export const toSecret = (o: Raw): Secret => compact({
   apiVersion: 'v1', kind: 'Secret' as const, metadata: meta(o), type: o.type as string | undefined, data: json(o.data),
+});
+
+export const toConfigMap = (o: Raw): ConfigMap => compact({
+  apiVersion: 'v1', kind: 'ConfigMap' as const, metadata: meta(o), ...keptConfigMapData(o.data),
 });
 
 /** Converts with a per-object cache (see above). */

@@ -104,6 +104,41 @@ function snippet(name: string) {
   };
 }
 
+/** Same-namespace references only: an Ingress must not read another tenant's ConfigMaps. */
+const CM_REF = /^(?:([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)\/)?([a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?)$/;
+const MAX_CUSTOM_HEADERS = 64;
+
+/**
+ * ingress-nginx's custom-headers: every key of the ConfigMap is a response header (more_set_headers).
+ * As in ingress-nginx, one bad name or value, or a name the operator did not allow, drops the whole
+ * annotation: half a set of security headers is worse than a clear warning.
+ */
+function customHeaders(value: string, ctx: NginxContext): void {
+  const m = CM_REF.exec(value.trim());
+  if (m === null) return ctx.invalid('custom-headers', `${JSON.stringify(value.slice(0, 128))} is not namespace/name of a ConfigMap; ignored`);
+  const namespace = m[1] ?? ctx.namespace;
+  if (namespace !== ctx.namespace) return ctx.invalid('custom-headers', `ConfigMap ${namespace}/${m[3]} is in another namespace; only the Ingress's own namespace (${ctx.namespace}) is read; ignored`);
+  const cm = ctx.configMap(`${namespace}/${m[3]}`);
+  if (cm === undefined) return ctx.invalid('custom-headers', `ConfigMap ${namespace}/${m[3]} not found; ignored`);
+  if (cm.tooLarge) return ctx.invalid('custom-headers', `ConfigMap ${namespace}/${m[3]} is too large to read (over 128 keys or 64 KiB); ignored`);
+  const set: HeaderValue[] = [];
+  for (const [name, v] of Object.entries(cm.data ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    if (!HEADER_NAME.test(name)) return ctx.invalid('custom-headers', `${JSON.stringify(name.slice(0, 64))} in ConfigMap ${namespace}/${m[3]} is not a header name; ignored`);
+    if (!HEADER_VALUE.test(v)) return ctx.invalid('custom-headers', `the value of ${name} in ConfigMap ${namespace}/${m[3]} holds CR, LF or other control characters (or is over 4096 characters); ignored`);
+    set.push({ name: name.toLowerCase(), value: v.trim() });
+  }
+  if (set.length === 0) return ctx.note('custom-headers', `ConfigMap ${namespace}/${m[3]} holds no headers`);
+  if (set.length > MAX_CUSTOM_HEADERS) return ctx.invalid('custom-headers', `more than ${MAX_CUSTOM_HEADERS} headers; ignored`);
+  const allowed = ctx.allowedResponseHeaders;
+  if (allowed === undefined) {
+    ctx.note('custom-headers', `applies only when RAUTA_ALLOWED_RESPONSE_HEADERS lists ${set.map((h) => h.name).join(', ')}`);
+  } else {
+    const refused = set.filter((h) => !allowed.includes(h.name)).map((h) => h.name);
+    if (refused.length > 0) return ctx.invalid('custom-headers', `${refused.join(', ')} not allowed: list them in RAUTA_ALLOWED_RESPONSE_HEADERS (ingress-nginx's global-allowed-response-headers); ignored`);
+  }
+  ctx.op({ kind: 'headers', modifier: { set } }, 'response');
+}
+
 const refusedSnippet = (name: string, what: string): AnnotationEntry => ({
   name, theme: 'snippets', verdict: 'refused', behaviour: `The Ingress is not served: ${what} would be arbitrary configuration.`,
   difference: 'Snippets were the source of several ingress-nginx CVEs; RAUTA never runs configuration text.',
@@ -116,5 +151,10 @@ export const headerEntries: readonly AnnotationEntry[] = [
   refusedSnippet('auth-snippet', 'auth-snippet'),
   refusedSnippet('modsecurity-snippet', 'modsecurity-snippet'),
   refusedSnippet('stream-snippet', 'stream-snippet'),
-  { name: 'custom-headers', theme: 'headers', verdict: 'unsupported', behaviour: 'Ignored with a warning.', difference: 'Response headers from a ConfigMap are not supported yet; use a configuration-snippet with more_set_headers.', parse: (_v, c) => c.unsupported('custom-headers', 'headers from a ConfigMap are not supported; use configuration-snippet with more_set_headers') },
+  {
+    name: 'custom-headers', theme: 'headers', verdict: 'honoured-with-difference',
+    behaviour: 'The ConfigMap named (`namespace/name`) holds response headers (key: name, value: value) set on the backend\'s responses; only names RAUTA_ALLOWED_RESPONSE_HEADERS lists (ingress-nginx\'s global-allowed-response-headers) are allowed, else the annotation is ignored.',
+    difference: 'The ConfigMap must be in the Ingress\'s own namespace (a bare name means that namespace); ConfigMaps over 128 keys or 64 KiB are not read. The headers are set on the backend\'s responses, not on answers RAUTA makes itself.',
+    parse: customHeaders,
+  },
 ];

@@ -1,5 +1,5 @@
 import type { Phase, PolicyOp } from '../../routing/policy.ts';
-import type { Secret } from '../../sources/object-set.ts';
+import type { ConfigMap, Secret } from '../../sources/object-set.ts';
 import { accessEntries } from './access.ts';
 import { bodyEntries } from './body.ts';
 import { corsEntries } from './cors.ts';
@@ -56,6 +56,10 @@ export interface NginxOptions {
   readonly nginxClass: boolean;
   /** Resolves a Service of the namespace to a backend of the table (its first port); absent: assumed to exist. */
   readonly resolveService?: (namespace: string, name: string) => { readonly id: string } | { readonly error: string };
+  /** ConfigMaps by `namespace/name` (custom-headers); absent: none are known. */
+  readonly configMaps?: ReadonlyMap<string, ConfigMap>;
+  /** RAUTA_ALLOWED_RESPONSE_HEADERS; absent: not known (the migration report). */
+  readonly allowedResponseHeaders?: readonly string[];
 }
 
 /**
@@ -126,6 +130,8 @@ export function translateNginxAnnotations(
     nginxClass: opts.nginxClass,
     value: (name) => rautaValues.get(name) ?? (shadowed.has(name) ? undefined : nginxValues.get(name)),
     secret: (r) => secrets.get(r.includes('/') ? r : `${ref.namespace}/${r}`),
+    configMap: (r) => opts.configMaps?.get(r),
+    allowedResponseHeaders: opts.allowedResponseHeaders?.map((h) => h.toLowerCase()),
     service: (name) => opts.resolveService?.(ref.namespace, name) ?? { id: `${ref.namespace}/${name}` },
     op: (op, phase) => { ops.push({ op, phase }); },
     base,

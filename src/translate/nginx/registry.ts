@@ -1,6 +1,6 @@
 import type { Phase, PolicyOp } from '../../routing/policy.ts';
 import type { HashBy, LoadBalance, BackendProtocol } from '../../routing/types.ts';
-import type { Secret } from '../../sources/object-set.ts';
+import type { ConfigMap, Secret } from '../../sources/object-set.ts';
 
 /**
  * What RAUTA does with one ingress-nginx annotation. The verdict table in docs, the migration report
@@ -69,6 +69,13 @@ export interface NginxContext {
   value(name: string): string | undefined;
   /** A Secret by `name` (Ingress namespace) or `namespace/name`. */
   secret(ref: string): Secret | undefined;
+  /** A ConfigMap by `namespace/name`; undefined when the source has none of that name. */
+  configMap(ref: string): ConfigMap | undefined;
+  /**
+   * Response header names custom-headers may set (RAUTA_ALLOWED_RESPONSE_HEADERS, lower-case);
+   * undefined when not known (the migration report, which says what must be allowed).
+   */
+  readonly allowedResponseHeaders: readonly string[] | undefined;
   /** The backend id (`namespace/service:port`, first port) of a Service of the Ingress's namespace. */
   service(name: string): { readonly id: string } | { readonly error: string };
   op(op: PolicyOp, phase?: Phase): void;

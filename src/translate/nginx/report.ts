@@ -1,4 +1,4 @@
-import type { Ingress, ObjectSet, Secret } from '../../sources/object-set.ts';
+import type { ConfigMap, Ingress, ObjectSet, Secret } from '../../sources/object-set.ts';
 import { classifier } from '../classes.ts';
 import { NGINX_BY_NAME, NGINX_PREFIX, translateNginxAnnotations } from './index.ts';
 import { VERDICT_TEXT, type Verdict } from './registry.ts';
@@ -53,7 +53,9 @@ export function migrationReport(objects: ObjectSet, opts: ReportOptions = {}): M
   const kind = classifier(objects.ingressClasses, {
     ingressClass: opts.ingressClass ?? 'rauta', controllerName: opts.controllerName ?? 'rauta.io/ingress-controller', watchIngressNginx: true,
   });
-  const reports = [...objects.ingresses].sort(byName).map((ing) => ingressReport(ing, kind(ing) ?? 'other', secrets, prefix));
+  const configMaps = new Map<string, ConfigMap>();
+  for (const c of objects.configMaps ?? []) configMaps.set(`${c.metadata.namespace ?? 'default'}/${c.metadata.name}`, c);
+  const reports = [...objects.ingresses].sort(byName).map((ing) => ingressReport(ing, kind(ing) ?? 'other', secrets, prefix, configMaps));
   const totals = { ingresses: reports.length, unchanged: 0, differences: 0, degraded: 0, 'not-served': 0 };
   const annotations: Record<Outcome, number> = { honoured: 0, 'honoured-with-difference': 0, unsupported: 0, refused: 0, invalid: 0, typo: 0 };
   for (const r of reports) {
@@ -69,10 +71,10 @@ function byName(a: Ingress, b: Ingress): number {
   return ka < kb ? -1 : ka > kb ? 1 : 0;
 }
 
-function ingressReport(ing: Ingress, cls: IngressReport['class'], secrets: ReadonlyMap<string, Secret>, prefix: string): IngressReport {
+function ingressReport(ing: Ingress, cls: IngressReport['class'], secrets: ReadonlyMap<string, Secret>, prefix: string, configMaps: ReadonlyMap<string, ConfigMap>): IngressReport {
   const namespace = ing.metadata.namespace ?? 'default';
   const annotations = ing.metadata.annotations ?? {};
-  const t = translateNginxAnnotations(annotations, { namespace, name: ing.metadata.name }, secrets, { prefix, nginxClass: cls === 'nginx' });
+  const t = translateNginxAnnotations(annotations, { namespace, name: ing.metadata.name }, secrets, { prefix, nginxClass: cls === 'nginx', configMaps });
   const problemsOf = new Map<string, typeof t.problems[number][]>();
   for (const p of t.problems) problemsOf.set(p.annotation, [...(problemsOf.get(p.annotation) ?? []), p]);
   const out: AnnotationVerdict[] = [];
