@@ -58,7 +58,7 @@ function basicAuth(type: string, ctx: NginxContext): void {
     return ctx.failClosed('auth-secret', `auth-type basic needs auth-secret naming a Secret (name or namespace/name), got "${ref ?? ''}"`);
   }
   const secret = ctx.secret(ref);
-  if (secret === undefined) return ctx.failClosed('auth-secret', `Secret ${ref} not found (in Kubernetes mode RAUTA watches only Secrets of type kubernetes.io/tls)`);
+  if (secret === undefined) return ctx.failClosed('auth-secret', `Secret ${ref} not found (Kubernetes mode reads Secrets of type Opaque or kubernetes.io/tls)`);
   const secretType = (ctx.value('auth-secret-type') ?? 'auth-file').trim();
   const decode = (b64: string) => Buffer.from(b64, 'base64').toString('utf8');
   let users: HtpasswdUser[] = [];
