@@ -68,7 +68,7 @@ describe('kubernetes - routes by the Ingresses in the API server', () => {
   });
 });
 
-describe('kubernetes - RAUTA_WATCH_NAMESPACE, TLS-only Secrets, and start-up during an outage', () => {
+describe('kubernetes - RAUTA_WATCH_NAMESPACE, TLS and Opaque Secrets only, and start-up during an outage', () => {
   let api: FakeApiServer;
   let rauta: RunningKubeRauta;
   before(async () => {
@@ -100,12 +100,18 @@ describe('kubernetes - RAUTA_WATCH_NAMESPACE, TLS-only Secrets, and start-up dur
     assert.ok(![...paths].some((p) => p.includes('team-b')), 'nothing of team-b is read');
   });
 
-  it('asks only for TLS Secrets, in lists and in watches', async () => {
+  it('asks only for TLS and Opaque Secrets (each by its own field selector), in lists and in watches', async () => {
     api.dropWatches(); // ends the open watches, so they are in the request log
     await waitFor(() => api.activeWatches >= 5, 10_000, 'watches re-established');
+    const watched = (type: string) => api.requests.some((r) => r.path.endsWith('/secrets') && r.query.includes('watch=true') && decodeURIComponent(r.query).includes(`fieldSelector=type=${type}`));
+    await waitFor(() => watched('kubernetes.io/tls') && watched('Opaque'), 10_000, 'both Secret watches');
     const secretCalls = api.requests.filter((r) => r.path.endsWith('/secrets'));
     assert.ok(secretCalls.some((r) => r.query.includes('watch=true')), 'a watch of Secrets');
     assert.ok(secretCalls.some((r) => !r.query.includes('watch=true') && r.status === 200), 'a list of Secrets');
-    for (const r of secretCalls) assert.match(decodeURIComponent(r.query), /fieldSelector=type=kubernetes\.io\/tls/);
+    // Opaque ones hold ingress-nginx basic-auth users and CA bundles; service-account tokens and the rest are never read.
+    for (const r of secretCalls) assert.match(decodeURIComponent(r.query), /fieldSelector=type=(kubernetes\.io\/tls|Opaque)(&|$)/);
+    for (const type of ['kubernetes.io/tls', 'Opaque']) {
+      assert.ok(secretCalls.some((r) => decodeURIComponent(r.query).includes(`fieldSelector=type=${type}`) && r.query.includes('watch=true')), `a watch of ${type} Secrets`);
+    }
   });
 });

@@ -1,7 +1,9 @@
 import { type ChildProcess, fork } from 'node:child_process';
+import { type Server, createServer } from 'node:net';
 import type { Logger } from 'pino';
 import type { AdminViews } from '../admin/admin-routes.ts';
-import type { Config } from '../config/settings.ts';
+import { type Config, settings } from '../config/settings.ts';
+import { listenOn } from '../listen.ts';
 import { RautaError } from '../errors.ts';
 import { type Rauta, startRauta } from '../main.ts';
 import type { RouteTable } from '../routing/route-table.ts';
@@ -111,7 +113,6 @@ export async function startCluster(config: Config, logger: Logger, count: number
         return;
       case 'listening':
         w.listening = true;
-        ports = { http: m.httpPort, https: m.httpsPort };
         confirm();
         for (const wake of listeningWaiters) wake();
         return;
@@ -279,7 +280,46 @@ export async function startCluster(config: Config, logger: Logger, count: number
     },
   });
 
-  rauta = await startRauta(config, logger, { controlPlane: { views } });
+  // Ports given as 0 are picked here, so every worker can start at once with the same ones: a socket
+  // on port 0 (reusePort, never accepting) holds each until the workers listen on it.
+  const reservations: Server[] = [];
+  const reserve = async (port: number) => {
+    if (port !== 0) return port;
+    // It never serves: a connection the kernel hands it before the workers listen is reset at once.
+    const server = createServer((socket) => socket.destroy());
+    reservations.push(server);
+    return listenOn(server, 0, config.bindAddress, { what: 'HTTP', port: settings.httpPort, address: settings.bindAddress }, true);
+  };
+  const release = () => {
+    for (const r of reservations.splice(0)) r.close();
+  };
+  ports = { http: await reserve(config.httpPort), https: await reserve(config.httpsPort) };
+
+  const stopAll = async () => {
+    stopping = true;
+    clearInterval(backendsTimer);
+    const exits = [...workers.values()].map((w) => new Promise<void>((resolve) => {
+      if (w.child.exitCode !== null || w.child.signalCode !== null) return resolve();
+      w.child.once('exit', () => resolve());
+      send(w, { type: 'shutdown' });
+      // Each worker drains within the grace period; one that hangs beyond it is killed.
+      setTimeout(() => {
+        w.child.kill('SIGKILL');
+        resolve();
+      }, (config.shutdownGraceSeconds + 10) * 1000).unref();
+    }));
+    await Promise.all(exits);
+  };
+
+  // Workers load their modules while the primary reads and translates the configuration.
+  for (let id = 1; id <= count; id++) spawn(id);
+  try {
+    rauta = await startRauta(config, logger, { controlPlane: { views } });
+  } catch (err) {
+    await stopAll();
+    release();
+    throw err;
+  }
   rauta.telemetry.metrics.observeLiveFeed(() => ({ clients: feed.size, bufferedBytes: feed.bufferedBytes() }));
   // Active probes run here, once for the pod (the primary has no traffic, so every transition is a probe's).
   rauta.health.onChange((e) => {
@@ -303,32 +343,14 @@ export async function startCluster(config: Config, logger: Logger, count: number
     prepare: (change) => () => announce(change.table, change),
   });
 
-  const stopAll = async () => {
-    stopping = true;
-    clearInterval(backendsTimer);
-    const exits = [...workers.values()].map((w) => new Promise<void>((resolve) => {
-      if (w.child.exitCode !== null || w.child.signalCode !== null) return resolve();
-      w.child.once('exit', () => resolve());
-      send(w, { type: 'shutdown' });
-      // Each worker drains within the grace period; one that hangs beyond it is killed.
-      setTimeout(() => {
-        w.child.kill('SIGKILL');
-        resolve();
-      }, (config.shutdownGraceSeconds + 10) * 1000).unref();
-    }));
-    await Promise.all(exits);
-  };
-
   try {
-    const first = spawn(1);
-    await waitListening(first, 60_000);
-    const rest: Worker[] = [];
-    for (let id = 2; id <= count; id++) rest.push(spawn(id));
-    await Promise.all(rest.map((w) => waitListening(w, 60_000)));
+    await Promise.all([...workers.values()].map((w) => waitListening(w, 60_000)));
   } catch (err) {
     await stopAll();
     await rauta.shutdown();
     throw err;
+  } finally {
+    release();
   }
   logger.info({
     http: `${config.bindAddress}:${ports.http}`, https: `${config.bindAddress}:${ports.https}`, admin: `${config.adminBindAddress}:${rauta.adminPort}`,

@@ -8,7 +8,7 @@ import {
 } from '@kubernetes/client-node';
 
 export type KindName =
-  | 'ingresses' | 'ingressClasses' | 'services' | 'endpointSlices' | 'secrets' | 'configMaps'
+  | 'ingresses' | 'ingressClasses' | 'services' | 'endpointSlices' | 'secrets' | 'opaqueSecrets' | 'configMaps'
   | 'gatewayClasses' | 'gateways' | 'httpRoutes' | 'grpcRoutes' | 'referenceGrants' | 'namespaces';
 
 export interface Page {
@@ -42,6 +42,8 @@ export async function listAll(page: (cont: string | undefined) => Promise<Page>)
 }
 
 const TLS_SECRETS = 'type=kubernetes.io/tls';
+/** ingress-nginx's basic-auth users (`auth`) and upstream CA bundles (`ca.crt`) live in Opaque Secrets. */
+const OPAQUE_SECRETS = 'type=Opaque';
 
 export function watchedKinds(kc: KubeConfig): readonly WatchedKind[] {
   const core = kc.makeApiClient(CoreV1Api);
@@ -77,6 +79,13 @@ export function watchedKinds(kc: KubeConfig): readonly WatchedKind[] {
       list: (ns) => listAll((c) => (ns === undefined
         ? core.listSecretForAllNamespaces({ limit: PAGE_SIZE, _continue: c, fieldSelector: TLS_SECRETS })
         : core.listNamespacedSecret({ namespace: ns, limit: PAGE_SIZE, _continue: c, fieldSelector: TLS_SECRETS })) as Promise<Page>),
+    },
+    {
+      // Only Secrets an Ingress annotation names reach the route table (see referencedSecrets).
+      name: 'opaqueSecrets', clusterScoped: false, fieldSelector: OPAQUE_SECRETS, path: nsPath('/api/v1', 'secrets'),
+      list: (ns) => listAll((c) => (ns === undefined
+        ? core.listSecretForAllNamespaces({ limit: PAGE_SIZE, _continue: c, fieldSelector: OPAQUE_SECRETS })
+        : core.listNamespacedSecret({ namespace: ns, limit: PAGE_SIZE, _continue: c, fieldSelector: OPAQUE_SECRETS })) as Promise<Page>),
     },
     {
       // custom-headers names a ConfigMap. Watched in the namespaces RAUTA watches (RAUTA_WATCH_NAMESPACE

@@ -1,7 +1,7 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { GRPCRoute, Gateway, GatewayClass, HTTPRoute, ReferenceGrant } from '../gateway-objects.ts';
-import type { ObjectSet, Source } from '../object-set.ts';
+import type { Ingress, ObjectSet, Source } from '../object-set.ts';
 import { Debouncer } from './debounce.ts';
 import { type GatewayApiResources, discoverGatewayApi, gatewayKinds } from './gateway-kinds.ts';
 import { type KindName, type WatchedKind, watchedKinds } from './kinds.ts';
@@ -21,6 +21,26 @@ export interface KubernetesSourceOptions {
 }
 
 const DEFAULT_DISCOVERY_INTERVAL_MS = 30_000;
+
+/** Annotations (any prefix) whose value names a Secret: `name` in the Ingress's namespace or `namespace/name`. */
+const SECRET_ANNOTATIONS = ['/auth-secret', '/proxy-ssl-secret'];
+
+/**
+ * The Opaque Secrets some Ingress annotation names: only those join the snapshot, so the route table
+ * (and everything that shows it) never carries a Secret nothing asked for.
+ */
+export function referencedSecrets(ingresses: readonly Ingress[]): Set<string> {
+  const out = new Set<string>();
+  for (const ing of ingresses) {
+    const ns = ing.metadata.namespace ?? 'default';
+    for (const [key, value] of Object.entries(ing.metadata.annotations ?? {})) {
+      if (!SECRET_ANNOTATIONS.some((s) => key.endsWith(s))) continue;
+      const v = value.trim();
+      out.add(v.includes('/') ? v : `${ns}/${v}`);
+    }
+  }
+  return out;
+}
 
 /**
  * Kubernetes mode: one informer per watched kind (per namespace when RAUTA_WATCH_NAMESPACE is set;
@@ -42,6 +62,7 @@ export class KubernetesSource implements Source {
     services: new Normalizer(toService),
     endpointSlices: new Normalizer(toEndpointSlice),
     secrets: new Normalizer(toSecret),
+    opaqueSecrets: new Normalizer(toSecret),
     configMaps: new Normalizer(toConfigMap),
     gatewayClasses: new Normalizer(toGatewayApiObject<GatewayClass>('GatewayClass')),
     gateways: new Normalizer(toGatewayApiObject<Gateway>('Gateway')),
@@ -135,12 +156,15 @@ export class KubernetesSource implements Source {
       const kb = `${b.metadata.namespace ?? ''}/${b.metadata.name}`;
       return ka < kb ? -1 : ka > kb ? 1 : 0;
     };
+    const ingresses = this.normalizers.ingresses.all(of('ingresses')).sort(byKey);
+    const referenced = referencedSecrets(ingresses);
+    const opaque = this.normalizers.opaqueSecrets.all(of('opaqueSecrets')).filter((s) => referenced.has(`${s.metadata.namespace ?? 'default'}/${s.metadata.name}`));
     return {
-      ingresses: this.normalizers.ingresses.all(of('ingresses')).sort(byKey),
+      ingresses,
       ingressClasses: this.normalizers.ingressClasses.all(of('ingressClasses')).sort(byKey),
       services: this.normalizers.services.all(of('services')).sort(byKey),
       endpointSlices: this.normalizers.endpointSlices.all(of('endpointSlices')).sort(byKey),
-      secrets: this.normalizers.secrets.all(of('secrets')).sort(byKey),
+      secrets: [...this.normalizers.secrets.all(of('secrets')), ...opaque].sort(byKey),
       configMaps: this.normalizers.configMaps.all(of('configMaps')).sort(byKey),
       problems: [],
       ...(this.gatewayApi !== undefined && this.gatewayApi.length > 0 ? {
