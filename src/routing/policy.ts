@@ -237,7 +237,10 @@ export interface TimeoutsOp {
   readonly readMs?: number;
   /** Longest wait between two writes to the backend. */
   readonly sendMs?: number;
-  /** Gateway API `timeouts.request`: the whole request. */
+  /**
+   * Gateway API `timeouts.request`: the whole request. Kept for display; the interpreter does not enforce
+   * it on its own (the Gateway translation also sets `readMs` from it).
+   */
   readonly requestMs?: number;
 }
 
