@@ -41,10 +41,10 @@ describe('web UI - refused manifest banner and traffic window', () => {
     await writeFile(rauta.manifestPath, good.replace('name: web\n', 'name: web\n  annotations:\n    rauta.io/ssl-redirect: false\n'));
     const banner = page.locator('#config-banner');
     await banner.waitFor({ state: 'visible', timeout: 10_000 });
-    const text = await banner.innerText();
+    const text = (await banner.textContent()) ?? '';
     assert.match(text, /^Configuration not applied — the last good routes keep serving\./);
     assert.match(text, /metadata\.annotations\["rauta\.io\/ssl-redirect"\] is false \(a boolean\), but annotation values are strings: quote the value, rauta\.io\/ssl-redirect: "false"/);
-    assert.equal(await page.locator('#st-rejected').innerText(), 'manifest rejected');
+    assert.equal(await page.locator('#st-rejected').textContent(), 'manifest rejected');
     await writeFile(rauta.manifestPath, good);
     await banner.waitFor({ state: 'hidden', timeout: 10_000 });
     assert.deepEqual(consoleErrors, []);
@@ -55,12 +55,12 @@ describe('web UI - refused manifest banner and traffic window', () => {
     await page.goto(`http://127.0.0.1:${rauta.adminPort}/`);
     const errors = page.locator('.chart-card[data-service="default/web"] [data-metric="5xx"]');
     await errors.waitFor();
-    assert.equal(await errors.innerText(), '50.0 % (5)');
+    assert.equal(await errors.textContent(), '50.0 % (5)');
     assert.equal(await page.locator('button[data-window="300000"]').getAttribute('aria-pressed'), 'true');
     await page.locator('button[data-window="60000"]').click();
     assert.equal(await page.locator('button[data-window="60000"]').getAttribute('aria-pressed'), 'true');
     assert.equal(await page.locator('button[data-window="300000"]').getAttribute('aria-pressed'), 'false');
-    assert.equal(await errors.innerText(), '50.0 % (5)');
+    assert.equal(await errors.textContent(), '50.0 % (5)');
     assert.match(await errors.getAttribute('title') ?? '', /last 1 min/);
     assert.deepEqual(consoleErrors, []);
   });

@@ -73,8 +73,8 @@ describe('web UI - screenshots at 1280 px and 390 px', () => {
       await page.locator('text=shop.example.com').first().waitFor();
       // Real charts: two uPlot canvases per service card, with the window's headline numbers.
       await page.locator('.chart-card[data-service="shop/api"] .plot canvas').nth(1).waitFor();
-      assert.match(await page.locator('.chart-card[data-service="shop/api"] [data-metric="requests"]').innerText(), /^\d+$/);
-      assert.match(await page.locator('.chart-card[data-service="shop/api"] [data-metric="5xx"]').innerText(), /^[1-9]\d*\.\d % \(\d+\)$/);
+      assert.match((await page.locator('.chart-card[data-service="shop/api"] [data-metric="requests"]').textContent()) ?? '', /^\d+$/);
+      assert.match((await page.locator('.chart-card[data-service="shop/api"] [data-metric="5xx"]').textContent()) ?? '', /^[1-9]\d*\.\d % \(\d+\)$/);
       // The live table scrolls inside its own area.
       const scroll = await page.evaluate<{ scrollHeight: number; clientHeight: number }>("(() => { const e = document.getElementById('req-scroll'); return { scrollHeight: e.scrollHeight, clientHeight: e.clientHeight }; })()");
       assert.ok(scroll.scrollHeight > scroll.clientHeight, `the requests area scrolls (${JSON.stringify(scroll)})`);
@@ -82,11 +82,11 @@ describe('web UI - screenshots at 1280 px and 390 px', () => {
       await page.locator('button[data-route="shop/shop|shop.example.com|/api"]').click();
       const facts = page.locator('#route-facts');
       await facts.waitFor();
-      assert.equal(await facts.locator('[data-fact="Served by"]').innerText(), 'Ingress shop/shop');
-      assert.match(await facts.locator('[data-fact="Backend"]').innerText(), /^shop\/api:80 · 1\/1 endpoints ready/);
-      assert.match(await facts.locator('[data-fact="Last 5 min"]').innerText(), /^\d+ requests · [1-9]\d*\.\d % 5xx/);
+      assert.equal(await facts.locator('[data-fact="Served by"]').textContent(), 'Ingress shop/shop');
+      assert.match((await facts.locator('[data-fact="Backend"]').textContent()) ?? '', /^shop\/api:80 · 1\/1 endpoints ready/);
+      assert.match((await facts.locator('[data-fact="Last 5 min"]').textContent()) ?? '', /^\d+ requests · [1-9]\d*\.\d % 5xx/);
       // Per-endpoint latency in the backends view.
-      const apiRow = page.locator('tr[data-endpoint="127.0.0.43:' + backends[2].port + '"]');
+      const apiRow = page.locator(`tr[data-endpoint="127.0.0.43:${backends[2].port}"]`);
       await apiRow.waitFor();
       // Rendered every second from the feed: wait (bounded) for the numbers to arrive.
       const latency = apiRow.locator('[data-label="p50 / p99"]');
@@ -94,7 +94,7 @@ describe('web UI - screenshots at 1280 px and 390 px', () => {
         assert.ok(Date.now() < deadline, `no per-endpoint latency within 10 s: ${await latency.textContent()}`);
         await page.waitForTimeout(200);
       }
-      assert.match(await apiRow.locator('[data-label="requests"]').innerText(), /^[1-9]\d*$/);
+      assert.match((await apiRow.locator('[data-label="requests"]').textContent()) ?? '', /^[1-9]\d*$/);
       // The header is sticky: back to the top so it is drawn once, at the top of the full-page picture.
       await page.evaluate('window.scrollTo(0, 0)');
       await page.waitForTimeout(300);

@@ -18,6 +18,10 @@ function opView(op: PolicyOp): unknown {
         kind: op.kind, verify: op.verify, server_name: op.serverName, sni: op.sni, secret: op.secret,
         ca: op.caPem !== undefined, client_certificate: op.certPem !== undefined,
       };
+    case 'client-cert': {
+      const { caPem, ...rest } = op;
+      return { ...rest, ca_certificates: (caPem.match(/-----BEGIN CERTIFICATE-----/g) ?? []).length };
+    }
     default:
       return op;
   }

@@ -47,6 +47,8 @@ export const ErrorKinds = {
   rateLimited: kind('RAUTA_ERR_RATE_LIMITED', 503, 'downstream', false, 'Service Unavailable'),
   policyUnavailable: kind('RAUTA_ERR_POLICY_UNAVAILABLE', 503, 'internal', false, 'Service Unavailable'),
   authFailed: kind('RAUTA_ERR_AUTH_SERVICE', 500, 'upstream', false, 'Internal Server Error'),
+  /** auth-tls-*: no valid client certificate (400, as nginx), or one verified for another host (421). */
+  clientCertificate: kind('RAUTA_ERR_CLIENT_CERTIFICATE', 400, 'downstream', false, 'Bad Request'),
   /** The backend's answer had a status the route serves error pages for, and no page could be fetched. */
   upstreamErrorPage: kind('RAUTA_ERR_ERROR_PAGE', 502, 'upstream', false, 'Error'),
 } as const;

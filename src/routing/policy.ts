@@ -119,7 +119,30 @@ export interface FailClosedOp {
   readonly message: string;
 }
 
-export type AccessOp = SourceRangeOp | BasicAuthOp | ForwardAuthOp | RateLimitOp | ConnectionLimitOp | FailClosedOp;
+/**
+ * Client-certificate authentication (ingress-nginx auth-tls-*). The HTTPS listener asks for a certificate
+ * during the handshake for the hosts of routes carrying this op (by SNI) and verifies it against `caPem`;
+ * the request is then let in or answered here.
+ */
+export interface ClientCertOp {
+  readonly kind: 'client-cert';
+  /** `on`: a valid certificate is required; `optional`: verified when sent; `optional_no_ca`: asked for, not verified. */
+  readonly mode: 'on' | 'optional' | 'optional_no_ca';
+  /** PEM CA bundle the certificate must chain to. */
+  readonly caPem: string;
+  /** Longest chain accepted: the certificate plus this many CA certificates. */
+  readonly depth: number;
+  /** Where a client without a valid certificate is redirected (302) instead of getting 400. */
+  readonly errorPage?: Template;
+  /** Send the certificate upstream (URL-encoded PEM in ssl-client-cert). */
+  readonly passCertificate: boolean;
+  /** RE2 pattern the subject DN must match (403 otherwise). */
+  readonly matchCn?: string;
+  /** `namespace/name` of the Secret the CA came from, for display. */
+  readonly secret: string;
+}
+
+export type AccessOp = SourceRangeOp | BasicAuthOp | ForwardAuthOp | RateLimitOp | ConnectionLimitOp | FailClosedOp | ClientCertOp;
 
 // ── request phase ─────────────────────────────────────────────────────────────
 
@@ -214,7 +237,10 @@ export interface TimeoutsOp {
   readonly readMs?: number;
   /** Longest wait between two writes to the backend. */
   readonly sendMs?: number;
-  /** Gateway API `timeouts.request`: the whole request. */
+  /**
+   * Gateway API `timeouts.request`: the whole request. Kept for display; the interpreter does not enforce
+   * it on its own (the Gateway translation also sets `readMs` from it).
+   */
   readonly requestMs?: number;
 }
 
@@ -306,7 +332,7 @@ export function isEmptyPolicy(p: TrafficPolicy): boolean {
 /** The phase an operation belongs to (a few kinds, like `headers`, exist in two). */
 export function phaseOf(op: PolicyOp, hint?: Phase): Phase {
   switch (op.kind) {
-    case 'source-range': case 'basic-auth': case 'forward-auth': case 'rate-limit': case 'connection-limit': case 'fail-closed':
+    case 'source-range': case 'basic-auth': case 'forward-auth': case 'rate-limit': case 'connection-limit': case 'fail-closed': case 'client-cert':
       return 'access';
     case 'body-limit': case 'redirect': case 'https-redirect': case 'rewrite': case 'cors': case 'mirror':
       return 'request';

@@ -7,6 +7,7 @@ import type { ConfigMap, Ingress, IngressBackend, ObjectSet, Secret } from '../s
 import { type CanaryIngress, applyCanaries } from './canary.ts';
 import { ingressPolicy } from './ingress-policy.ts';
 import { BackendResolver } from './backends.ts';
+import { shareClientCertByHost } from './client-cert.ts';
 import { type ClassOptions, classifier } from './classes.ts';
 import { CertificateChecker, type CertificateResult, readTlsSecret } from './tls.ts';
 import { type DiagnosticReason, Reasons } from '../routing/reasons.ts';
@@ -202,7 +203,7 @@ export function translate(objects: ObjectSet, opts: TranslateOptions): Translati
   // Gateway API routes come after the Ingress ones: on an exact tie the Ingress is tried first.
   const gateway = translateGatewayApi(objects, { gatewayControllerName: opts.gatewayControllerName ?? DEFAULT_GATEWAY_CONTROLLER_NAME }, { resolver, readSecret });
   checker.sweep();
-  const finalRoutes = routes.map((r) => (!r.tls && exactTlsHosts.has(r.host) ? Object.freeze({ ...r, tls: true }) : r));
+  const finalRoutes = shareClientCertByHost(routes).map((r) => (!r.tls && exactTlsHosts.has(r.host) ? Object.freeze({ ...r, tls: true }) : r));
   const served = ingresses.filter((i) => !refused.has(i)).map((i) => `${ns(i)}/${i.metadata.name}`);
   const table = new RouteTable({
     routes: [...finalRoutes, ...gateway.routes],

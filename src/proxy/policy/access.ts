@@ -2,6 +2,7 @@ import type { AccessOp, BasicAuthOp, ConnectionLimitOp, FailClosedOp, RateLimitO
 import { ErrorKinds, ProxyError, withStatus } from '../errors.ts';
 import { compileRanges, inRanges } from './compile.ts';
 import type { PolicyAnswer, PolicyContext } from './context.ts';
+import { clientCert } from './client-cert.ts';
 import { forwardAuth } from './forward-auth.ts';
 import { verifyPassword } from './htpasswd.ts';
 import type { PolicyRuntime } from './runtime.ts';
@@ -23,6 +24,7 @@ function accessOp(op: AccessOp, ctx: PolicyContext, rt: PolicyRuntime): PolicyAn
     case 'connection-limit': return connectionLimit(op, ctx, rt);
     case 'basic-auth': return basicAuth(op, ctx, rt);
     case 'forward-auth': return forwardAuth(op, ctx, rt);
+    case 'client-cert': return clientCert(op, ctx, rt);
   }
 }
 

@@ -7,6 +7,13 @@ import { TLS_CONTEXT_OPTIONS } from '../../routing/tls-profile.ts';
 
 export interface PemPair { readonly cert: string; readonly key: string }
 
+/** A host whose routes want client certificates: its context carries the CA, and whether to verify. */
+export interface ClientAuthContext {
+  readonly context: SecureContext;
+  /** False for optional_no_ca: the certificate is asked for but not checked against the CA. */
+  readonly verify: boolean;
+}
+
 /**
  * SNI → SecureContext. Contexts are compiled when a route table is swapped in (never during a
  * handshake), and reused across swaps while the Secret's content is unchanged. Swapping only replaces
@@ -22,6 +29,8 @@ export class CertificateStore {
   private readonly startup: PemPair;
   private readonly startupContext: SecureContext;
   private compiled = new Map<string, SecureContext>();
+  private clientAuthExact = new Map<string, ClientAuthContext>();
+  private clientAuthWildcard = new Map<string, ClientAuthContext>();
 
   constructor(startup: PemPair) {
     this.startup = startup;
@@ -47,8 +56,8 @@ export class CertificateStore {
    */
   prepare(table: RouteTable): () => void {
     const compiled = new Map<string, SecureContext>();
-    const contextOf = (c: PemPair): SecureContext => {
-      const key = createHash('sha256').update(c.cert).update('\0').update(c.key).digest('hex');
+    const contextOf = (c: PemPair & { readonly ca?: string }): SecureContext => {
+      const key = createHash('sha256').update(c.cert).update('\0').update(c.key).update('\0').update(c.ca ?? '').digest('hex');
       let ctx = compiled.get(key) ?? this.compiled.get(key);
       if (ctx === undefined) ctx = compile(c);
       compiled.set(key, ctx);
@@ -69,13 +78,42 @@ export class CertificateStore {
     const dflt: TlsCertificate | undefined = table.defaultCertificate;
     const fallback = dflt ? contextOf(dflt) : this.startupContext;
     const fallbackPem = dflt ?? this.startup;
+    // Hosts whose routes ask for client certificates (auth-tls-*): the certificate the host is served
+    // with, plus the CA bundle its clients' certificates must chain to. One op per host (translation).
+    const pemOf = new Map<string, PemPair>();
+    for (const cert of table.certificates) for (const host of cert.hosts) if (!pemOf.has(host)) pemOf.set(host, cert);
+    const clientAuthExact = new Map<string, ClientAuthContext>();
+    const clientAuthWildcard = new Map<string, ClientAuthContext>();
+    for (const route of table.routes) {
+      const op = route.policy.traffic?.access.find((a) => a.kind === 'client-cert');
+      if (op === undefined || op.kind !== 'client-cert' || route.host === '') continue;
+      const suffix = wildcardSuffix(route.host);
+      const map = suffix === undefined ? clientAuthExact : clientAuthWildcard;
+      const key = suffix ?? route.host;
+      if (map.has(key)) continue;
+      const parent = suffix === undefined ? parentDomain(route.host) : undefined;
+      const pem = pemOf.get(route.host) ?? (parent !== undefined ? pemOf.get(`*.${parent}`) : undefined) ?? fallbackPem;
+      map.set(key, { context: contextOf({ cert: pem.cert, key: pem.key, ca: op.caPem }), verify: op.mode !== 'optional_no_ca' });
+    }
     return () => {
       this.fallback = fallback;
       this.fallbackPem = fallbackPem;
       this.exact = exact;
       this.wildcard = wildcard;
       this.compiled = compiled;
+      this.clientAuthExact = clientAuthExact;
+      this.clientAuthWildcard = clientAuthWildcard;
     };
+  }
+
+  /** The context for a host whose routes want client certificates (exact, then wildcard), if any. */
+  clientAuthFor(servername: string | undefined): ClientAuthContext | undefined {
+    const host = normalizeHost(servername);
+    if (host === '') return undefined;
+    const hit = this.clientAuthExact.get(host);
+    if (hit !== undefined) return hit;
+    const parent = parentDomain(host);
+    return parent !== undefined ? this.clientAuthWildcard.get(parent) : undefined;
   }
 
   /** Exact TLS host, then a wildcard TLS host, then the default certificate. */
@@ -89,6 +127,6 @@ export class CertificateStore {
   }
 }
 
-function compile(pem: PemPair): SecureContext {
-  return createSecureContext({ ...TLS_CONTEXT_OPTIONS, cert: pem.cert, key: pem.key });
+function compile(pem: PemPair & { readonly ca?: string }): SecureContext {
+  return createSecureContext({ ...TLS_CONTEXT_OPTIONS, cert: pem.cert, key: pem.key, ...(pem.ca === undefined ? {} : { ca: pem.ca }) });
 }

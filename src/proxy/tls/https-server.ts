@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { type Http2SecureServer, type Http2ServerRequest, Http2ServerResponse, createSecureServer } from 'node:http2';
 import type { Duplex } from 'node:stream';
-import type { TLSSocket } from 'node:tls';
+import type { SecureContext, TLSSocket } from 'node:tls';
 import type { DownstreamRequest, DownstreamResponse } from '../downstream.ts';
 import { type ProxyDeps, createConnectHandler, createHttp1Handler } from '../http1-handler.ts';
 import type { Http2Sessions } from '../http2/reset-guard.ts';
@@ -31,6 +31,28 @@ export interface HttpsServerOptions {
   readonly connections: Set<TLSSocket>;
 }
 
+/** The parts of Node's TLSSocket that decide whether (and how) a client certificate is asked for. */
+interface VerifyControls {
+  _requestCert?: boolean;
+  _rejectUnauthorized?: boolean;
+  _handle?: { setVerifyMode?: (request: boolean, reject: boolean) => void } | null;
+}
+
+/**
+ * Asks this connection's client for a certificate (auth-tls-*). Node has no public per-SNI switch for
+ * it (nginx sets it per server block from the SNI callback too): the server-wide `requestCert` would
+ * make every host's clients pick a certificate. OpenSSL verifies the chain against the CA of the
+ * context the SNI callback returns; the handshake never fails on it (the route answers 400, as nginx).
+ * When Node's internals differ, nothing is asked for and routes that require a certificate refuse.
+ */
+function askForClientCertificate(socket: TLSSocket): void {
+  const s = socket as unknown as VerifyControls;
+  if (typeof s._handle?.setVerifyMode !== 'function') return;
+  s._requestCert = true;
+  s._rejectUnauthorized = false;
+  s._handle.setVerifyMode(true, false);
+}
+
 /**
  * The HTTPS listener: one TLS port negotiating `h2` or `http/1.1` by ALPN. The certificate is picked
  * per handshake by SNI from the CertificateStore; HTTP/2 and HTTP/1.1 requests both run the same
@@ -44,7 +66,12 @@ export function createHttpsServer(deps: ProxyDeps, o: HttpsServerOptions): Http2
     // Clients without SNI get the default certificate: the listener's own context.
     cert: o.store.defaultPem.cert,
     key: o.store.defaultPem.key,
-    SNICallback: (servername, cb) => cb(null, o.store.contextFor(servername)),
+    // `this` is the connection's TLSSocket (Node calls the callback as its method).
+    SNICallback(this: TLSSocket, servername: string, cb: (err: Error | null, ctx?: SecureContext) => void) {
+      const auth = o.store.clientAuthFor(servername);
+      if (auth !== undefined) askForClientCertificate(this);
+      cb(null, auth?.context ?? o.store.contextFor(servername));
+    },
     settings: {
       maxConcurrentStreams: o.limits.maxConcurrentStreams,
       maxHeaderListSize: o.limits.maxHeaderListSize,

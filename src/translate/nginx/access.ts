@@ -1,7 +1,9 @@
+import { X509Certificate } from 'node:crypto';
 import { isIPv4, isIPv6 } from 'node:net';
-import type { HtpasswdUser, Template } from '../../routing/policy.ts';
+import type { ClientCertOp, HtpasswdUser, Template } from '../../routing/policy.ts';
+import { compileRegex } from '../../proxy/policy/compile.ts';
 import { hashScheme } from '../../proxy/policy/htpasswd.ts';
-import { type AnnotationEntry, HEADER_NAME, type NginxContext, splitList } from './registry.ts';
+import { type AnnotationEntry, HEADER_NAME, type NginxContext, parseBool, parseIntIn, splitList } from './registry.ts';
 import { parseUrlTemplate } from './template.ts';
 
 /** `10.0.0.0/8, 192.168.1.1, ::1/128` → canonical CIDRs, or the first bad entry. */
@@ -128,6 +130,70 @@ function forwardAuth(url: string, ctx: NginxContext): void {
 
 const diff = (verdict: 'honoured' | 'honoured-with-difference', behaviour: string, difference?: string) => ({ verdict, behaviour, difference });
 
+const PEM_CERT = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
+
+/**
+ * auth-tls-*: client certificates. The CA bundle is checked here (every block must parse), so the
+ * listener never meets a CA it cannot load; anything that cannot be honoured closes the routes.
+ */
+function clientCertificate(_value: string, ctx: NginxContext): void {
+  const ref = ctx.value('auth-tls-secret')?.trim();
+  if (ref === undefined) return ctx.note('auth-tls-verify-client', 'auth-tls-* is ignored without auth-tls-secret');
+  const modeRaw = (ctx.value('auth-tls-verify-client') ?? 'on').trim();
+  let mode: ClientCertOp['mode'] | 'off' = 'on';
+  if (modeRaw === 'on' || modeRaw === 'optional' || modeRaw === 'optional_no_ca' || modeRaw === 'off') mode = modeRaw;
+  else ctx.invalid('auth-tls-verify-client', `${JSON.stringify(modeRaw.slice(0, 32))} is not on, off, optional or optional_no_ca; on`);
+  if (mode === 'off') return ctx.note('auth-tls-verify-client', 'off: no client certificate is asked for');
+  if (!/^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\/)?[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(ref)) {
+    return ctx.failClosed('auth-tls-secret', `${JSON.stringify(ref.slice(0, 128))} is not namespace/name of a Secret`);
+  }
+  const data = ctx.secret(ref)?.data?.['ca.crt'];
+  if (data === undefined) return ctx.failClosed('auth-tls-secret', `Secret ${ref} not found or without ca.crt`);
+  const caPem = Buffer.from(data, 'base64').toString('utf8');
+  const blocks = caPem.match(PEM_CERT) ?? [];
+  try {
+    if (blocks.length === 0 || blocks.length > 64) throw new Error('no certificate (or more than 64)');
+    for (const b of blocks) new X509Certificate(b);
+  } catch (err) {
+    return ctx.failClosed('auth-tls-secret', `ca.crt of Secret ${ref} is not a PEM certificate bundle: ${(err as Error).message}`);
+  }
+  let depth = 1;
+  const depthRaw = ctx.value('auth-tls-verify-depth');
+  if (depthRaw !== undefined) {
+    const d = parseIntIn(depthRaw, 1, 16);
+    if (d === undefined) ctx.invalid('auth-tls-verify-depth', `${JSON.stringify(depthRaw.slice(0, 16))} is not a whole number 1..16; 1`);
+    else depth = d;
+  }
+  let errorPage: Template | undefined;
+  const pageRaw = ctx.value('auth-tls-error-page');
+  if (pageRaw !== undefined) {
+    const t = parseUrlTemplate(pageRaw);
+    if (t.ok) errorPage = t.template;
+    else ctx.invalid('auth-tls-error-page', `${t.message}; clients get 400 instead`);
+  }
+  let passCertificate = false;
+  const passRaw = ctx.value('auth-tls-pass-certificate-to-upstream');
+  if (passRaw !== undefined) {
+    const b = parseBool(passRaw);
+    if (b === undefined) ctx.invalid('auth-tls-pass-certificate-to-upstream', `${JSON.stringify(passRaw.slice(0, 16))} is not true or false; false`);
+    else passCertificate = b;
+  }
+  let matchCn: string | undefined;
+  const cn = ctx.value('auth-tls-match-cn');
+  if (cn !== undefined) {
+    try {
+      compileRegex(cn, false);
+      matchCn = cn;
+    } catch (err) {
+      return ctx.failClosed('auth-tls-match-cn', `not a regular expression RAUTA can run in linear time (RE2): ${(err as Error).message}`);
+    }
+  }
+  ctx.op({
+    kind: 'client-cert', mode, caPem: `${blocks.join('\n')}\n`, depth, passCertificate, secret: ref.includes('/') ? ref : `${ctx.namespace}/${ref}`,
+    ...(errorPage === undefined ? {} : { errorPage }), ...(matchCn === undefined ? {} : { matchCn }),
+  });
+}
+
 export const accessEntries: readonly AnnotationEntry[] = [
   { name: 'allowlist-source-range', theme: 'access', security: true, ...diff('honoured', 'Only these client addresses (CIDRs) may use the routes; others get 403. A value that does not parse closes the route (503).'), parse: (v, c) => sourceRange('allow')(v, c, 'allowlist-source-range') },
   { name: 'whitelist-source-range', theme: 'access', security: true, ...diff('honoured', 'Old name of allowlist-source-range (allowlist-source-range wins when both are set).'), parse: (v, c) => { if (c.value('allowlist-source-range') === undefined) sourceRange('allow')(v, c, 'whitelist-source-range'); } },
@@ -152,11 +218,16 @@ export const accessEntries: readonly AnnotationEntry[] = [
   { name: 'auth-proxy-set-headers', theme: 'access', security: true, verdict: 'unsupported', behaviour: 'Closes the route (503).', difference: 'Headers for the auth subrequest from a ConfigMap are not supported; without them the auth decision could differ, so the route is closed.', parse: (_v, c) => c.failClosed('auth-proxy-set-headers', 'headers for the auth subrequest from a ConfigMap are not supported') },
   { name: 'enable-global-auth', theme: 'access', ...diff('honoured-with-difference', 'Accepted; no effect.', 'RAUTA has no global external auth.') },
   { name: 'satisfy', theme: 'access', ...diff('honoured-with-difference', '`all` is RAUTA\'s behaviour: every access check must pass.', '`any` is treated as `all` (stricter: never opens a route).'), parse: (v, c) => { if (v.trim() === 'any') c.note('satisfy', 'any is treated as all: every access check must pass'); } },
-  { name: 'auth-tls-secret', theme: 'access', security: true, verdict: 'unsupported', behaviour: 'Closes the route (503) unless auth-tls-verify-client is off.', difference: 'Client-certificate authentication is not supported yet.', parse: (_v, c) => { if ((c.value('auth-tls-verify-client') ?? 'on').trim() !== 'off') c.failClosed('auth-tls-secret', 'client-certificate authentication is not supported'); } },
-  { name: 'auth-tls-verify-client', theme: 'access', security: true, verdict: 'unsupported', behaviour: 'Read with auth-tls-secret (off keeps the route open).' },
-  { name: 'auth-tls-verify-depth', theme: 'access', verdict: 'unsupported', behaviour: 'Read with auth-tls-secret.' },
-  { name: 'auth-tls-error-page', theme: 'access', verdict: 'unsupported', behaviour: 'Read with auth-tls-secret.' },
-  { name: 'auth-tls-pass-certificate-to-upstream', theme: 'access', verdict: 'unsupported', behaviour: 'Read with auth-tls-secret.' },
-  { name: 'auth-tls-match-cn', theme: 'access', security: true, verdict: 'unsupported', behaviour: 'Closes the route (503).', parse: (_v, c) => c.failClosed('auth-tls-match-cn', 'client-certificate authentication is not supported') },
+  {
+    name: 'auth-tls-secret', theme: 'access', security: true, verdict: 'honoured-with-difference',
+    behaviour: 'The HTTPS listener asks clients of this Ingress\'s hosts (by SNI) for a certificate and verifies it against ca.crt of this Secret (`namespace/name`); every route of the host checks it, as the server-level setting it is in ingress-nginx. The backend gets ssl-client-verify, ssl-client-subject-dn and ssl-client-issuer-dn (what the client sent under these names is replaced).',
+    difference: 'A request whose Host is not the name the TLS connection was verified for (SNI) gets 421. Plain-HTTP requests carry no certificate (400 when one is required). A CA Secret that cannot be read closes the routes (503).',
+    parse: clientCertificate,
+  },
+  { name: 'auth-tls-verify-client', theme: 'access', security: true, verdict: 'honoured', behaviour: '`on` (default): without a valid certificate 400; `optional`: verified when sent (an invalid one gets 400); `optional_no_ca`: asked for, not verified; `off`: no client certificate.', parse: clientCertificate },
+  { name: 'auth-tls-verify-depth', theme: 'access', verdict: 'honoured-with-difference', behaviour: '1 (default): the certificate must be issued by a CA of the bundle itself; 2..16: intermediates are accepted.', difference: 'Above 1 the chain length is not limited (Node does not show a server the chain its client sent); the chain must still end at a CA of the bundle.', parse: clientCertificate },
+  { name: 'auth-tls-error-page', theme: 'access', verdict: 'honoured', behaviour: 'Clients without a valid certificate are redirected (302) here instead of getting 400.', parse: clientCertificate },
+  { name: 'auth-tls-pass-certificate-to-upstream', theme: 'access', verdict: 'honoured', behaviour: '`true`: the certificate goes to the backend URL-encoded in ssl-client-cert.', parse: clientCertificate },
+  { name: 'auth-tls-match-cn', theme: 'access', security: true, verdict: 'honoured-with-difference', behaviour: 'The subject DN (RFC 2253, e.g. `CN=alice,O=acme`) must match this regular expression, else 403.', difference: 'RE2 syntax (linear time); a pattern RE2 cannot run closes the routes (503).', parse: clientCertificate },
 ];
 
