@@ -19,8 +19,8 @@ function opView(op: PolicyOp): unknown {
         ca: op.caPem !== undefined, client_certificate: op.certPem !== undefined,
       };
     case 'client-cert': {
-      const { caPem, ...rest } = op;
-      return { ...rest, ca_certificates: (caPem.match(/-----BEGIN CERTIFICATE-----/g) ?? []).length };
+      const { caPem, crlPem, ...rest } = op;
+      return { ...rest, ca_certificates: (caPem.match(/-----BEGIN CERTIFICATE-----/g) ?? []).length, crl: crlPem !== undefined };
     }
     default:
       return op;

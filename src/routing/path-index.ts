@@ -27,8 +27,13 @@ function insertRanked(list: Candidate[], c: Candidate): void {
  * before Prefix, longest pattern first, and only on hosts that have them.
  */
 export class PathIndex {
-  private readonly exact = new Map<string, Candidate[]>();
-  private readonly prefix = new Map<string, Candidate[]>();
+  /**
+   * A slot holds the Route itself while it is one unconditional route (every Ingress path), so an
+   * Ingress lookup touches exactly what it did before Gateway API matching existed: map → route. Slots
+   * with conditions or weighted groups hold their candidates in precedence order.
+   */
+  private readonly exact = new Map<string, Route | Candidate[]>();
+  private readonly prefix = new Map<string, Route | Candidate[]>();
   private readonly regex: { readonly pattern: string; readonly candidates: Candidate[] }[] = [];
   private readonly regexes: RegexCache;
   private readonly random: () => number;
@@ -54,14 +59,26 @@ export class PathIndex {
     }
     const map = route.pathType === 'Exact' ? this.exact : this.prefix;
     const key = route.pathType === 'Exact' ? route.path : normalizePrefix(route.path);
-    const list = map.get(key);
-    if (list === undefined) map.set(key, [c]);
-    else insertRanked(list, c);
+    const slot = map.get(key);
+    const plain = c.test === undefined && c.choices === undefined;
+    if (slot === undefined) {
+      map.set(key, plain ? route : [c]);
+      return;
+    }
+    if (Array.isArray(slot)) {
+      insertRanked(slot, c);
+      return;
+    }
+    // A second route joins a slot that held one plain route: the slot becomes a ranked list.
+    const list: Candidate[] = [{ route: slot, test: undefined, choices: undefined, cumulative: undefined, rank: 0 }];
+    insertRanked(list, c);
+    map.set(key, list);
   }
 
   match(path: string, req: MatchRequest | undefined, query: QueryCache): Route | undefined {
     const exact = this.exact.get(path);
     if (exact !== undefined) {
+      if (!Array.isArray(exact)) return exact;
       const hit = this.pick(exact, req, query);
       if (hit !== undefined) return hit;
     }
@@ -73,9 +90,10 @@ export class PathIndex {
     if (this.prefix.size === 0) return undefined;
     let end = normalizePrefix(path).length;
     for (;;) {
-      const list = this.prefix.get(end === 0 ? '/' : path.slice(0, end));
-      if (list !== undefined) {
-        const hit = this.pick(list, req, query);
+      const slot = this.prefix.get(end === 0 ? '/' : path.slice(0, end));
+      if (slot !== undefined) {
+        if (!Array.isArray(slot)) return slot;
+        const hit = this.pick(slot, req, query);
         if (hit !== undefined) return hit;
       }
       if (end <= 1) return undefined;
@@ -96,8 +114,7 @@ export class PathIndex {
 
   get size(): number {
     let n = this.regex.length;
-    for (const l of this.exact.values()) n += l.length;
-    for (const l of this.prefix.values()) n += l.length;
+    for (const l of [...this.exact.values(), ...this.prefix.values()]) n += Array.isArray(l) ? l.length : 1;
     return n;
   }
 }

@@ -130,6 +130,8 @@ export interface ClientCertOp {
   readonly mode: 'on' | 'optional' | 'optional_no_ca';
   /** PEM CA bundle the certificate must chain to. */
   readonly caPem: string;
+  /** PEM CRL (the Secret's ca.crl): certificates it revokes are refused. */
+  readonly crlPem?: string;
   /** Longest chain accepted: the certificate plus this many CA certificates. */
   readonly depth: number;
   /** Where a client without a valid certificate is redirected (302) instead of getting 400. */
@@ -237,7 +239,10 @@ export interface TimeoutsOp {
   readonly readMs?: number;
   /** Longest wait between two writes to the backend. */
   readonly sendMs?: number;
-  /** Gateway API `timeouts.request`: the whole request. */
+  /**
+   * Gateway API `timeouts.request`: the whole request. Kept for display; the interpreter does not enforce
+   * it on its own (the Gateway translation also sets `readMs` from it).
+   */
   readonly requestMs?: number;
 }
 

@@ -43,6 +43,9 @@ export class RouteTable {
   private readonly anyHost: PathIndex;
   private readonly regexes = new RegexCache();
   private readonly random: () => number;
+  /** Only tables with query-parameter matches parse query strings (Ingress-only tables never do). */
+  private readonly usesQuery: boolean;
+  private readonly noQuery = new QueryCache('');
 
   /** `random` decides weighted splits (injectable so tests can be exact). */
   constructor(input: RouteTableInput, random: () => number = Math.random) {
@@ -58,6 +61,7 @@ export class RouteTable {
     this.gatewayStatus = input.gatewayStatus;
     // Translation already resolved conflicts; should two routes still collide, the earlier one wins.
     for (const c of buildCandidates(this.routes, this.regexes)) this.indexFor(c.route).add(c);
+    this.usesQuery = this.routes.some((r) => (r.conditions?.query?.length ?? 0) > 0);
   }
 
   static empty(): RouteTable {
@@ -72,7 +76,7 @@ export class RouteTable {
    */
   match(rawHost: string | undefined, path: string, req?: MatchRequest): Route | undefined {
     const host = normalizeHost(rawHost);
-    const query = new QueryCache(req?.query ?? '');
+    const query = this.usesQuery && req !== undefined && req.query !== '' ? new QueryCache(req.query) : this.noQuery;
     const exact = this.exactHosts.get(host);
     if (exact !== undefined) {
       const hit = exact.match(path, req, query);
