@@ -13,6 +13,8 @@ function opView(op: PolicyOp): unknown {
   switch (op.kind) {
     case 'basic-auth':
       return { kind: op.kind, realm: op.realm, users: op.users.length };
+    case 'any-of':
+      return { kind: op.kind, ops: op.ops.map(opView) };
     case 'upstream-tls':
       return {
         kind: op.kind, verify: op.verify, server_name: op.serverName, sni: op.sni, secret: op.secret,
