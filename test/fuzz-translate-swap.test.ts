@@ -20,7 +20,7 @@ function canaryObjects(ports: readonly number[]): Obj[] {
   return [
     ingressClass(),
     // ssl-redirect off: another namespace's `spec.tls` hosts (a `*.test` entry) would otherwise turn the
-    // canary's plain-HTTP answers into 308s (tls coverage is table-wide; see the README's TLS section).
+    // canary's plain-HTTP answers into 308s (tls coverage is table-wide; see docs/tls-http2-websocket-grpc.md).
     ingress('canary', { namespace: 'canary-ns', creationTimestamp: '1970-01-01T00:00:00Z', annotations: { 'rauta.io/ssl-redirect': 'false' }, rules: [{ host: 'canary.test', paths: [{ path: '/', service: 'canary' }] }] }),
     service('canary', { namespace: 'canary-ns' }),
     ...ports.map((port, i) => endpointSlice('canary', port, [{ ip: CANARY_IPS[i], pod: `canary-${i}` }], { namespace: 'canary-ns', name: `canary-${i}` })),

@@ -131,6 +131,7 @@ describe('nginx annotations - upstream, auth service and affinity over real sock
       route('pages', 'pages.test', 'slow', { [`${N}custom-http-errors`]: '404,503', [`${N}default-backend`]: 'errors', [`${N}proxy-read-timeout`]: '1' }),
       route('pages-404', 'pages404.test', 'pods', { [`${N}custom-http-errors`]: '404', [`${N}default-backend`]: 'errors' }),
       route('pages-empty', 'pagesempty.test', 'empty', { [`${N}default-backend`]: 'errors' }),
+      route('pages-off', 'pagesoff.test', 'pods', { [`${N}custom-http-errors`]: '404', [`${N}default-backend`]: 'errors', [`${N}disable-proxy-intercept-errors`]: 'true' }),
       service('dead'),
       endpointSlice('dead', dead, [{ ip: '127.0.0.9' }]),
       route('no-retry', 'noretry.test', 'dead', { [`${N}proxy-next-upstream`]: 'off' }),
@@ -256,6 +257,11 @@ describe('nginx annotations - upstream, auth service and affinity over real sock
     assert.equal(intercepted.body, '<h1>error 404</h1>');
     assert.equal(intercepted.headers['x-pod'], undefined, 'the backend\'s own answer is not relayed');
     assert.equal((await req('pages404.test', '/fine')).status, 200);
+    // disable-proxy-intercept-errors: the pod's own 404 reaches the client.
+    const relayed = await req('pagesoff.test', '/missing');
+    assert.equal(relayed.status, 404);
+    assert.notEqual(relayed.headers['x-pod'], undefined);
+    assert.notEqual(relayed.body, '<h1>error 404</h1>');
     // A status not in the list is relayed as the backend sent it (here a 504 from RAUTA itself).
     assert.equal((await req('pages.test')).status, 504);
   });

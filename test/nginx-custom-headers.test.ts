@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readCluster } from '../src/commands/cluster.ts';
 import { parseManifests } from '../src/sources/file/manifests.ts';
+import { migrationReport } from '../src/translate/nginx/report.ts';
+import { writeKubeconfig } from './support/fake-apiserver/kubeconfig.ts';
 import { type TestBackend, startBackend } from './support/backends.ts';
 import { get } from './support/client.ts';
 import { FakeApiServer } from './support/fake-apiserver/server.ts';
@@ -110,6 +116,20 @@ describe('kubernetes - custom-headers ConfigMaps are watched', () => {
   after(async () => {
     await rauta.stop();
     await api.close();
+  });
+
+  it('rauta migrate --kubeconfig reads the ConfigMaps custom-headers names (only those)', async () => {
+    api.put(configMap('unrelated', { big: 'x' }));
+    const dir = mkdtempSync(join(tmpdir(), 'rauta-cm-'));
+    try {
+      const objects = await readCluster(await writeKubeconfig(join(dir, 'kubeconfig'), api.url, { token: 'migrate' }), 'nginx.ingress.kubernetes.io');
+      assert.deepEqual(objects.configMaps?.map((c) => `${c.metadata.namespace}/${c.metadata.name}`), ['default/hdrs']);
+      const verdict = migrationReport(objects).ingresses[0].annotations.find((a) => a.annotation === `${N}custom-headers`);
+      assert.equal(verdict?.outcome, 'honoured-with-difference');
+      assert.match(verdict?.detail ?? '', /applies only when RAUTA_ALLOWED_RESPONSE_HEADERS lists x-frame-options/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('a ConfigMap from the API server becomes response headers, and a change to it is picked up', async () => {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
+import { type IncomingMessage, METHODS } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { performance } from 'node:perf_hooks';
 import type { Dispatcher } from 'undici';
@@ -74,9 +74,14 @@ export function normaliseRequestTarget(req: DownstreamRequest): boolean {
   return true;
 }
 
+const KNOWN_METHODS: ReadonlySet<string> = new Set(METHODS);
+
 /** What is wrong with a request before routing (400 and 405 answers RAUTA makes itself), if anything. */
 export function acceptProblem(req: DownstreamRequest, absoluteOk: boolean, pathOk: boolean): ProxyError | undefined {
   if (req.method === 'CONNECT') return new ProxyError(ErrorKinds.methodNotAllowed, 'CONNECT is not supported');
+  // The HTTP/1.1 listener's parser knows only these methods; an HTTP/2 :method it would refuse (`get`,
+  // `FOO`) must not reach an HTTP/1.1 backend, whose parser would refuse it in turn.
+  if (isHttp2(req) && !KNOWN_METHODS.has(req.method)) return new ProxyError(ErrorKinds.badRequest, 'unknown request method');
   if (!absoluteOk) return new ProxyError(ErrorKinds.badRequest, 'unusable absolute-form request target');
   if (!pathOk) return new ProxyError(ErrorKinds.badRequest, 'request path climbs above the root or holds an ambiguous dot segment');
   // HTTP/1.1 requires Host (RFC 9112 §3.2); node:http's own check would answer without an event.

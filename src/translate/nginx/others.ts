@@ -61,7 +61,11 @@ function errorPages(_v: string, ctx: NginxContext): void {
   if (svc.trim().length > 63 || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(svc.trim())) return ctx.invalid('default-backend', `"${svc.slice(0, 64)}" is not a Service name; ignored`);
   const r = ctx.service(svc.trim());
   if ('error' in r) return ctx.invalid('default-backend', `${r.error}; ignored`);
-  ctx.op({ kind: 'error-pages', statuses, onNoEndpoints: true, backendId: r.id });
+  // proxy_intercept_errors off: the backend's errors reach the client; default-backend still stands in
+  // for a Service without endpoints.
+  const noIntercept = ctx.value('disable-proxy-intercept-errors')?.trim() === 'true';
+  if (noIntercept && statuses.length > 0) ctx.note('disable-proxy-intercept-errors', 'custom-http-errors is not applied: the backend\'s error responses are relayed');
+  ctx.op({ kind: 'error-pages', statuses: noIntercept ? [] : statuses, onNoEndpoints: true, backendId: r.id });
 }
 
 function canary(value: string, ctx: NginxContext): void {
@@ -120,7 +124,7 @@ export const otherEntries: readonly AnnotationEntry[] = [
   { name: 'canary-weight-total', theme: 'canary', verdict: 'honoured', behaviour: 'Total weight canary-weight is out of (default 100).' },
   { name: 'custom-http-errors', theme: 'errors', verdict: 'honoured-with-difference', behaviour: 'Backend answers with these statuses are replaced by the page of the default-backend Service (GET of the original URI with X-Code, X-Format, X-Original-URI, X-Namespace, X-Ingress-Name, X-Service-Name, X-Service-Port, X-Request-ID), with the original status.', difference: 'Needs default-backend on the same Ingress: RAUTA has no global default backend. Pages over 1 MiB are cut.', parse: errorPages },
   { name: 'default-backend', theme: 'errors', verdict: 'honoured', behaviour: 'A Service of the Ingress\'s namespace (first port) that answers when the route\'s Service has no ready endpoints (503), and renders custom-http-errors.', parse: errorPages },
-  accepted('disable-proxy-intercept-errors', 'errors', 'RAUTA never intercepts backend errors.'),
+  { name: 'disable-proxy-intercept-errors', theme: 'errors', verdict: 'honoured', behaviour: '`true`: custom-http-errors is not applied to this Ingress (the backend\'s error responses are relayed); default-backend still serves paths whose Service has no endpoints.' },
   ignored('ssl-passthrough', 'tls', 'TLS passthrough (layer 4) is not supported; RAUTA terminates TLS.'),
   accepted('ssl-ciphers', 'tls', 'RAUTA\'s listener uses Node.js\'s TLS 1.2/1.3 defaults for every host.'),
   accepted('ssl-prefer-server-ciphers', 'tls', 'Node.js\'s defaults apply.'),
