@@ -9,12 +9,12 @@ import { get, getJson } from './support/client.ts';
 import { type RunningRauta, startStandalone } from './support/harness.ts';
 
 // The compose stack's manifests, served by a real RAUTA: the only change is where the two "pods" are
-// (the compose addresses 172.28.0.x become loopback servers on ephemeral ports), so the README's
+// (the compose addresses 172.28.0.x become loopback servers on ephemeral ports), so docs/deploy.md's
 // `curl -H 'Host: demo.local' localhost:8080/` answers as promised.
 
 interface Slice { kind: string; metadata: { name: string }; ports: { port: number }[]; endpoints: { addresses: string[] }[] }
 
-describe('compose - the stack\'s manifests route demo.local as the README says', () => {
+describe('compose - the stack\'s manifests route demo.local as docs/deploy.md says', () => {
   let rauta: RunningRauta;
   let echo: EchoServer;
   const hello = createServer((_req, res) => res.end('Hello from the compose stack\'s hello backend\n'));

@@ -59,6 +59,8 @@ describe('nginx annotations - behaviour over real sockets', () => {
     site('temp.test', { [`${N}temporal-redirect`]: 'https://tmp.test/' });
     site('example.test', { [`${N}from-to-www-redirect`]: 'true' });
     site('basic.test', { [`${N}auth-type`]: 'basic', [`${N}auth-secret`]: 'htpasswd', [`${N}auth-realm`]: 'Staff only' });
+    site('satisfy-ip.test', { [`${N}auth-type`]: 'basic', [`${N}auth-secret`]: 'htpasswd', [`${N}allowlist-source-range`]: '127.0.0.1/32', [`${N}satisfy`]: 'any' });
+    site('satisfy-auth.test', { [`${N}auth-type`]: 'basic', [`${N}auth-secret`]: 'htpasswd', [`${N}allowlist-source-range`]: '10.0.0.0/8', [`${N}satisfy`]: 'any' });
     site('basic-missing.test', { [`${N}auth-type`]: 'basic', [`${N}auth-secret`]: 'nope' });
     site('digest.test', { [`${N}auth-type`]: 'digest', [`${N}auth-secret`]: 'htpasswd' });
     site('vhost.test', { [`${N}upstream-vhost`]: 'internal.example' });
@@ -161,6 +163,12 @@ describe('nginx annotations - behaviour over real sockets', () => {
     assert.equal((await req('basic.test', '/', basic('bob', 'wrong'))).status, 401);
     assert.equal((await req('basic.test', '/', basic('mallory', 's3cret'))).status, 401);
     assert.equal((await req('basic.test', '/', { authorization: `Basic ${'A'.repeat(5000)}` })).status, 401);
+    // satisfy: any — the allow-list lets 127.0.0.1 in without credentials; elsewhere credentials do.
+    assert.equal((await req('satisfy-ip.test')).status, 200);
+    const challenged = await req('satisfy-auth.test');
+    assert.equal(challenged.status, 401);
+    assert.equal(challenged.headers['www-authenticate'], 'Basic realm="Authentication Required"');
+    assert.equal((await req('satisfy-auth.test', '/', basic('alice', 's3cret'))).status, 200);
     assert.equal((await req('basic-missing.test')).status, 503);
     assert.equal((await req('digest.test')).status, 503);
   });

@@ -14,7 +14,7 @@ import { type RecordingPipeline, startRecordingPipeline } from './support/record
 
 const N = 'nginx.ingress.kubernetes.io/';
 
-interface Pki { ca: string; alice: { cert: string; key: string }; mallory: { cert: string; key: string }; deep: { cert: string; key: string } }
+interface Pki { ca: string; crl: string; alice: { cert: string; key: string }; revoked: { cert: string; key: string }; mallory: { cert: string; key: string }; deep: { cert: string; key: string } }
 
 /** A CA, a client it signed (CN=alice,O=acme), a self-signed stranger, and a client behind an intermediate. */
 function makePki(): Pki {
@@ -32,9 +32,18 @@ function makePki(): Pki {
     run('x509', '-req', '-in', 'int.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'int.crt', '-days', '2', '-extfile', 'ca.ext');
     run('req', ...ec, '-keyout', 'deep.key', '-out', 'deep.csr', '-subj', '/CN=deep');
     run('x509', '-req', '-in', 'deep.csr', '-CA', 'int.crt', '-CAkey', 'int.key', '-CAcreateserial', '-out', 'deep.crt', '-days', '2');
+    run('req', ...ec, '-keyout', 'revoked.key', '-out', 'revoked.csr', '-subj', '/CN=eve');
+    run('x509', '-req', '-in', 'revoked.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'revoked.crt', '-days', '2');
+    writeFileSync(join(dir, 'index.txt'), '');
+    writeFileSync(join(dir, 'crlnumber'), '1000\n');
+    writeFileSync(join(dir, 'ca.cnf'), '[ca]\ndefault_ca=d\n[d]\ndatabase=index.txt\ncrlnumber=crlnumber\ndefault_md=sha256\ndefault_crl_days=2\n');
+    run('ca', '-config', 'ca.cnf', '-cert', 'ca.crt', '-keyfile', 'ca.key', '-revoke', 'revoked.crt');
+    run('ca', '-config', 'ca.cnf', '-cert', 'ca.crt', '-keyfile', 'ca.key', '-gencrl', '-out', 'ca.crl');
     const r = (f: string) => readFileSync(join(dir, f), 'utf8');
     return {
       ca: r('ca.crt'),
+      crl: r('ca.crl'),
+      revoked: { cert: r('revoked.crt'), key: r('revoked.key') },
       alice: { cert: r('alice.crt'), key: r('alice.key') },
       mallory: { cert: r('mallory.crt'), key: r('mallory.key') },
       deep: { cert: r('deep.crt') + r('int.crt'), key: r('deep.key') },
@@ -50,7 +59,7 @@ describe('nginx annotations - auth-tls client certificates', () => {
   let pki: Pki;
   let app: TestBackend;
   let pipeline: RecordingPipeline;
-  const hosts = ['on.test', 'optional.test', 'noca.test', 'page.test', 'deep1.test', 'deep2.test', 'cn.test', 'cn-bad.test', 'open.test',
+  const hosts = ['crl.test', 'crl-bad.test', 'on.test', 'optional.test', 'noca.test', 'page.test', 'deep1.test', 'deep2.test', 'cn.test', 'cn-bad.test', 'open.test',
     'missing-ca.test', 'garbage-ca.test', 'bad-values.test', 'bad-regex.test'];
 
   before(async () => {
@@ -60,7 +69,10 @@ describe('nginx annotations - auth-tls client certificates', () => {
       res.end(JSON.stringify({ verify: req.headers['ssl-client-verify'], subject: req.headers['ssl-client-subject-dn'], issuer: req.headers['ssl-client-issuer-dn'], cert: req.headers['ssl-client-cert'] }));
     });
     const server = makeCert(hosts);
-    const caSecret = (name: string, pem: string): Obj => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: 'default' }, type: 'kubernetes.io/tls', data: { 'ca.crt': Buffer.from(pem).toString('base64'), 'tls.crt': '', 'tls.key': '' } });
+    const caSecret = (name: string, pem: string, crl?: string): Obj => ({
+      apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: 'default' }, type: 'Opaque',
+      data: { 'ca.crt': Buffer.from(pem).toString('base64'), ...(crl === undefined ? {} : { 'ca.crl': Buffer.from(crl).toString('base64') }) },
+    });
     const site = (host: string, annotations: Record<string, string>, name = host.replaceAll('.', '-'), path = '/') => ingress(name, {
       rules: [{ host, paths: [{ path, service: 'app' }] }], tls: [{ hosts: [host], secretName: 'server' }],
       annotations: { [`${N}ssl-redirect`]: 'false', ...annotations },
@@ -69,6 +81,9 @@ describe('nginx annotations - auth-tls client certificates', () => {
     pipeline = await startRecordingPipeline([
       ingressClass(), service('app'), endpointSlice('app', app.port, [{ ip: app.ip }]), tlsSecret('server', server),
       caSecret('client-ca', pki.ca), caSecret('garbage', '-----BEGIN CERTIFICATE-----\nnot base64 at all\n-----END CERTIFICATE-----\n'),
+      caSecret('with-crl', pki.ca, pki.crl), caSecret('bad-crl', pki.ca, '-----BEGIN X509 CRL-----\nAAAA\n-----END X509 CRL-----\n'),
+      site('crl.test', { [`${N}auth-tls-secret`]: 'default/with-crl' }),
+      site('crl-bad.test', { [`${N}auth-tls-secret`]: 'default/bad-crl' }),
       site('on.test', ca),
       // Another Ingress of the same host, without the annotation: the host's setting covers it too.
       site('on.test', {}, 'on-test-other', '/other'),
@@ -132,6 +147,16 @@ describe('nginx annotations - auth-tls client certificates', () => {
     // A host without auth-tls serves a client with or without a certificate.
     assert.equal((await call('open.test', '/', pki.alice)).status, 200);
     assert.equal((await call('open.test')).status, 200);
+  });
+
+  it('a CRL in the Secret (ca.crl) revokes certificates; one that does not load closes the routes', async () => {
+    assert.equal((await call('on.test', '/', pki.revoked)).status, 200);
+    assert.equal((await call('crl.test', '/', pki.alice)).status, 200);
+    const revoked = await call('crl.test', '/', pki.revoked);
+    assert.equal(revoked.status, 400);
+    assert.match(revoked.body, /CERT_REVOKED/);
+    assert.equal((await call('crl-bad.test', '/', pki.alice)).status, 503);
+    assert.ok(diag('crl-bad.test').some((d) => d.reason === 'PolicyFailClosed' && /ca\.crl/.test(d.message)));
   });
 
   it('optional verifies a certificate when sent; optional_no_ca passes any, with the certificate when asked', async () => {

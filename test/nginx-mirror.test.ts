@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { connect as h2connect } from 'node:http2';
 import { after, before, describe, it } from 'node:test';
 import { type TestBackend, refusedPort, startBackend } from './support/backends.ts';
 import { get } from './support/client.ts';
@@ -100,6 +101,23 @@ describe('nginx annotations - mirror-target', () => {
     const nb = seenBy('mirror-nobody.test')[0];
     assert.equal(nb.method, 'POST');
     assert.equal(nb.body.length, 0);
+  });
+
+  it('an HTTP/2 request\'s body is copied too', async () => {
+    const body = Buffer.alloc(100 * 1024, 'h');
+    const status = await new Promise<number>((resolve, reject) => {
+      const session = h2connect(`https://127.0.0.1:${pipeline.httpsPort}`, { servername: 'mirror.test', rejectUnauthorized: false });
+      session.on('error', reject);
+      const stream = session.request({ ':method': 'POST', ':path': '/h2', ':authority': 'mirror.test', 'x-site': 'mirror.test' });
+      stream.on('response', (h) => { resolve(Number(h[':status'])); stream.resume(); stream.on('end', () => session.close()); });
+      stream.on('error', reject);
+      stream.end(body);
+    });
+    assert.equal(status, 200);
+    await until(() => seenBy('mirror.test').some((s) => s.url === '/h2'));
+    const copy = seenBy('mirror.test').find((s) => s.url === '/h2');
+    assert.equal(copy?.method, 'POST');
+    assert.ok(copy?.body.equals(body));
   });
 
   it('a mirror that never answers or reads, or cannot be reached, never delays or fails the request', async () => {

@@ -92,7 +92,7 @@ describe('setup - installing RAUTA as a package', () => {
     assert.equal(r.status, 0, r.stderr);
     const [packed] = JSON.parse(r.stdout) as { files: { path: string }[] }[];
     const files = packed.files.map((f) => f.path);
-    for (const needed of ['package.json', 'dist/cli.js', 'dist/node-version.js', 'dist/run-cli.js', 'dist/admin/ui/index.html', 'examples/demo.yaml']) {
+    for (const needed of ['package.json', 'dist/cli.js', 'dist/node-version.js', 'dist/run-cli.js', 'dist/admin/ui/index.html', 'dist/admin/ui/vendor/uplot.js', 'dist/admin/ui/vendor/uplot.css', 'examples/demo.yaml', 'examples/quickstart.yaml', 'LICENSE']) {
       assert.ok(files.includes(needed), `${needed} not in the package`);
     }
     assert.ok(files.some((f) => f.startsWith('schemas/')));

@@ -13,14 +13,16 @@ function opView(op: PolicyOp): unknown {
   switch (op.kind) {
     case 'basic-auth':
       return { kind: op.kind, realm: op.realm, users: op.users.length };
+    case 'any-of':
+      return { kind: op.kind, ops: op.ops.map(opView) };
     case 'upstream-tls':
       return {
         kind: op.kind, verify: op.verify, server_name: op.serverName, sni: op.sni, secret: op.secret,
         ca: op.caPem !== undefined, client_certificate: op.certPem !== undefined,
       };
     case 'client-cert': {
-      const { caPem, ...rest } = op;
-      return { ...rest, ca_certificates: (caPem.match(/-----BEGIN CERTIFICATE-----/g) ?? []).length };
+      const { caPem, crlPem, ...rest } = op;
+      return { ...rest, ca_certificates: (caPem.match(/-----BEGIN CERTIFICATE-----/g) ?? []).length, crl: crlPem !== undefined };
     }
     default:
       return op;

@@ -130,6 +130,8 @@ export interface ClientCertOp {
   readonly mode: 'on' | 'optional' | 'optional_no_ca';
   /** PEM CA bundle the certificate must chain to. */
   readonly caPem: string;
+  /** PEM CRL (the Secret's ca.crl): certificates it revokes are refused. */
+  readonly crlPem?: string;
   /** Longest chain accepted: the certificate plus this many CA certificates. */
   readonly depth: number;
   /** Where a client without a valid certificate is redirected (302) instead of getting 400. */
@@ -142,7 +144,17 @@ export interface ClientCertOp {
   readonly secret: string;
 }
 
-export type AccessOp = SourceRangeOp | BasicAuthOp | ForwardAuthOp | RateLimitOp | ConnectionLimitOp | FailClosedOp | ClientCertOp;
+/**
+ * nginx `satisfy any`: the request may pass when any one of these checks lets it (an allow-list for the
+ * office network, authentication for everyone else). When none does, the last check's answer is given
+ * (an authentication challenge, so browsers ask for credentials).
+ */
+export interface AnyOfOp {
+  readonly kind: 'any-of';
+  readonly ops: readonly (SourceRangeOp | BasicAuthOp | ForwardAuthOp)[];
+}
+
+export type AccessOp = SourceRangeOp | BasicAuthOp | ForwardAuthOp | RateLimitOp | ConnectionLimitOp | FailClosedOp | ClientCertOp | AnyOfOp;
 
 // ── request phase ─────────────────────────────────────────────────────────────
 
@@ -332,7 +344,7 @@ export function isEmptyPolicy(p: TrafficPolicy): boolean {
 /** The phase an operation belongs to (a few kinds, like `headers`, exist in two). */
 export function phaseOf(op: PolicyOp, hint?: Phase): Phase {
   switch (op.kind) {
-    case 'source-range': case 'basic-auth': case 'forward-auth': case 'rate-limit': case 'connection-limit': case 'fail-closed': case 'client-cert':
+    case 'source-range': case 'basic-auth': case 'forward-auth': case 'rate-limit': case 'connection-limit': case 'fail-closed': case 'client-cert': case 'any-of':
       return 'access';
     case 'body-limit': case 'redirect': case 'https-redirect': case 'rewrite': case 'cors': case 'mirror':
       return 'request';

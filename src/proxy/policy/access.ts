@@ -1,4 +1,4 @@
-import type { AccessOp, BasicAuthOp, ConnectionLimitOp, FailClosedOp, RateLimitOp, SourceRangeOp } from '../../routing/policy.ts';
+import type { AccessOp, AnyOfOp, BasicAuthOp, ConnectionLimitOp, FailClosedOp, RateLimitOp, SourceRangeOp } from '../../routing/policy.ts';
 import { ErrorKinds, ProxyError, withStatus } from '../errors.ts';
 import { compileRanges, inRanges } from './compile.ts';
 import type { PolicyAnswer, PolicyContext } from './context.ts';
@@ -25,7 +25,17 @@ function accessOp(op: AccessOp, ctx: PolicyContext, rt: PolicyRuntime): PolicyAn
     case 'basic-auth': return basicAuth(op, ctx, rt);
     case 'forward-auth': return forwardAuth(op, ctx, rt);
     case 'client-cert': return clientCert(op, ctx, rt);
+    case 'any-of': return anyOf(op, ctx, rt);
   }
+}
+
+async function anyOf(op: AnyOfOp, ctx: PolicyContext, rt: PolicyRuntime): Promise<PolicyAnswer | undefined> {
+  let last: PolicyAnswer | undefined;
+  for (const inner of op.ops) {
+    last = await accessOp(inner, ctx, rt);
+    if (last === undefined) return undefined;
+  }
+  return last;
 }
 
 function failClosed(op: FailClosedOp): PolicyAnswer {

@@ -56,8 +56,8 @@ export class CertificateStore {
    */
   prepare(table: RouteTable): () => void {
     const compiled = new Map<string, SecureContext>();
-    const contextOf = (c: PemPair & { readonly ca?: string }): SecureContext => {
-      const key = createHash('sha256').update(c.cert).update('\0').update(c.key).update('\0').update(c.ca ?? '').digest('hex');
+    const contextOf = (c: PemPair & { readonly ca?: string; readonly crl?: string }): SecureContext => {
+      const key = createHash('sha256').update(c.cert).update('\0').update(c.key).update('\0').update(c.ca ?? '').update('\0').update(c.crl ?? '').digest('hex');
       let ctx = compiled.get(key) ?? this.compiled.get(key);
       if (ctx === undefined) ctx = compile(c);
       compiled.set(key, ctx);
@@ -93,7 +93,7 @@ export class CertificateStore {
       if (map.has(key)) continue;
       const parent = suffix === undefined ? parentDomain(route.host) : undefined;
       const pem = pemOf.get(route.host) ?? (parent !== undefined ? pemOf.get(`*.${parent}`) : undefined) ?? fallbackPem;
-      map.set(key, { context: contextOf({ cert: pem.cert, key: pem.key, ca: op.caPem }), verify: op.mode !== 'optional_no_ca' });
+      map.set(key, { context: contextOf({ cert: pem.cert, key: pem.key, ca: op.caPem, crl: op.crlPem }), verify: op.mode !== 'optional_no_ca' });
     }
     return () => {
       this.fallback = fallback;
@@ -127,6 +127,8 @@ export class CertificateStore {
   }
 }
 
-function compile(pem: PemPair & { readonly ca?: string }): SecureContext {
-  return createSecureContext({ ...TLS_CONTEXT_OPTIONS, cert: pem.cert, key: pem.key, ...(pem.ca === undefined ? {} : { ca: pem.ca }) });
+function compile(pem: PemPair & { readonly ca?: string; readonly crl?: string }): SecureContext {
+  return createSecureContext({
+    ...TLS_CONTEXT_OPTIONS, cert: pem.cert, key: pem.key, ...(pem.ca === undefined ? {} : { ca: pem.ca }), ...(pem.crl === undefined ? {} : { crl: pem.crl }),
+  });
 }

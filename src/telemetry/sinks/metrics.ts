@@ -6,7 +6,7 @@ import type { EventSink, SinkCounters } from '../sink.ts';
 /** A registry's values as plain data (`getMetricsAsJSON`): what threads and processes send for aggregation. */
 export type MetricsSnapshot = Awaited<ReturnType<Registry['getMetricsAsJSON']>>;
 
-/** Request latency buckets, seconds: 1 ms … 60 s (the default upstream response timeout). Documented in the README. */
+/** Request latency buckets, seconds: 1 ms … 60 s (the default upstream response timeout). Documented in docs/metrics.md. */
 export const DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH']);

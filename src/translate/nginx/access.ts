@@ -1,5 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import { isIPv4, isIPv6 } from 'node:net';
+import { createSecureContext } from 'node:tls';
 import type { ClientCertOp, HtpasswdUser, Template } from '../../routing/policy.ts';
 import { compileRegex } from '../../proxy/policy/compile.ts';
 import { hashScheme } from '../../proxy/policy/htpasswd.ts';
@@ -157,6 +158,19 @@ function clientCertificate(_value: string, ctx: NginxContext): void {
   } catch (err) {
     return ctx.failClosed('auth-tls-secret', `ca.crt of Secret ${ref} is not a PEM certificate bundle: ${(err as Error).message}`);
   }
+  // ingress-nginx's ssl_crl: a Secret with ca.crl revokes the certificates it lists. Checked by compiling
+  // it as the listener will; one that does not load closes the routes rather than accepting revoked ones.
+  let crlPem: string | undefined;
+  const crlData = ctx.secret(ref)?.data?.['ca.crl'];
+  if (crlData !== undefined) {
+    crlPem = Buffer.from(crlData, 'base64').toString('utf8');
+    try {
+      if (!crlPem.includes('-----BEGIN X509 CRL-----')) throw new Error('no PEM CRL');
+      createSecureContext({ ca: caPem, crl: crlPem });
+    } catch (err) {
+      return ctx.failClosed('auth-tls-secret', `ca.crl of Secret ${ref} is not a PEM CRL: ${(err as Error).message}`);
+    }
+  }
   let depth = 1;
   const depthRaw = ctx.value('auth-tls-verify-depth');
   if (depthRaw !== undefined) {
@@ -190,6 +204,7 @@ function clientCertificate(_value: string, ctx: NginxContext): void {
   }
   ctx.op({
     kind: 'client-cert', mode, caPem: `${blocks.join('\n')}\n`, depth, passCertificate, secret: ref.includes('/') ? ref : `${ctx.namespace}/${ref}`,
+    ...(crlPem === undefined ? {} : { crlPem }),
     ...(errorPage === undefined ? {} : { errorPage }), ...(matchCn === undefined ? {} : { matchCn }),
   });
 }
@@ -217,10 +232,10 @@ export const accessEntries: readonly AnnotationEntry[] = [
   { name: 'auth-always-set-cookie', theme: 'access', verdict: 'honoured-with-difference', behaviour: 'Set-Cookie headers of a successful auth answer reach the client with the backend\'s response (always, with or without this annotation).', difference: 'They are not added to responses RAUTA makes itself (errors).' },
   { name: 'auth-proxy-set-headers', theme: 'access', security: true, verdict: 'unsupported', behaviour: 'Closes the route (503).', difference: 'Headers for the auth subrequest from a ConfigMap are not supported; without them the auth decision could differ, so the route is closed.', parse: (_v, c) => c.failClosed('auth-proxy-set-headers', 'headers for the auth subrequest from a ConfigMap are not supported') },
   { name: 'enable-global-auth', theme: 'access', ...diff('honoured-with-difference', 'Accepted; no effect.', 'RAUTA has no global external auth.') },
-  { name: 'satisfy', theme: 'access', ...diff('honoured-with-difference', '`all` is RAUTA\'s behaviour: every access check must pass.', '`any` is treated as `all` (stricter: never opens a route).'), parse: (v, c) => { if (v.trim() === 'any') c.note('satisfy', 'any is treated as all: every access check must pass'); } },
+  { name: 'satisfy', theme: 'access', ...diff('honoured-with-difference', '`all` (default): every access check must pass; `any`: the allow-list or authentication (basic or auth-url) suffices.', 'With `any`, deny lists, rate limits and client-certificate checks still apply to everyone (in nginx a passing authentication also overrides a deny list).'), parse: (v, c) => { const t = v.trim(); if (t !== 'any' && t !== 'all') c.invalid('satisfy', `"${t.slice(0, 16)}" is not any or all; using all`); } },
   {
     name: 'auth-tls-secret', theme: 'access', security: true, verdict: 'honoured-with-difference',
-    behaviour: 'The HTTPS listener asks clients of this Ingress\'s hosts (by SNI) for a certificate and verifies it against ca.crt of this Secret (`namespace/name`); every route of the host checks it, as the server-level setting it is in ingress-nginx. The backend gets ssl-client-verify, ssl-client-subject-dn and ssl-client-issuer-dn (what the client sent under these names is replaced).',
+    behaviour: 'The HTTPS listener asks clients of this Ingress\'s hosts (by SNI) for a certificate and verifies it against ca.crt of this Secret (`namespace/name`), and against its ca.crl when present; every route of the host checks it, as the server-level setting it is in ingress-nginx. The backend gets ssl-client-verify, ssl-client-subject-dn and ssl-client-issuer-dn (what the client sent under these names is replaced).',
     difference: 'A request whose Host is not the name the TLS connection was verified for (SNI) gets 421. Plain-HTTP requests carry no certificate (400 when one is required). A CA Secret that cannot be read closes the routes (503).',
     parse: clientCertificate,
   },

@@ -1,4 +1,4 @@
-import type { Phase, PolicyOp } from '../../routing/policy.ts';
+import type { AnyOfOp, Phase, PolicyOp } from '../../routing/policy.ts';
 import type { ConfigMap, Secret } from '../../sources/object-set.ts';
 import { accessEntries } from './access.ts';
 import { bodyEntries } from './body.ts';
@@ -161,6 +161,18 @@ export function translateNginxAnnotations(
     if (value === undefined || entry.parse === undefined || ran.has(entry.parse)) continue;
     ran.add(entry.parse);
     entry.parse(value, ctx);
+  }
+  // satisfy: any — an allow-list or authentication suffices (deny lists and closed routes still hold).
+  if (ctx.value('satisfy')?.trim() === 'any') {
+    const either = ops.filter((o) => (o.op.kind === 'source-range' && o.op.mode === 'allow') || o.op.kind === 'basic-auth' || o.op.kind === 'forward-auth');
+    if (either.length > 1) {
+      const inner = either.map((o) => o.op) as AnyOfOp['ops'][number][];
+      // Address lists first, authentication last: a failed request then gets the credentials challenge.
+      inner.sort((a, b) => (a.kind === 'source-range' ? 0 : 1) - (b.kind === 'source-range' ? 0 : 1));
+      const at = ops.indexOf(either[0]);
+      for (const o of either) ops.splice(ops.indexOf(o), 1);
+      ops.splice(at, 0, { op: { kind: 'any-of', ops: inner } });
+    }
   }
   if (opts.nginxClass && !ops.some((o) => o.op.kind === 'body-limit')) {
     ops.unshift({ op: { kind: 'body-limit', maxBytes: NGINX_CLASS_DEFAULTS.bodyLimitBytes } });
