@@ -19,9 +19,9 @@ const CANARY_IPS = ['127.0.0.51', '127.0.0.52', '127.0.0.53'];
 function canaryObjects(ports: readonly number[]): Obj[] {
   return [
     ingressClass(),
-    // ssl-redirect off: another namespace's `spec.tls` hosts (a `*.test` entry) would otherwise turn the
-    // canary's plain-HTTP answers into 308s (tls coverage is table-wide; see docs/tls-http2-websocket-grpc.md).
-    ingress('canary', { namespace: 'canary-ns', creationTimestamp: '1970-01-01T00:00:00Z', annotations: { 'rauta.io/ssl-redirect': 'false' }, rules: [{ host: 'canary.test', paths: [{ path: '/', service: 'canary' }] }] }),
+    // No fuzzed object names a canary host, and another tenant's wildcard `spec.tls` entry must not make
+    // the canary's plain-HTTP answers 308s: a wildcard covers only its own Ingress's hosts.
+    ingress('canary', { namespace: 'canary-ns', creationTimestamp: '1970-01-01T00:00:00Z', rules: [{ host: 'canary.test', paths: [{ path: '/', service: 'canary' }] }] }),
     service('canary', { namespace: 'canary-ns' }),
     ...ports.map((port, i) => endpointSlice('canary', port, [{ ip: CANARY_IPS[i], pod: `canary-${i}` }], { namespace: 'canary-ns', name: `canary-${i}` })),
   ];
