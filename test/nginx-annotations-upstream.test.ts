@@ -188,6 +188,10 @@ describe('nginx annotations - upstream, auth service and affinity over real sock
     // A client cannot smuggle its own X-Original-URL to the auth service.
     await req('auth.test', '/real', { authorization: 'Bearer good', 'x-original-url': 'http://auth.test/admin' });
     assert.equal(authSeen.at(-1)?.headers['x-original-url'], 'http://auth.test/real');
+    // Header names that are Object.prototype members are copied as the client sent them.
+    await req('auth.test', '/', { authorization: 'Bearer good', constructor: 'x', tostring: 'y' });
+    assert.equal(authSeen.at(-1)?.headers.constructor, 'x');
+    assert.equal(authSeen.at(-1)?.headers.tostring, 'y');
   });
 
   it('auth-signin: a 401 becomes a 302 to the sign-in page with rd=<original URL>', async () => {

@@ -24,7 +24,9 @@ export async function forwardAuth(op: ForwardAuthOp, ctx: PolicyContext, rt: Pol
     return { kind: 'error', error: new ProxyError(ErrorKinds.authFailed, 'auth-url did not render to an http(s) URL') };
   }
   const originalUrl = `${ctx.scheme}://${ctx.rawHost}${ctx.requestUri}`;
-  const headers: Record<string, string> = {};
+  // No prototype: a client header named `constructor` or `__proto__` must be copied as a header, not
+  // read from or written to Object.prototype.
+  const headers: Record<string, string> = Object.create(null);
   const raw = ctx.req.rawHeaders;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i].toLowerCase();
