@@ -186,7 +186,7 @@ export const upstreamEntries: readonly AnnotationEntry[] = [
   { name: 'upstream-hash-by-subset-size', theme: 'upstream', verdict: 'unsupported', behaviour: 'Read with upstream-hash-by-subset.' },
   { name: 'affinity', theme: 'upstream', verdict: 'honoured-with-difference', behaviour: 'cookie: a client stays on the pod named by its cookie (an opaque hash, never the pod address) while that pod is ready; else it moves and gets a new cookie.', difference: 'The cookie is HttpOnly always.', parse: affinity },
   { name: 'affinity-mode', theme: 'upstream', ...accepted('Sessions stay put while their pod is ready (`persistent`); scale-ups do not move them (`balanced` is not distinguished).') },
-  { name: 'affinity-canary-behavior', theme: 'upstream', ...accepted('Canary Ingresses are not served by RAUTA yet.') },
+  { name: 'affinity-canary-behavior', theme: 'upstream', ...accepted('The canary is chosen per request (header, cookie, then weight) before affinity picks a pod inside the chosen backend, so a weighted canary is not sticky: ingress-nginx\'s default `sticky` behaviour is not reproduced; send a canary cookie for stickiness.') },
   { name: 'session-cookie-name', theme: 'upstream', verdict: 'honoured', behaviour: 'Affinity cookie name (default INGRESSCOOKIE).' },
   { name: 'session-cookie-path', theme: 'upstream', verdict: 'honoured', behaviour: 'Affinity cookie Path (default /).' },
   { name: 'session-cookie-max-age', theme: 'upstream', verdict: 'honoured', behaviour: 'Affinity cookie Max-Age in seconds.' },
