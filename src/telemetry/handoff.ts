@@ -2,7 +2,7 @@ import { type ErrorKind, ErrorKinds, ProxyError } from '../proxy/errors.ts';
 import { type RequestRecord, newRecord } from '../proxy/request-record.ts';
 import type { RouteKind } from '../routing/conditions.ts';
 import type { Endpoint, PathType, Route } from '../routing/types.ts';
-import type { AttemptSpanInput } from './sinks/span-record.ts';
+import { ATTEMPT, type AttemptSpanInput, pushAttempt, readAttempt } from './sinks/span-record.ts';
 
 /**
  * A finished request as it crosses from the proxy thread to the telemetry thread: a run of primitives
@@ -28,7 +28,6 @@ export interface TraceFacts {
 }
 
 const RECORD = 38;
-const ATTEMPT = 10;
 
 const opt = <T>(v: T | undefined): T | null => (v === undefined ? null : v);
 
@@ -54,9 +53,7 @@ export function pushFinished(out: HandoffValue[], r: RequestRecord, trace: Trace
     return;
   }
   out.push(trace.attempts.length, trace.parentSpanId, trace.parentFlags, trace.traceState, trace.startEpochMs);
-  for (const a of trace.attempts) {
-    out.push(a.spanId, a.attempt, a.ip, a.port, a.pod, a.startMs, a.endMs, a.statusCode, a.errorCode, a.errorMessage);
-  }
+  for (const a of trace.attempts) pushAttempt(out, a);
 }
 
 const kindsByCode = new Map<string, ErrorKind>(Object.values(ErrorKinds).map((k) => [k.code, k]));
@@ -113,12 +110,7 @@ export function readFinished(v: readonly HandoffValue[], visit: (rec: RequestRec
     const head = i;
     const attempts: AttemptSpanInput[] = [];
     i += 4;
-    for (let a = 0; a < spans; a++, i += ATTEMPT) {
-      attempts.push({
-        spanId: str(v[i]), attempt: num(v[i + 1]), ip: str(v[i + 2]), port: num(v[i + 3]), pod: v[i + 4] as string | null,
-        startMs: num(v[i + 5]), endMs: num(v[i + 6]), statusCode: v[i + 7] as number | null, errorCode: v[i + 8] as string | null, errorMessage: v[i + 9] as string | null,
-      });
-    }
+    for (let a = 0; a < spans; a++, i += ATTEMPT) attempts.push(readAttempt(v, i));
     visit(rec, { parentSpanId: v[head] as string | null, parentFlags: num(v[head + 1]), traceState: v[head + 2] as string | null, startEpochMs: num(v[head + 3]), attempts });
   }
   return n;

@@ -1,4 +1,4 @@
-import { ATTEMPT, HEADER, type SpanValue } from './span-record.ts';
+import { ATT, ATTEMPT, HEADER, REQ, type SpanValue } from './span-record.ts';
 
 /**
  * OTLP/protobuf for RAUTA's spans, written straight from the flat per-request runs (span-record.ts):
@@ -269,23 +269,23 @@ const num = (v: SpanValue): number => v as number;
 export function writeRequestSpans(w: ProtoWriter, v: readonly SpanValue[]): number {
   let spans = 0;
   for (let i = 0; i < v.length; ) {
-    const traceId = str(v[i]);
-    const serverSpanId = str(v[i + 1]);
-    const parentSpanId = v[i + 2];
-    const traceState = v[i + 4];
-    const startMs = num(v[i + 5]);
-    const endMs = num(v[i + 6]);
-    const method = str(v[i + 7]);
-    const statusCode = num(v[i + 8]);
-    const path = str(v[i + 9]);
-    const scheme = str(v[i + 10]);
-    const routePath = v[i + 17];
-    const namespace = v[i + 18];
-    const service = v[i + 20];
-    const backendNamespace = v[i + 21];
-    const pod = v[i + 22];
-    const podIp = v[i + 23];
-    const errorCode = v[i + 24];
+    const traceId = str(v[i + REQ.traceId]);
+    const serverSpanId = str(v[i + REQ.spanId]);
+    const parentSpanId = v[i + REQ.parentSpanId];
+    const traceState = v[i + REQ.traceState];
+    const startMs = num(v[i + REQ.startMs]);
+    const endMs = num(v[i + REQ.endMs]);
+    const method = str(v[i + REQ.method]);
+    const statusCode = num(v[i + REQ.statusCode]);
+    const path = str(v[i + REQ.path]);
+    const scheme = str(v[i + REQ.scheme]);
+    const routePath = v[i + REQ.routePath];
+    const namespace = v[i + REQ.namespace];
+    const service = v[i + REQ.service];
+    const backendNamespace = v[i + REQ.backendNamespace];
+    const pod = v[i + REQ.pod];
+    const podIp = v[i + REQ.podIp];
+    const errorCode = v[i + REQ.errorCode];
 
     w.tag(2, WIRE_LEN);
     const span = w.begin();
@@ -316,20 +316,20 @@ export function writeRequestSpans(w: ProtoWriter, v: readonly SpanValue[]): numb
     attrString(w, 9, 'url.path', path);
     attrString(w, 9, 'url.scheme', scheme);
     attrString(w, 9, 'http.scheme', scheme);
-    attrString(w, 9, 'http.target', str(v[i + 11]));
-    attrString(w, 9, 'server.address', stripPort(str(v[i + 12])));
-    attrString(w, 9, 'client.address', str(v[i + 13]));
-    attrString(w, 9, 'network.protocol.version', str(v[i + 14]).replace('HTTP/', ''));
-    attrString(w, 9, 'user_agent.original', str(v[i + 15]));
-    attrString(w, 9, 'rauta.request_id', str(v[i + 16]));
+    attrString(w, 9, 'http.target', str(v[i + REQ.target]));
+    attrString(w, 9, 'server.address', stripPort(str(v[i + REQ.host])));
+    attrString(w, 9, 'client.address', str(v[i + REQ.clientIp]));
+    attrString(w, 9, 'network.protocol.version', str(v[i + REQ.protocol]).replace('HTTP/', ''));
+    attrString(w, 9, 'user_agent.original', str(v[i + REQ.userAgent]));
+    attrString(w, 9, 'rauta.request_id', str(v[i + REQ.requestId]));
     if (routePath !== null) {
       attrString(w, 9, 'http.route', str(routePath));
-      const routeKind = v[i + 27];
-      if (routeKind === null) attrString(w, 9, 'rauta.ingress', `${namespace}/${v[i + 19]}`);
+      const routeKind = v[i + REQ.routeKind];
+      if (routeKind === null) attrString(w, 9, 'rauta.ingress', `${namespace}/${v[i + REQ.ingress]}`);
       else {
         attrString(w, 9, 'rauta.route.kind', str(routeKind));
-        attrString(w, 9, 'rauta.route.name', `${namespace}/${v[i + 19]}`);
-        if (v[i + 28] !== null) attrString(w, 9, 'rauta.route.rule', str(v[i + 28]));
+        attrString(w, 9, 'rauta.route.name', `${namespace}/${v[i + REQ.ingress]}`);
+        if (v[i + REQ.routeRule] !== null) attrString(w, 9, 'rauta.route.rule', str(v[i + REQ.routeRule]));
       }
       attrString(w, 9, 'k8s.namespace.name', str(namespace));
     }
@@ -342,28 +342,28 @@ export function writeRequestSpans(w: ProtoWriter, v: readonly SpanValue[]): numb
     dropped(w, 10);
     dropped(w, 12);
     dropped(w, 14);
-    if (v[i + 26] === true) status(w, STATUS_ERROR, v[i + 25]);
+    if (v[i + REQ.failed] === true) status(w, STATUS_ERROR, v[i + REQ.errorMessage]);
     else status(w, STATUS_UNSET, null);
     w.tag(16, WIRE_FIXED32);
     w.fixed32(1 | FLAGS_HAS_IS_REMOTE | (parentSpanId !== null ? FLAGS_IS_REMOTE : 0));
     w.end(span);
     spans++;
 
-    const attempts = num(v[i + HEADER - 1]);
+    const attempts = num(v[i + REQ.attempts]);
     i += HEADER;
     for (let a = 0; a < attempts; a++, i += ATTEMPT) {
-      const attempt = num(v[i + 1]);
-      const aPod = v[i + 4];
-      const aStatus = v[i + 7];
-      const aCode = v[i + 8];
+      const attempt = num(v[i + ATT.attempt]);
+      const aPod = v[i + ATT.pod];
+      const aStatus = v[i + ATT.statusCode];
+      const aCode = v[i + ATT.errorCode];
       const failed = aCode !== null || (aStatus !== null && (aStatus as number) >= 500);
-      const aStart = num(v[i + 5]);
+      const aStart = num(v[i + ATT.startMs]);
       w.tag(2, WIRE_LEN);
       const client = w.begin();
       w.tag(1, WIRE_LEN);
       w.hexBytes(traceId);
       w.tag(2, WIRE_LEN);
-      w.hexBytes(str(v[i]));
+      w.hexBytes(str(v[i + ATT.spanId]));
       if (typeof traceState === 'string' && traceState !== '') {
         w.tag(3, WIRE_LEN);
         w.string(traceState);
@@ -377,11 +377,11 @@ export function writeRequestSpans(w: ProtoWriter, v: readonly SpanValue[]): numb
       w.tag(7, WIRE_FIXED64);
       writeTimeMs(w, aStart);
       w.tag(8, WIRE_FIXED64);
-      writeTimeMs(w, Math.max(aStart, num(v[i + 6])));
+      writeTimeMs(w, Math.max(aStart, num(v[i + ATT.endMs])));
       attrString(w, 9, 'http.request.method', method);
       attrString(w, 9, 'http.method', method);
-      attrString(w, 9, 'server.address', str(v[i + 2]));
-      attrInt(w, 9, 'server.port', num(v[i + 3]));
+      attrString(w, 9, 'server.address', str(v[i + ATT.ip]));
+      attrInt(w, 9, 'server.port', num(v[i + ATT.port]));
       attrString(w, 9, 'url.path', path);
       attrString(w, 9, 'http.target', path);
       if (attempt > 1) attrInt(w, 9, 'http.request.resend_count', attempt - 1);
@@ -398,7 +398,7 @@ export function writeRequestSpans(w: ProtoWriter, v: readonly SpanValue[]): numb
       dropped(w, 10);
       dropped(w, 12);
       dropped(w, 14);
-      if (failed) status(w, STATUS_ERROR, v[i + 9]);
+      if (failed) status(w, STATUS_ERROR, v[i + ATT.errorMessage]);
       else status(w, STATUS_UNSET, null);
       w.tag(16, WIRE_FIXED32);
       // The parent (RAUTA's SERVER span) is local: "has is_remote", not remote.

@@ -66,8 +66,54 @@ export interface AttemptSpanInput {
   readonly errorMessage: string | null;
 }
 
-export const HEADER = 30;
-export const ATTEMPT = 10;
+/** Where each field of a request sits in its run: the order pushRequestSpans writes them in. */
+export const REQ = Object.freeze({
+  traceId: 0,
+  spanId: 1,
+  parentSpanId: 2,
+  parentFlags: 3,
+  traceState: 4,
+  startMs: 5,
+  endMs: 6,
+  method: 7,
+  statusCode: 8,
+  path: 9,
+  scheme: 10,
+  target: 11,
+  host: 12,
+  clientIp: 13,
+  protocol: 14,
+  userAgent: 15,
+  requestId: 16,
+  routePath: 17,
+  namespace: 18,
+  ingress: 19,
+  service: 20,
+  backendNamespace: 21,
+  pod: 22,
+  podIp: 23,
+  errorCode: 24,
+  errorMessage: 25,
+  failed: 26,
+  routeKind: 27,
+  routeRule: 28,
+  attempts: 29,
+});
+/** Where each field of an attempt sits, counted from the attempt's start. */
+export const ATT = Object.freeze({
+  spanId: 0,
+  attempt: 1,
+  ip: 2,
+  port: 3,
+  pod: 4,
+  startMs: 5,
+  endMs: 6,
+  statusCode: 7,
+  errorCode: 8,
+  errorMessage: 9,
+});
+export const HEADER = REQ.attempts + 1;
+export const ATTEMPT = ATT.errorMessage + 1;
 
 /** Appends one request (SERVER span + its attempts) to `out`. */
 export function pushRequestSpans(out: SpanValue[], r: RequestSpanInput, attempts: readonly AttemptSpanInput[]): void {
@@ -76,9 +122,21 @@ export function pushRequestSpans(out: SpanValue[], r: RequestSpanInput, attempts
     r.scheme, r.target, r.host, r.clientIp, r.protocol, r.userAgent, r.requestId, r.routePath, r.namespace, r.ingress,
     r.service, r.backendNamespace, r.pod, r.podIp, r.errorCode, r.errorMessage, r.failed, r.routeKind, r.routeRule, attempts.length,
   );
-  for (const a of attempts) {
-    out.push(a.spanId, a.attempt, a.ip, a.port, a.pod, a.startMs, a.endMs, a.statusCode, a.errorCode, a.errorMessage);
-  }
+  for (const a of attempts) pushAttempt(out, a);
+}
+
+/** Appends one upstream attempt in the ATT layout (also used by the proxy → telemetry hand-off). */
+export function pushAttempt(out: SpanValue[], a: AttemptSpanInput): void {
+  out.push(a.spanId, a.attempt, a.ip, a.port, a.pod, a.startMs, a.endMs, a.statusCode, a.errorCode, a.errorMessage);
+}
+
+/** Reads back the attempt that pushAttempt wrote at `i`. */
+export function readAttempt(v: readonly SpanValue[], i: number): AttemptSpanInput {
+  return {
+    spanId: v[i + ATT.spanId] as string, attempt: v[i + ATT.attempt] as number, ip: v[i + ATT.ip] as string, port: v[i + ATT.port] as number,
+    pod: v[i + ATT.pod] as string | null, startMs: v[i + ATT.startMs] as number, endMs: v[i + ATT.endMs] as number,
+    statusCode: v[i + ATT.statusCode] as number | null, errorCode: v[i + ATT.errorCode] as string | null, errorMessage: v[i + ATT.errorMessage] as string | null,
+  };
 }
 
 /** Epoch ms → OTel HrTime (epoch seconds, nanoseconds). */
@@ -127,26 +185,26 @@ const num = (v: SpanValue): number => v as number;
  */
 export function readRequestSpans(v: readonly SpanValue[], resource: Resource, emit: (s: ReadableSpan) => void): void {
   for (let i = 0; i < v.length; ) {
-    const traceId = str(v[i]);
-    const traceStateText = v[i + 4];
+    const traceId = str(v[i + REQ.traceId]);
+    const traceStateText = v[i + REQ.traceState];
     const traceState = traceStateText === null ? undefined : createTraceState(str(traceStateText));
-    const parent: SpanContext | undefined = v[i + 2] === null ? undefined
-      : { traceId, spanId: str(v[i + 2]), traceFlags: num(v[i + 3]), isRemote: true, traceState };
-    const server: SpanContext = { traceId, spanId: str(v[i + 1]), traceFlags: 1, traceState };
-    const startMs = num(v[i + 5]);
-    const endMs = num(v[i + 6]);
-    const method = str(v[i + 7]);
-    const statusCode = num(v[i + 8]);
-    const path = str(v[i + 9]);
-    const scheme = str(v[i + 10]);
-    const routePath = v[i + 17];
-    const namespace = v[i + 18];
-    const service = v[i + 20];
-    const backendNamespace = v[i + 21];
-    const pod = v[i + 22];
-    const podIp = v[i + 23];
-    const errorCode = v[i + 24];
-    const errorMessage = v[i + 25];
+    const parent: SpanContext | undefined = v[i + REQ.parentSpanId] === null ? undefined
+      : { traceId, spanId: str(v[i + REQ.parentSpanId]), traceFlags: num(v[i + REQ.parentFlags]), isRemote: true, traceState };
+    const server: SpanContext = { traceId, spanId: str(v[i + REQ.spanId]), traceFlags: 1, traceState };
+    const startMs = num(v[i + REQ.startMs]);
+    const endMs = num(v[i + REQ.endMs]);
+    const method = str(v[i + REQ.method]);
+    const statusCode = num(v[i + REQ.statusCode]);
+    const path = str(v[i + REQ.path]);
+    const scheme = str(v[i + REQ.scheme]);
+    const routePath = v[i + REQ.routePath];
+    const namespace = v[i + REQ.namespace];
+    const service = v[i + REQ.service];
+    const backendNamespace = v[i + REQ.backendNamespace];
+    const pod = v[i + REQ.pod];
+    const podIp = v[i + REQ.podIp];
+    const errorCode = v[i + REQ.errorCode];
+    const errorMessage = v[i + REQ.errorMessage];
     const attrs: Attributes = {
       'http.request.method': method,
       'http.method': method,
@@ -155,22 +213,22 @@ export function readRequestSpans(v: readonly SpanValue[], resource: Resource, em
       'url.path': path,
       'url.scheme': scheme,
       'http.scheme': scheme,
-      'http.target': str(v[i + 11]),
-      'server.address': stripPort(str(v[i + 12])),
-      'client.address': str(v[i + 13]),
-      'network.protocol.version': str(v[i + 14]).replace('HTTP/', ''),
-      'user_agent.original': str(v[i + 15]),
-      'rauta.request_id': str(v[i + 16]),
+      'http.target': str(v[i + REQ.target]),
+      'server.address': stripPort(str(v[i + REQ.host])),
+      'client.address': str(v[i + REQ.clientIp]),
+      'network.protocol.version': str(v[i + REQ.protocol]).replace('HTTP/', ''),
+      'user_agent.original': str(v[i + REQ.userAgent]),
+      'rauta.request_id': str(v[i + REQ.requestId]),
     };
     if (routePath !== null) {
       attrs['http.route'] = routePath as string;
-      const routeKind = v[i + 27];
-      if (routeKind === null) attrs['rauta.ingress'] = `${namespace}/${v[i + 19]}`;
+      const routeKind = v[i + REQ.routeKind];
+      if (routeKind === null) attrs['rauta.ingress'] = `${namespace}/${v[i + REQ.ingress]}`;
       else {
         // Gateway API routes say which route and rule served the request.
         attrs['rauta.route.kind'] = routeKind as string;
-        attrs['rauta.route.name'] = `${namespace}/${v[i + 19]}`;
-        if (v[i + 28] !== null) attrs['rauta.route.rule'] = v[i + 28] as string;
+        attrs['rauta.route.name'] = `${namespace}/${v[i + REQ.ingress]}`;
+        if (v[i + REQ.routeRule] !== null) attrs['rauta.route.rule'] = v[i + REQ.routeRule] as string;
       }
       attrs['k8s.namespace.name'] = namespace as string;
     }
@@ -182,21 +240,21 @@ export function readRequestSpans(v: readonly SpanValue[], resource: Resource, em
     if (errorCode !== null) attrs['error.type'] = errorCode as string;
     emit(span(
       resource, routePath !== null ? `${method} ${routePath}` : method, SpanKind.SERVER, server, parent, startMs, endMs, attrs,
-      v[i + 26] === true ? { code: SpanStatusCode.ERROR, message: (errorMessage ?? undefined) as string | undefined } : { code: SpanStatusCode.UNSET },
+      v[i + REQ.failed] === true ? { code: SpanStatusCode.ERROR, message: (errorMessage ?? undefined) as string | undefined } : { code: SpanStatusCode.UNSET },
     ));
-    const attempts = num(v[i + HEADER - 1]);
+    const attempts = num(v[i + REQ.attempts]);
     i += HEADER;
     for (let a = 0; a < attempts; a++, i += ATTEMPT) {
-      const attempt = num(v[i + 1]);
-      const aPod = v[i + 4];
-      const aStatus = v[i + 7];
-      const aCode = v[i + 8];
+      const attempt = num(v[i + ATT.attempt]);
+      const aPod = v[i + ATT.pod];
+      const aStatus = v[i + ATT.statusCode];
+      const aCode = v[i + ATT.errorCode];
       const failed = aCode !== null || (aStatus !== null && (aStatus as number) >= 500);
       const ca: Attributes = {
         'http.request.method': method,
         'http.method': method,
-        'server.address': str(v[i + 2]),
-        'server.port': num(v[i + 3]),
+        'server.address': str(v[i + ATT.ip]),
+        'server.port': num(v[i + ATT.port]),
         'url.path': path,
         'http.target': path,
       };
@@ -212,8 +270,8 @@ export function readRequestSpans(v: readonly SpanValue[], resource: Resource, em
       }
       if (failed) ca['error.type'] = (aCode ?? String(aStatus)) as string;
       emit(span(
-        resource, method, SpanKind.CLIENT, { traceId, spanId: str(v[i]), traceFlags: 1, traceState }, server,
-        num(v[i + 5]), num(v[i + 6]), ca, failed ? { code: SpanStatusCode.ERROR, message: (v[i + 9] ?? undefined) as string | undefined } : { code: SpanStatusCode.UNSET },
+        resource, method, SpanKind.CLIENT, { traceId, spanId: str(v[i + ATT.spanId]), traceFlags: 1, traceState }, server,
+        num(v[i + ATT.startMs]), num(v[i + ATT.endMs]), ca, failed ? { code: SpanStatusCode.ERROR, message: (v[i + ATT.errorMessage] ?? undefined) as string | undefined } : { code: SpanStatusCode.UNSET },
       ));
     }
   }
