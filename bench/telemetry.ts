@@ -26,7 +26,8 @@ import { newRecord } from '../src/proxy/request-record.ts';
 import { TimestampCache, buildRequestEvent } from '../src/telemetry/request-event.ts';
 import { compileRequestEventSerializer } from '../src/telemetry/serialize.ts';
 import { type HandoffValue, pushFinished } from '../src/telemetry/handoff.ts';
-import { OtelTracing, PassiveTraceIds, type RequestTracing } from '../src/telemetry/tracing.ts';
+import { OtelTracing } from '../src/telemetry/otel-tracing.ts';
+import { PassiveTraceIds, type RequestTracing } from '../src/telemetry/tracing.ts';
 import { UlidGenerator } from '../src/telemetry/ulid.ts';
 import type { Endpoint } from '../src/routing/types.ts';
 

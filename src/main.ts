@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { type AdminViews, registerAdminRoutes } from './admin/admin-routes.ts';
 import type { BackendsViewDeps } from './admin/backends-view.ts';
 import type { BackendHealth } from './proxy/health/backend-health.ts';
+import type { PemPair } from './proxy/tls/certificate-store.ts';
 import { AdminServer } from './admin/admin-server.ts';
 import { warnIfAdminExposed } from './admin/exposure.ts';
 import { type Config, settings } from './config/settings.ts';
@@ -61,6 +62,8 @@ export interface StartRole {
   readonly dataPlane?: { readonly tables: TableFeed; readonly httpPort?: number; readonly httpsPort?: number };
   /** The primary of data-plane workers: no traffic listeners; admin views that cover the workers. */
   readonly controlPlane?: { readonly views: (own: AdminViews) => AdminViews };
+  /** The start-up certificate for unknown SNI (the pod's, made by the primary); absent: one is made here. */
+  readonly certificate?: PemPair;
 }
 
 /** Wires sources → translation → route table → proxy → telemetry. No logic of its own. */
@@ -71,7 +74,7 @@ export async function startRauta(config: Config, logger: Logger, role: StartRole
   const balancing = startLoadBalancing(config, { routes, inFlight, logger, probes: role.dataPlane === undefined });
   const admin = new AdminServer(logger);
   // A control plane of several workers serves no traffic: its telemetry thread starts only if needed (NATS events).
-  const telemetry = startTelemetry(config, logger, { lazyThread: role.controlPlane !== undefined });
+  const telemetry = await startTelemetry(config, logger, { lazyThread: role.controlPlane !== undefined });
   balancing.onHealthChange((e) => telemetry.backendHealthChanged(e));
   telemetry.trackBackends(() => routes.table, balancing.health);
   // Loaded only in Kubernetes mode: @kubernetes/client-node alone is ~87 MB of RSS (36 MB heap) at start.
@@ -86,7 +89,7 @@ export async function startRauta(config: Config, logger: Logger, role: StartRole
     allowedResponseHeaders: config.allowedResponseHeaders,
     onFailure: () => telemetry.configReloadFailed(),
   }, logger);
-  const protocols = await createProtocols(config, routes, logger);
+  const protocols = await createProtocols(config, routes, logger, role.certificate);
   // Balancer, health and certificates joined in their constructors; every party follows the same swap.
   if (role.dataPlane === undefined) routes.participate(telemetry.swapParticipant);
   if (kube !== undefined) routes.participate(kube.status.participant);

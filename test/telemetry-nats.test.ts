@@ -165,7 +165,7 @@ describe('telemetry - NATS rauta.backends and rauta.config from the publisher fu
     sub = await connect({ servers: nats.url });
     const logger = pino({ level: 'silent' });
     const { config } = loadConfig([], { NATS_URL: nats.url, RAUTA_CLUSTER_NAME: 'c1', NODE_NAME: 'n1' });
-    telemetry = startTelemetry(config, logger);
+    telemetry = await startTelemetry(config, logger);
     await until('telemetry connected', async () => (await telemetry.renderMetrics()).body.includes('rauta_nats_connected 1'));
   });
   after(async () => {

@@ -5,7 +5,8 @@ import { EventBus } from '../src/telemetry/bus.ts';
 import { TimestampCache, buildRequestEvent } from '../src/telemetry/request-event.ts';
 import type { EventSink } from '../src/telemetry/sink.ts';
 import { AccessLogSink } from '../src/telemetry/sinks/access-log.ts';
-import { parseResourceAttributes, samplerFrom, tracesUrl } from '../src/telemetry/sinks/otlp-setup.ts';
+import { samplerFrom } from '../src/telemetry/sinks/otlp-sampler.ts';
+import { parseResourceAttributes, tracesUrl } from '../src/telemetry/sinks/otlp-setup.ts';
 import { UlidGenerator } from '../src/telemetry/ulid.ts';
 
 const opts = { cluster: '', node: '', includeQuery: false, ids: new UlidGenerator(), timestamps: new TimestampCache() };

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { type Server, Agent, createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -123,6 +124,20 @@ describe('workers - several data-plane processes behind one control plane', () =
     assert.equal(perWorker.length, 2);
     for (const w of perWorker) assert.ok(requestsIn(w.snapshots) > 0, `worker ${w.id} served none of 60 connections`);
     assert.equal(perWorker.reduce((n, w) => n + requestsIn(w.snapshots), 0), 60);
+  });
+
+  it('every worker serves the pod\'s one start-up certificate for unknown SNI', async () => {
+    const seen = new Set<string>();
+    for (let i = 0; i < 30; i++) {
+      seen.add(await new Promise<string>((resolve, reject) => {
+        const socket = tlsConnect({ host: '127.0.0.1', port: cluster.httpsPort, servername: 'unknown.test', rejectUnauthorized: false }, () => {
+          resolve(socket.getPeerCertificate().fingerprint256);
+          socket.destroy();
+        });
+        socket.once('error', reject);
+      }));
+    }
+    assert.equal(seen.size, 1, `${seen.size} different start-up certificates across the workers`);
   });
 
   it('/metrics and /requests cover every worker', async () => {

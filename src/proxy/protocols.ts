@@ -13,7 +13,7 @@ import { forwardH2cAttempt } from './http2/h2c-forward.ts';
 import { H2cPool } from './http2/h2c-pool.ts';
 import { Http2Sessions } from './http2/reset-guard.ts';
 import type { RouteState } from '../routing/route-state.ts';
-import { CertificateStore } from './tls/certificate-store.ts';
+import { CertificateStore, type PemPair } from './tls/certificate-store.ts';
 import { HandshakeFailures } from './tls/handshake-failures.ts';
 import { createHttpsServer } from './tls/https-server.ts';
 import { selfSignedCertificate } from './tls/self-signed.ts';
@@ -40,9 +40,10 @@ export interface Protocols {
   close(): void;
 }
 
-export async function createProtocols(config: Config, routes: RouteState, logger: Logger): Promise<Protocols> {
+/** `startup`: the certificate for unknown SNI until a table names one (a worker gets the primary's); else one is made. */
+export async function createProtocols(config: Config, routes: RouteState, logger: Logger, startup?: PemPair): Promise<Protocols> {
   const log = logger.child({ component: 'protocols' });
-  const certificates = new CertificateStore(await selfSignedCertificate());
+  const certificates = new CertificateStore(startup ?? (await selfSignedCertificate()));
   const handshakeFailures = new HandshakeFailures();
   const http2Sessions = new Http2Sessions({
     maxResets: config.h2MaxResetsPer10s,

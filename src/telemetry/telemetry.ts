@@ -14,11 +14,16 @@ import { TelemetryObserver } from './observer.ts';
 import type { RequestEvent } from './request-event.ts';
 import { Metrics, type MetricsSnapshot } from './sinks/metrics.ts';
 import { natsConnectionOptions } from './sinks/nats-options.ts';
-import { samplerFrom, spanExportInit } from './sinks/otlp-setup.ts';
+import { spanExportInit } from './sinks/otlp-setup.ts';
 import type { RecentEvents } from './sinks/ring.ts';
 import { TelemetryThread } from './thread/telemetry-thread.ts';
-import { OtelTracing, PassiveTraceIds, type RequestTracing } from './tracing.ts';
+import { PassiveTraceIds, type RequestTracing } from './tracing.ts';
 import { UlidGenerator } from './ulid.ts';
+
+async function otelTracing(sampler: string, arg: string | undefined): Promise<RequestTracing> {
+  const [{ OtelTracing }, { samplerFrom }] = await Promise.all([import('./otel-tracing.ts'), import('./sinks/otlp-sampler.ts')]);
+  return new OtelTracing(samplerFrom(sampler, arg));
+}
 
 export const BACKENDS_SUBJECT = 'rauta.backends';
 export const CONFIG_SUBJECT = 'rauta.config';
@@ -70,7 +75,7 @@ export interface Telemetry {
  * keeps the sampler and trace ids (they are needed during the request), the metrics that belong to
  * the listeners and the control plane, and the admin side of /metrics, /requests and the live feed.
  */
-export function startTelemetry(config: Config, logger: Logger, opts: { readonly lazyThread?: boolean } = {}): Telemetry {
+export async function startTelemetry(config: Config, logger: Logger, opts: { readonly lazyThread?: boolean } = {}): Promise<Telemetry> {
   const log = logger.child({ component: 'telemetry' });
   const identity = { cluster: config.clusterName, node: config.nodeName };
   const ids = new UlidGenerator();
@@ -93,7 +98,8 @@ export function startTelemetry(config: Config, logger: Logger, opts: { readonly 
     exportTimeoutMs: config.otelExporterOtlpTimeout,
   };
   const spans = spanExportInit(otlp);
-  const tracing: RequestTracing = spans === undefined ? new PassiveTraceIds() : new OtelTracing(samplerFrom(otlp.sampler, otlp.samplerArg));
+  // The OTel API and SDK (sampler) are loaded only when tracing is on.
+  const tracing: RequestTracing = spans === undefined ? new PassiveTraceIds() : await otelTracing(otlp.sampler, otlp.samplerArg);
 
   // Requests the thread never got (queue full, thread gone) are lost to every sink: counted for each.
   const lost = ['ring', 'metrics', ...(natsSettings !== undefined ? ['nats'] : []), ...(config.accessLog ? ['log'] : [])].map((s) => metrics.countersFor(s));

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { AdminViews } from '../admin/admin-routes.ts';
 import { type Config, settings } from '../config/settings.ts';
 import { listenOn } from '../listen.ts';
+import { selfSignedCertificate } from '../proxy/tls/self-signed.ts';
 import { RautaError } from '../errors.ts';
 import { type Rauta, startRauta } from '../main.ts';
 import type { RouteTable } from '../routing/route-table.ts';
@@ -152,7 +153,7 @@ export async function startCluster(config: Config, logger: Logger, count: number
         if (!stopping) spawn(id);
       }, quick ? 1000 : 0).unref();
     });
-    send(w, { type: 'init', id, config, httpPort: ports.http, httpsPort: ports.https });
+    send(w, { type: 'init', id, config, httpPort: ports.http, httpsPort: ports.https, certificate });
     if (latest !== undefined) for (const m of latest) send(w, m);
     if (feedListeners > 0) send(w, { type: 'feed', on: true });
     for (const key of unhealthy) send(w, { type: 'probe', key, unhealthy: true });
@@ -280,6 +281,9 @@ export async function startCluster(config: Config, logger: Logger, count: number
     },
   });
 
+  // One start-up certificate for the whole pod: every worker serves the same one for unknown SNI.
+  const certificate = await selfSignedCertificate();
+
   // Ports given as 0 are picked here, so every worker can start at once with the same ones: a socket
   // on port 0 (reusePort, never accepting) holds each until the workers listen on it.
   const reservations: Server[] = [];
@@ -314,7 +318,7 @@ export async function startCluster(config: Config, logger: Logger, count: number
   // Workers load their modules while the primary reads and translates the configuration.
   for (let id = 1; id <= count; id++) spawn(id);
   try {
-    rauta = await startRauta(config, logger, { controlPlane: { views } });
+    rauta = await startRauta(config, logger, { controlPlane: { views }, certificate });
   } catch (err) {
     await stopAll();
     release();

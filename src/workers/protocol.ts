@@ -1,4 +1,5 @@
 import type { Config } from '../config/settings.ts';
+import type { PemPair } from '../proxy/tls/certificate-store.ts';
 import type { RouteTableInput } from '../routing/route-table.ts';
 import type { Backend, Diagnostic, Route } from '../routing/types.ts';
 import type { MetricsSnapshot } from '../telemetry/sinks/metrics.ts';
@@ -35,7 +36,8 @@ export interface TableMessage {
  * nothing itself) and the ports to share (0 = pick one; only the first worker does).
  */
 export type ToWorker =
-  | { readonly type: 'init'; readonly id: number; readonly config: Config; readonly httpPort: number; readonly httpsPort: number }
+  /** `certificate`: the pod's start-up certificate for unknown SNI, made once by the primary. */
+  | { readonly type: 'init'; readonly id: number; readonly config: Config; readonly httpPort: number; readonly httpsPort: number; readonly certificate: PemPair }
   | TablePart
   | TableMessage
   | { readonly type: 'query'; readonly id: number; readonly what: 'metrics' | 'recent' | 'backends' }

@@ -1,4 +1,5 @@
 import type { Config } from '../config/settings.ts';
+import type { PemPair } from '../proxy/tls/certificate-store.ts';
 import type { TableChange } from '../routing/route-state.ts';
 import { RautaError } from '../errors.ts';
 import { installFatalHandlers } from '../fatal.ts';
@@ -71,7 +72,7 @@ process.on('message', (m: ToWorker) => {
     case 'init':
       logger = createLogger(m.config.logLevel).child({ worker: m.id });
       installFatalHandlers(logger);
-      void start(m.config, m.httpPort, m.httpsPort);
+      void start(m.config, m.httpPort, m.httpsPort, m.certificate);
       return;
     case 'table-part':
     case 'table':
@@ -109,9 +110,10 @@ process.once('SIGTERM', () => stop(0));
 // Ctrl-C reaches the whole process group: the primary decides when workers stop.
 process.on('SIGINT', () => {});
 
-async function start(config: Config, httpPort: number, httpsPort: number): Promise<void> {
+async function start(config: Config, httpPort: number, httpsPort: number, certificate: PemPair): Promise<void> {
   try {
     rauta = await startRauta(config, logger, {
+      certificate,
       dataPlane: {
         httpPort,
         httpsPort,

@@ -1,24 +1,23 @@
-import { generate } from 'selfsigned';
+import { once } from 'node:events';
+import { Worker } from 'node:worker_threads';
 import type { PemPair } from './certificate-store.ts';
 
 /**
  * The certificate served for unknown SNI when RAUTA_DEFAULT_CERTIFICATE is unset (or its Secret is
- * missing): made fresh at every start, valid for a year, never trusted by anyone — like the "fake
- * certificate" other ingress controllers serve.
+ * missing): made fresh at every start (once per pod: the primary hands it to its workers), valid for a
+ * year, never trusted by anyone — like the "fake certificate" other ingress controllers serve.
  */
 export async function selfSignedCertificate(now = new Date()): Promise<PemPair> {
-  const pems = await generate([{ name: 'commonName', value: 'RAUTA Default Certificate' }], {
-    keyType: 'ec',
-    curve: 'P-256',
-    algorithm: 'sha256',
-    notBeforeDate: new Date(now.getTime() - 60_000),
-    notAfterDate: new Date(now.getTime() + 365 * 24 * 3600_000),
-    extensions: [
-      { name: 'basicConstraints', cA: false },
-      { name: 'keyUsage', digitalSignature: true, critical: true },
-      { name: 'extKeyUsage', serverAuth: true },
-      { name: 'subjectAltName', altNames: [{ type: 2, value: 'rauta.invalid' }] },
-    ],
-  });
-  return { cert: pems.cert, key: pems.private };
+  const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+  const worker = new Worker(new URL(`./self-signed-worker${ext}`, import.meta.url), { workerData: now.getTime(), resourceLimits: { maxYoungGenerationSizeMb: 4 } });
+  try {
+    const [pem] = (await Promise.race([
+      once(worker, 'message'),
+      once(worker, 'error').then(([err]) => Promise.reject(err as Error)),
+      once(worker, 'exit').then(([code]) => Promise.reject(new Error(`self-signed certificate thread exited with code ${code as number}`))),
+    ])) as [PemPair];
+    return pem;
+  } finally {
+    void worker.terminate();
+  }
 }

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { type ConnectionOptions, credsAuthenticator } from 'nats';
+import type { ConnectionOptions } from 'nats';
 import { RautaError } from '../../errors.ts';
 
 export interface NatsSettings {
@@ -17,10 +17,11 @@ export class NatsConfigError extends RautaError {
 }
 
 /**
- * Turns RAUTA's NATS settings into nats.js options. User and password are taken out of the URL and
+ * Turns RAUTA's NATS settings into nats.js options (the creds file read, its authenticator left to the
+ * caller: this module is also used to check settings at start-up, where nats.js is not loaded). User and password are taken out of the URL and
  * passed as options (so they never appear in logs of the server list); `tls://` forces TLS.
  */
-export function natsConnectionOptions(s: NatsSettings): { options: ConnectionOptions; display: string } {
+export function natsConnectionOptions(s: NatsSettings): { options: ConnectionOptions; display: string; creds?: Uint8Array } {
   const servers: string[] = [];
   const shown: string[] = [];
   let user: string | undefined;
@@ -51,14 +52,10 @@ export function natsConnectionOptions(s: NatsSettings): { options: ConnectionOpt
     options.pass = pass;
   }
   if (s.token !== undefined) options.token = s.token;
-  if (s.credsFile !== undefined) {
-    let creds: Uint8Array;
-    try {
-      creds = readFileSync(s.credsFile);
-    } catch (err) {
-      throw new NatsConfigError(`NATS_CREDS: cannot read ${s.credsFile}: ${(err as Error).message}`, { cause: err });
-    }
-    options.authenticator = credsAuthenticator(creds);
+  if (s.credsFile === undefined) return { options, display: shown.join(',') };
+  try {
+    return { options, display: shown.join(','), creds: readFileSync(s.credsFile) };
+  } catch (err) {
+    throw new NatsConfigError(`NATS_CREDS: cannot read ${s.credsFile}: ${(err as Error).message}`, { cause: err });
   }
-  return { options, display: shown.join(',') };
 }

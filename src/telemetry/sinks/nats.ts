@@ -1,4 +1,4 @@
-import { type NatsConnection, connect } from 'nats';
+import { type NatsConnection, connect, credsAuthenticator } from 'nats';
 import type { Logger } from 'pino';
 import type { RequestEvent } from '../request-event.ts';
 import type { EventSink, SinkCounters } from '../sink.ts';
@@ -40,10 +40,11 @@ export class NatsPublisher {
   constructor(opts: NatsPublisherOptions) {
     this.opts = opts;
     this.logger = opts.logger.child({ component: 'nats' });
-    const { options, display } = natsConnectionOptions(opts);
+    const { options, display, creds } = natsConnectionOptions(opts);
     this.display = display;
     this.connectOptions = {
       ...options,
+      ...(creds !== undefined ? { authenticator: credsAuthenticator(creds) } : {}),
       reconnect: true,
       maxReconnectAttempts: -1,
       reconnectDelayHandler: () => backoffMs(this.attempt++),
