@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { type AdminViews, registerAdminRoutes } from './admin/admin-routes.ts';
+import type { AdminViews } from './admin/admin-routes.ts';
 import type { BackendsViewDeps } from './admin/backends-view.ts';
 import type { BackendHealth } from './proxy/health/backend-health.ts';
 import type { PemPair } from './proxy/tls/certificate-store.ts';
@@ -8,21 +8,15 @@ import { warnIfAdminExposed } from './admin/exposure.ts';
 import { type Config, settings } from './config/settings.ts';
 import { listenOn } from './listen.ts';
 import { ActiveRequests } from './proxy/active-requests.ts';
-import type { ProxyDeps } from './proxy/http1-handler.ts';
-import { createMirror } from './proxy/policy/mirror.ts';
-import { PolicyRuntime } from './proxy/policy/runtime.ts';
-import { createHttpServer } from './proxy/http-server.ts';
+import type { DataPlane } from './proxy/data-plane.ts';
 import type { KubernetesMode } from './control/kubernetes-mode.ts';
 import { InFlight } from './proxy/in-flight.ts';
 import { startLoadBalancing } from './proxy/load-balancing.ts';
 import { type Protocols, createProtocols } from './proxy/protocols.ts';
 import { RouteState } from './routing/route-state.ts';
-import { EndpointSlots } from './proxy/endpoint-slots.ts';
-import { createUpstreamClient } from './proxy/upstream-client.ts';
 import { SourceRejections } from './control/source-rejections.ts';
 import { Reconciler } from './control/reconciler.ts';
 import { RouteTable } from './routing/route-table.ts';
-import { FileSource } from './sources/file/file-source.ts';
 import type { Source } from './sources/object-set.ts';
 import { type Telemetry, startTelemetry } from './telemetry/telemetry.ts';
 import type { TableFeed } from './workers/table-feed.ts';
@@ -42,8 +36,10 @@ export interface Rauta {
 }
 
 
-function createSource(config: Config, logger: Logger, kube: KubernetesMode | undefined, telemetry: Telemetry, rejections: SourceRejections): Source {
+async function createSource(config: Config, logger: Logger, kube: KubernetesMode | undefined, telemetry: Telemetry, rejections: SourceRejections): Promise<Source> {
   if (kube !== undefined) return kube.source;
+  // Loaded only where configuration is read (not in a data-plane worker): yaml and the parser thread's client.
+  const { FileSource } = await import('./sources/file/file-source.ts');
   return new FileSource({
     path: config.config ?? '', logger, debounceMs: config.configDebounceMs, maxDebounceMs: config.configMaxDebounceMs,
     onRejected: (r) => {
@@ -72,7 +68,8 @@ export async function startRauta(config: Config, logger: Logger, role: StartRole
   const inFlight = new InFlight();
   // A data-plane worker's active-probe results come from the primary (one set of probes per pod).
   const balancing = startLoadBalancing(config, { routes, inFlight, logger, probes: role.dataPlane === undefined });
-  const admin = new AdminServer(logger);
+  // A data-plane worker has no admin listener: the primary answers for it (its views query the workers).
+  const admin = role.dataPlane === undefined ? new AdminServer(logger) : undefined;
   // A control plane of several workers serves no traffic: its telemetry thread starts only if needed (NATS events).
   const telemetry = await startTelemetry(config, logger, { lazyThread: role.controlPlane !== undefined });
   balancing.onHealthChange((e) => telemetry.backendHealthChanged(e));
@@ -89,7 +86,8 @@ export async function startRauta(config: Config, logger: Logger, role: StartRole
     allowedResponseHeaders: config.allowedResponseHeaders,
     onFailure: () => telemetry.configReloadFailed(),
   }, logger);
-  const protocols = await createProtocols(config, routes, logger, role.certificate);
+  // A control plane of several workers checks certificates on every swap but never loads the serving modules.
+  const protocols = await createProtocols(config, routes, logger, role.certificate, { serve: role.controlPlane === undefined });
   // Balancer, health and certificates joined in their constructors; every party follows the same swap.
   if (role.dataPlane === undefined) routes.participate(telemetry.swapParticipant);
   if (kube !== undefined) routes.participate(kube.status.participant);
@@ -97,35 +95,13 @@ export async function startRauta(config: Config, logger: Logger, role: StartRole
   const active = new ActiveRequests();
   let draining = false;
 
-  const upstream = createUpstreamClient({
-    connectTimeoutMs: config.upstreamConnectTimeoutSeconds * 1000,
-    idleTimeoutMs: config.upstreamIdleTimeoutSeconds * 1000,
-    maxConnectionsPerEndpoint: config.upstreamMaxConnectionsPerEndpoint,
+  const plane: DataPlane | undefined = role.controlPlane !== undefined ? undefined : (await import('./proxy/data-plane.ts')).createDataPlane(config, {
+    routes, balancing, observer: telemetry.observer, inFlight, active, protocols, draining: () => draining,
   });
-  const mirror = createMirror({ table: () => routes.table, dispatcher: upstream, timeoutMs: config.upstreamResponseTimeoutSeconds * 1000 });
-  const policy = new PolicyRuntime({ idleTimeoutMs: config.upstreamIdleTimeoutSeconds * 1000, mirror });
-  const deps: ProxyDeps = {
-    routes,
-    policy,
-    balancer: balancing.balancer,
-    health: balancing.health,
-    retryBudgetMs: balancing.retryBudgetMs,
-    observer: telemetry.observer,
-    upstream,
-    inFlight,
-    active,
-    connectTimeoutMs: config.upstreamConnectTimeoutSeconds * 1000,
-    responseTimeoutMs: config.upstreamResponseTimeoutSeconds * 1000,
-    draining: () => draining,
-    forwardH2c: protocols.forwardH2c,
-    slots: new EndpointSlots({ maxConnections: config.upstreamMaxConnectionsPerEndpoint, maxPending: config.upstreamMaxPendingPerEndpoint }),
-    clientBodyTimeoutMs: config.clientBodyTimeoutSeconds * 1000,
-    clientBodyMinBytesPerSecond: config.clientBodyMinBytesPerSecond,
-    clientWriteTimeoutMs: config.clientWriteTimeoutSeconds * 1000,
-  };
 
   const rejections = new SourceRejections();
-  const source = createSource(config, logger, kube, telemetry, rejections);
+  // A data-plane worker reads no configuration: its tables come from the primary.
+  const source = role.dataPlane !== undefined ? undefined : await createSource(config, logger, kube, telemetry, rejections);
   const views: AdminViews = {
     config,
     table: () => routes.table,
@@ -138,34 +114,29 @@ export async function startRauta(config: Config, logger: Logger, role: StartRole
     requests: { ring: telemetry.ring, feed: telemetry.feed },
     telemetry: telemetry.status,
   };
-  const adminRoutes = registerAdminRoutes(admin, role.controlPlane?.views(views) ?? views, logger);
-
-  const http = createHttpServer(deps, {
-    maxHeaderSize: config.maxHeaderSize,
-    headersTimeoutMs: config.clientHeaderTimeoutSeconds * 1000,
-    keepAliveTimeoutMs: config.clientIdleTimeoutSeconds * 1000,
-  });
+  const adminRoutes = admin === undefined ? undefined : (await import('./admin/admin-routes.ts')).registerAdminRoutes(admin, role.controlPlane?.views(views) ?? views, logger);
 
   let adminPort: number;
   let httpPort: number;
   let httpsPort: number;
   try {
     const worker = role.dataPlane;
-    adminPort = worker !== undefined ? 0 : await listenOn(admin.server, config.adminPort, config.adminBindAddress, { what: 'admin', port: settings.adminPort, address: settings.adminBindAddress });
+    adminPort = admin === undefined ? 0 : await listenOn(admin.server, config.adminPort, config.adminBindAddress, { what: 'admin', port: settings.adminPort, address: settings.adminBindAddress });
     kube?.status.start();
     // A snapshot that leaves the table unchanged can still matter for status (publish Service, overwritten status).
     if (worker !== undefined) await worker.tables.start((change) => routes.swap(change));
     else {
-      await source.start((objects) => {
+      await source?.start((objects) => {
         rejections.accepted();
         reconciler.apply(objects);
         kube?.status.observe(objects);
       });
     }
-    if (role.controlPlane !== undefined) {
+    if (plane === undefined) {
       httpPort = 0;
       httpsPort = 0;
     } else {
+      const { http, deps } = plane;
       const plain = protocols.plain(http, deps);
       telemetry.trackConnections(plain);
       httpPort = await listenOn(plain, worker?.httpPort ?? config.httpPort, config.bindAddress, { what: 'HTTP', port: settings.httpPort, address: settings.bindAddress }, worker !== undefined);
@@ -175,16 +146,15 @@ export async function startRauta(config: Config, logger: Logger, role: StartRole
     // A failed start must not leave listeners, timers or connections behind (embedders, tests).
     protocols.stopAccepting();
     protocols.close();
-    http.close();
-    await source.stop().catch(() => {});
+    plane?.http.close();
+    await source?.stop().catch(() => {});
     await kube?.status.stop().catch(() => {});
     balancing.stop();
-    await upstream.destroy().catch(() => {});
-    await policy.close();
-    adminRoutes.endStreams();
+    await plane?.destroy().catch(() => {});
+    adminRoutes?.endStreams();
     await telemetry.stop();
-    admin.server.close();
-    admin.server.closeAllConnections();
+    admin?.server.close();
+    admin?.server.closeAllConnections();
     throw err;
   }
   // Only a process with an admin listener can expose it.
@@ -198,24 +168,23 @@ export async function startRauta(config: Config, logger: Logger, role: StartRole
     shutdownPromise ??= (async () => {
       draining = true;
       logger.info({ in_flight: active.size, grace_s: config.shutdownGraceSeconds }, 'shutting down: no new connections, draining');
-      http.close();
+      plane?.http.close();
       protocols.stopAccepting();
-      http.closeIdleConnections();
-      const idleTicker = setInterval(() => http.closeIdleConnections(), 100);
+      plane?.http.closeIdleConnections();
+      const idleTicker = setInterval(() => plane?.http.closeIdleConnections(), 100);
       const drained = await active.waitIdle(config.shutdownGraceSeconds * 1000);
       clearInterval(idleTicker);
       if (!drained) logger.warn({ in_flight: active.size }, 'grace period over; closing remaining connections');
-      http.closeAllConnections();
+      plane?.http.closeAllConnections();
       protocols.close();
       await kube?.status.stop();
-      await source.stop();
+      await source?.stop();
       balancing.stop();
-      await upstream.destroy();
-      await policy.close();
-      adminRoutes.endStreams();
+      await plane?.destroy();
+      adminRoutes?.endStreams();
       await telemetry.stop();
-      admin.server.close();
-      admin.server.closeAllConnections();
+      admin?.server.close();
+      admin?.server.closeAllConnections();
       logger.info('stopped');
     })();
     return shutdownPromise;

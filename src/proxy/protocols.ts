@@ -1,5 +1,5 @@
 import type { Server as HttpServer } from 'node:http';
-import { type Http2SecureServer, type Http2ServerRequest, type Http2ServerResponse, createServer as createH2cServer } from 'node:http2';
+import type { Http2SecureServer, Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import type { Server } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { Logger } from 'pino';
@@ -7,18 +7,29 @@ import { type Config, settings } from '../config/settings.ts';
 import { listenOn } from '../listen.ts';
 import type { DownstreamRequest, DownstreamResponse } from './downstream.ts';
 import type { AttemptOptions, AttemptResult } from './forward.ts';
-import { type ProxyDeps, createHttp1Handler } from './http1-handler.ts';
-import { createH2cFront } from './http2/h2c-front.ts';
-import { forwardH2cAttempt } from './http2/h2c-forward.ts';
-import { H2cPool } from './http2/h2c-pool.ts';
+import type { ProxyDeps } from './http1-handler.ts';
 import { Http2Sessions } from './http2/reset-guard.ts';
 import type { RouteState } from '../routing/route-state.ts';
 import { CertificateStore, type PemPair } from './tls/certificate-store.ts';
 import { HandshakeFailures } from './tls/handshake-failures.ts';
-import { createHttpsServer } from './tls/https-server.ts';
 import { selfSignedCertificate } from './tls/self-signed.ts';
 import { TLS_CONTEXT_OPTIONS } from '../routing/tls-profile.ts';
-import { Tunnels, createUpgradeHandler, isWebSocketUpgrade } from './websocket/tunnel.ts';
+
+/**
+ * The modules that serve traffic (HTTP/1 and HTTP/2 handlers, TLS listener, WebSocket tunnels, h2c
+ * backends, and through them undici and the policy runtime), loaded only by a process that serves.
+ */
+async function servingModules() {
+  const [http1, h2c, front, forward, pool, https, tunnel] = await Promise.all([
+    import('./http1-handler.ts'), import('node:http2'), import('./http2/h2c-front.ts'), import('./http2/h2c-forward.ts'),
+    import('./http2/h2c-pool.ts'), import('./tls/https-server.ts'), import('./websocket/tunnel.ts'),
+  ]);
+  return {
+    createHttp1Handler: http1.createHttp1Handler, createH2cServer: h2c.createServer, createH2cFront: front.createH2cFront,
+    forwardH2cAttempt: forward.forwardH2cAttempt, H2cPool: pool.H2cPool, createHttpsServer: https.createHttpsServer,
+    Tunnels: tunnel.Tunnels, createUpgradeHandler: tunnel.createUpgradeHandler, isWebSocketUpgrade: tunnel.isWebSocketUpgrade,
+  };
+}
 
 /** Everything beyond plain HTTP/1.1: TLS + SNI, HTTP/2 (TLS and h2c), WebSocket tunnels, h2c/gRPC backends. */
 export interface Protocols {
@@ -27,7 +38,6 @@ export interface Protocols {
   readonly handshakeFailures: HandshakeFailures;
   /** For telemetry: HTTP/2 connections, and how many were closed for rapid resets. */
   readonly http2Sessions: Http2Sessions;
-  readonly tunnels: Tunnels;
   /** Goes into ProxyDeps: forwarding for h2c/grpc routes. */
   readonly forwardH2c: (o: AttemptOptions) => Promise<AttemptResult>;
   /** Adds WebSocket tunnels (and h2c when RAUTA_H2C) to the plain listener; returns the server to listen on. */
@@ -40,8 +50,12 @@ export interface Protocols {
   close(): void;
 }
 
-/** `startup`: the certificate for unknown SNI until a table names one (a worker gets the primary's); else one is made. */
-export async function createProtocols(config: Config, routes: RouteState, logger: Logger, startup?: PemPair): Promise<Protocols> {
+/**
+ * `startup`: the certificate for unknown SNI until a table names one (a worker gets the primary's); else
+ * one is made. `serve: false` (a control plane of several workers): certificates are checked on every
+ * swap, but nothing listens or forwards, and the modules that would are never loaded.
+ */
+export async function createProtocols(config: Config, routes: RouteState, logger: Logger, startup?: PemPair, opts: { readonly serve?: boolean } = {}): Promise<Protocols> {
   const log = logger.child({ component: 'protocols' });
   const certificates = new CertificateStore(startup ?? (await selfSignedCertificate()));
   const handshakeFailures = new HandshakeFailures();
@@ -52,9 +66,17 @@ export async function createProtocols(config: Config, routes: RouteState, logger
     idleTimeoutMs: config.clientIdleTimeoutSeconds * 1000,
     onAbuse: (s) => log.warn({ client: s.socket?.remoteAddress }, 'HTTP/2 connection closed: too many stream resets (CVE-2023-44487 guard)'),
   });
-  const tunnels = new Tunnels();
-  const pool = new H2cPool({ idleTimeoutMs: config.upstreamIdleTimeoutSeconds * 1000 });
-  const tunnelOptions = { idleTimeoutMs: config.websocketIdleTimeoutSeconds * 1000, tunnels };
+  const m = opts.serve === false ? undefined : await servingModules();
+  const serving = () => {
+    if (m === undefined) throw new Error('this process serves no traffic');
+    return m;
+  };
+  const tunnels = m === undefined ? undefined : new m.Tunnels();
+  const pool = m === undefined ? undefined : new m.H2cPool({ idleTimeoutMs: config.upstreamIdleTimeoutSeconds * 1000 });
+  const upgrades = (deps: ProxyDeps, scheme: 'http' | 'https') => {
+    if (tunnels === undefined) throw new Error('this process serves no traffic');
+    return serving().createUpgradeHandler(deps, { idleTimeoutMs: config.websocketIdleTimeoutSeconds * 1000, tunnels }, scheme);
+  };
   const limits = { maxConcurrentStreams: config.h2MaxConcurrentStreams, maxHeaderListSize: config.h2MaxHeaderListSize };
   let https: Http2SecureServer | undefined;
   const servers: { close(): void }[] = [];
@@ -80,11 +102,14 @@ export async function createProtocols(config: Config, routes: RouteState, logger
     certificates,
     handshakeFailures,
     http2Sessions,
-    tunnels,
-    forwardH2c: (o) => forwardH2cAttempt(pool, o),
+    forwardH2c: (o) => {
+      if (pool === undefined) throw new Error('this process serves no traffic');
+      return serving().forwardH2cAttempt(pool, o);
+    },
     plain(http, deps) {
+      const { createH2cFront, createH2cServer, createHttp1Handler, isWebSocketUpgrade } = serving();
       Object.assign(http, { shouldUpgradeCallback: isWebSocketUpgrade });
-      http.on('upgrade', createUpgradeHandler(deps, tunnelOptions, 'http'));
+      http.on('upgrade', upgrades(deps, 'http'));
       if (!config.h2c) return http;
       const handler = createHttp1Handler(deps, 'http');
       const h2c = createH2cServer({ settings: { ...limits, enablePush: false } }, (req: Http2ServerRequest, res: Http2ServerResponse) =>
@@ -97,7 +122,7 @@ export async function createProtocols(config: Config, routes: RouteState, logger
       return front;
     },
     listenHttps(deps, track, opts) {
-      const server = createHttpsServer(deps, {
+      const server = serving().createHttpsServer(deps, {
         store: certificates,
         failures: handshakeFailures,
         sessions: http2Sessions,
@@ -106,7 +131,7 @@ export async function createProtocols(config: Config, routes: RouteState, logger
         headersTimeoutMs: config.clientHeaderTimeoutSeconds * 1000,
         handshakeTimeoutMs: config.tlsHandshakeTimeoutSeconds * 1000,
         maxHeaderSize: config.maxHeaderSize,
-        onUpgrade: createUpgradeHandler(deps, tunnelOptions, 'https'),
+        onUpgrade: upgrades(deps, 'https'),
         connections: tlsConnections,
       });
       https = server;
@@ -119,10 +144,10 @@ export async function createProtocols(config: Config, routes: RouteState, logger
       http2Sessions.closeAll();
     },
     close() {
-      tunnels.destroyAll();
+      tunnels?.destroyAll();
       http2Sessions.destroyAll();
       for (const c of tlsConnections) c.destroy();
-      pool.close();
+      pool?.close();
     },
   };
 }
