@@ -102,12 +102,22 @@ export function machineBusyMeter(): () => number {
   };
 }
 
-/** Every process of the tree with its current and peak resident set, MB (e.g. a primary and its workers). */
-export function processRss(pid: number): { pid: number; rssMb: number; peakMb: number; cmd: string }[] {
+/**
+ * Proportional set size, MB: pages shared with other processes (the node binary's text, mapped by the
+ * primary and every worker) counted as a share, so a pod's processes add up to what the pod holds once.
+ */
+function pssMb(pid: number): number {
+  const m = readOr(`/proc/${pid}/smaps_rollup`)?.match(/^Pss:\s+(\d+) kB/m);
+  return m ? Number(m[1]) / 1024 : Number.NaN;
+}
+
+/** Every process of the tree with its current and peak resident set, and its PSS, MB (e.g. a primary and its workers). */
+export function processRss(pid: number): { pid: number; rssMb: number; peakMb: number; pssMb: number; cmd: string }[] {
   return processTree(pid).map((p) => ({
     pid: p,
     rssMb: statusKb(p, 'VmRSS') / 1024,
     peakMb: statusKb(p, 'VmHWM') / 1024,
+    pssMb: pssMb(p),
     cmd: (readOr(`/proc/${p}/cmdline`) ?? '').split('\0').filter(Boolean).map((a) => a.split('/').pop()).join(' ').slice(0, 60),
   }));
 }

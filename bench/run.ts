@@ -158,7 +158,8 @@ async function main(): Promise<void> {
       scaling = await runScaling({ dir, upstreamPort: upstream.port, rounds: Number(args['scaling-rounds']), seconds: Number(args['scaling-seconds']), connections, log });
       for (const v of scaling.variants) log(`  ${v.name.padEnd(9)} ${v.rps.toFixed(0).padStart(7)} req/s  p99 ${v.p99.toFixed(3)} ms  errors ${v.errors}`);
       log('  memory of the 2-worker pod (RSS MB: idle after start, peak after load):');
-      for (const m of scaling.memory) log(`    ${m.role.padEnd(24)} idle ${m.idleMb.toFixed(1).padStart(6)}  peak ${m.peakMb.toFixed(1).padStart(6)}`);
+      for (const m of scaling.memory) log(`    ${m.role.padEnd(24)} idle ${m.idleMb.toFixed(1).padStart(6)}  peak ${m.peakMb.toFixed(1).padStart(6)}  idle PSS ${m.idlePssMb.toFixed(1).padStart(6)}`);
+      log(`    pod idle: RSS ${scaling.memory.reduce((a, m) => a + m.idleMb, 0).toFixed(1)} MB (shared pages once per process), PSS ${scaling.memory.reduce((a, m) => a + m.idlePssMb, 0).toFixed(1)} MB (shared pages once)`);
     }
 
     const rebuilds: RebuildLatency[] = [];

@@ -24,6 +24,8 @@ export interface ProcessMemory {
   readonly role: string;
   readonly idleMb: number;
   readonly peakMb: number;
+  /** Idle PSS: the shared node binary counted once across the pod, not once per process. */
+  readonly idlePssMb: number;
 }
 
 export interface ScalingResult {
@@ -82,6 +84,7 @@ export async function runScaling(o: { dir: string; upstreamPort: number; rounds:
         pid: p.pid,
         role: i === 0 ? 'primary (control plane)' : `worker ${i}`,
         idleMb: idle.find((x) => x.pid === p.pid)?.rssMb ?? Number.NaN,
+        idlePssMb: idle.find((x) => x.pid === p.pid)?.pssMb ?? Number.NaN,
         peakMb: p.peakMb,
       }));
     }
