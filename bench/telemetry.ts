@@ -2,7 +2,7 @@
  * What the event pipeline costs: requests/s through RAUTA with every sink on (ring, metrics, NATS with
  * a mirror subject, OTLP spans to a local collector, access log) against the default configuration
  * (ring + metrics only, tracing off), in one run, alternating the two so drift hits both. Plus the
- * per-request cost of building and serializing an event (fast-json-stringify vs JSON.stringify).
+ * per-request cost of building and serializing an event (the schema-projecting serializer vs plain JSON.stringify).
  *
  * Run directly: `./node_modules/.bin/node bench/telemetry.ts > /dev/null` (the access log writes one
  * line per request to stdout; the summary goes to stderr), or import `benchTelemetry()`.

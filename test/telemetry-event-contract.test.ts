@@ -60,8 +60,11 @@ describe('telemetry contract - built events match schemas/request-event.v1.json'
 
   it('the serializer writes no property the schema does not declare', () => {
     const event = buildRequestEvent(record(cases.proxied), opts);
-    const polluted = { ...event, authorization: 'Bearer x', data: { ...event.data, cookie: 'a=b' } };
-    assert.doesNotMatch(serialize(polluted), /Bearer|cookie/);
+    const polluted = {
+      ...event, authorization: 'Bearer x', data: { ...event.data, cookie: 'a=b', method: { secret: 'in a scalar field' } },
+      context: { ...event.context, entities: event.context.entities.map((e) => ({ ...e, token: 'tok-1' })) },
+    };
+    assert.doesNotMatch(serialize(polluted as unknown as typeof event), /Bearer|cookie|tok-1|in a scalar field/);
   });
 
   it('the example event in docs/events.md is valid', () => {

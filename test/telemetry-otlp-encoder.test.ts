@@ -5,7 +5,8 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import fc from 'fast-check';
 import { ProtoWriter, encodeEnvelopeParts, exportRequestChunks, writeRequestSpans } from '../src/telemetry/sinks/otlp-proto.ts';
-import { type AttemptSpanInput, type RequestSpanInput, type SpanValue, pushRequestSpans, readRequestSpans } from '../src/telemetry/sinks/span-record.ts';
+import { readRequestSpans } from '../src/telemetry/sinks/span-read.ts';
+import { type AttemptSpanInput, type RequestSpanInput, type SpanValue, pushRequestSpans } from '../src/telemetry/sinks/span-record.ts';
 
 const RESOURCE = { 'deployment.environment': 'test', team: 'edge ops', 'service.name': 'rauta' };
 

@@ -153,7 +153,8 @@ export async function startCluster(config: Config, logger: Logger, count: number
         if (!stopping) spawn(id);
       }, quick ? 1000 : 0).unref();
     });
-    send(w, { type: 'init', id, config, httpPort: ports.http, httpsPort: ports.https, certificate });
+    // Sent once the certificate is made: the worker queues what comes before it (tables, probe verdicts).
+    void certificate.then((pem) => send(w, { type: 'init', id, config, httpPort: ports.http, httpsPort: ports.https, certificate: pem }), () => {});
     if (latest !== undefined) for (const m of latest) send(w, m);
     if (feedListeners > 0) send(w, { type: 'feed', on: true });
     for (const key of unhealthy) send(w, { type: 'probe', key, unhealthy: true });
@@ -281,8 +282,10 @@ export async function startCluster(config: Config, logger: Logger, count: number
     },
   });
 
-  // One start-up certificate for the whole pod: every worker serves the same one for unknown SNI.
-  const certificate = await selfSignedCertificate();
+  // One start-up certificate for the whole pod (every worker serves the same one for unknown SNI), made
+  // while the workers load their modules; a failure is reported where the primary awaits it.
+  const certificate = selfSignedCertificate({ thread: true });
+  certificate.catch(() => {});
 
   // Ports given as 0 are picked here, so every worker can start at once with the same ones: a socket
   // on port 0 (reusePort, never accepting) holds each until the workers listen on it.
@@ -318,7 +321,7 @@ export async function startCluster(config: Config, logger: Logger, count: number
   // Workers load their modules while the primary reads and translates the configuration.
   for (let id = 1; id <= count; id++) spawn(id);
   try {
-    rauta = await startRauta(config, logger, { controlPlane: { views }, certificate });
+    rauta = await startRauta(config, logger, { controlPlane: { views }, certificate: await certificate });
   } catch (err) {
     await stopAll();
     release();

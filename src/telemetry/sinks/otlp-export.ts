@@ -1,7 +1,7 @@
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { ExporterInit } from '../thread/protocol.ts';
 import { ProtoBatcher } from './otlp-batcher.ts';
-import { type SpanValue, readRequestSpans } from './span-record.ts';
+import type { SpanValue } from './span-record.ts';
 
 /** The outcome of one export (or of spans refused because the export queue was full). */
 export type ExportReport = (o: { spans: number; ok: boolean; error?: string; dropped?: boolean }) => void;
@@ -38,8 +38,8 @@ function protobufExport(init: ExporterInit, report: ExportReport): SpanExport {
 
 /** The SDK's modules are loaded only for http/json (~8 MB of RSS per thread otherwise). */
 async function jsonExport(init: ExporterInit, report: ExportReport): Promise<SpanExport> {
-  const [{ OTLPTraceExporter: HttpJsonExporter }, { resourceFromAttributes }, { BatchSpanProcessor }] = await Promise.all([
-    import('@opentelemetry/exporter-trace-otlp-http'), import('@opentelemetry/resources'), import('@opentelemetry/sdk-trace-base'),
+  const [{ OTLPTraceExporter: HttpJsonExporter }, { resourceFromAttributes }, { BatchSpanProcessor }, { readRequestSpans }] = await Promise.all([
+    import('@opentelemetry/exporter-trace-otlp-http'), import('@opentelemetry/resources'), import('@opentelemetry/sdk-trace-base'), import('./span-read.ts'),
   ]);
   const otlp = new HttpJsonExporter({ url: init.url, timeoutMillis: init.timeoutMs, concurrencyLimit: 2 });
   type ExportCallback = Parameters<SpanExporter['export']>[1];
