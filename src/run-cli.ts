@@ -3,7 +3,6 @@ import { ConfigError, helpText, loadConfig } from './config/load.ts';
 import { RautaError } from './errors.ts';
 import { installFatalHandlers } from './fatal.ts';
 import { createLogger } from './logger.ts';
-import { startRauta } from './main.ts';
 import { startCluster } from './workers/cluster.ts';
 import { resolveWorkers } from './workers/count.ts';
 
@@ -59,7 +58,8 @@ async function main(): Promise<void> {
   let rauta: { shutdown(): Promise<void> };
   try {
     const workers = resolveWorkers(loaded.config.workers);
-    rauta = workers > 1 ? await startCluster(loaded.config, logger, workers) : await startRauta(loaded.config, logger);
+    // main.ts brings the serving modules: the primary of several workers does not load them.
+    rauta = workers > 1 ? await startCluster(loaded.config, logger, workers) : await (await import('./main.ts')).startRauta(loaded.config, logger);
   } catch (err) {
     // Once, on stderr, in words: a JSON log line as well would say the same thing twice.
     const code = err instanceof RautaError ? err.code : 'RAUTA_ERR_INTERNAL';

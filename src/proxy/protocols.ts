@@ -8,28 +8,13 @@ import { listenOn } from '../listen.ts';
 import type { DownstreamRequest, DownstreamResponse } from './downstream.ts';
 import type { AttemptOptions, AttemptResult } from './forward.ts';
 import type { ProxyDeps } from './http1-handler.ts';
+import type { ServingModules } from './serving.ts';
 import { Http2Sessions } from './http2/reset-guard.ts';
 import type { RouteState } from '../routing/route-state.ts';
 import { CertificateStore, type PemPair } from './tls/certificate-store.ts';
 import { HandshakeFailures } from './tls/handshake-failures.ts';
 import { selfSignedCertificate } from './tls/self-signed.ts';
 import { TLS_CONTEXT_OPTIONS } from '../routing/tls-profile.ts';
-
-/**
- * The modules that serve traffic (HTTP/1 and HTTP/2 handlers, TLS listener, WebSocket tunnels, h2c
- * backends, and through them undici and the policy runtime), loaded only by a process that serves.
- */
-async function servingModules() {
-  const [http1, h2c, front, forward, pool, https, tunnel] = await Promise.all([
-    import('./http1-handler.ts'), import('node:http2'), import('./http2/h2c-front.ts'), import('./http2/h2c-forward.ts'),
-    import('./http2/h2c-pool.ts'), import('./tls/https-server.ts'), import('./websocket/tunnel.ts'),
-  ]);
-  return {
-    createHttp1Handler: http1.createHttp1Handler, createH2cServer: h2c.createServer, createH2cFront: front.createH2cFront,
-    forwardH2cAttempt: forward.forwardH2cAttempt, H2cPool: pool.H2cPool, createHttpsServer: https.createHttpsServer,
-    Tunnels: tunnel.Tunnels, createUpgradeHandler: tunnel.createUpgradeHandler, isWebSocketUpgrade: tunnel.isWebSocketUpgrade,
-  };
-}
 
 /** Everything beyond plain HTTP/1.1: TLS + SNI, HTTP/2 (TLS and h2c), WebSocket tunnels, h2c/gRPC backends. */
 export interface Protocols {
@@ -52,10 +37,10 @@ export interface Protocols {
 
 /**
  * `startup`: the certificate for unknown SNI until a table names one (a worker gets the primary's); else
- * one is made. `serve: false` (a control plane of several workers): certificates are checked on every
- * swap, but nothing listens or forwards, and the modules that would are never loaded.
+ * one is made. Without `serving` (a control plane of several workers): certificates are checked on
+ * every swap, but nothing listens or forwards.
  */
-export async function createProtocols(config: Config, routes: RouteState, logger: Logger, startup?: PemPair, opts: { readonly serve?: boolean } = {}): Promise<Protocols> {
+export async function createProtocols(config: Config, routes: RouteState, logger: Logger, startup?: PemPair, serving?: ServingModules): Promise<Protocols> {
   const log = logger.child({ component: 'protocols' });
   const certificates = new CertificateStore(startup ?? (await selfSignedCertificate()));
   const handshakeFailures = new HandshakeFailures();
@@ -66,8 +51,8 @@ export async function createProtocols(config: Config, routes: RouteState, logger
     idleTimeoutMs: config.clientIdleTimeoutSeconds * 1000,
     onAbuse: (s) => log.warn({ client: s.socket?.remoteAddress }, 'HTTP/2 connection closed: too many stream resets (CVE-2023-44487 guard)'),
   });
-  const m = opts.serve === false ? undefined : await servingModules();
-  const serving = () => {
+  const m = serving;
+  const need = (): ServingModules => {
     if (m === undefined) throw new Error('this process serves no traffic');
     return m;
   };
@@ -75,7 +60,7 @@ export async function createProtocols(config: Config, routes: RouteState, logger
   const pool = m === undefined ? undefined : new m.H2cPool({ idleTimeoutMs: config.upstreamIdleTimeoutSeconds * 1000 });
   const upgrades = (deps: ProxyDeps, scheme: 'http' | 'https') => {
     if (tunnels === undefined) throw new Error('this process serves no traffic');
-    return serving().createUpgradeHandler(deps, { idleTimeoutMs: config.websocketIdleTimeoutSeconds * 1000, tunnels }, scheme);
+    return need().createUpgradeHandler(deps, { idleTimeoutMs: config.websocketIdleTimeoutSeconds * 1000, tunnels }, scheme);
   };
   const limits = { maxConcurrentStreams: config.h2MaxConcurrentStreams, maxHeaderListSize: config.h2MaxHeaderListSize };
   let https: Http2SecureServer | undefined;
@@ -104,10 +89,10 @@ export async function createProtocols(config: Config, routes: RouteState, logger
     http2Sessions,
     forwardH2c: (o) => {
       if (pool === undefined) throw new Error('this process serves no traffic');
-      return serving().forwardH2cAttempt(pool, o);
+      return need().forwardH2cAttempt(pool, o);
     },
     plain(http, deps) {
-      const { createH2cFront, createH2cServer, createHttp1Handler, isWebSocketUpgrade } = serving();
+      const { createH2cFront, createH2cServer, createHttp1Handler, isWebSocketUpgrade } = need();
       Object.assign(http, { shouldUpgradeCallback: isWebSocketUpgrade });
       http.on('upgrade', upgrades(deps, 'http'));
       if (!config.h2c) return http;
@@ -122,7 +107,7 @@ export async function createProtocols(config: Config, routes: RouteState, logger
       return front;
     },
     listenHttps(deps, track, opts) {
-      const server = serving().createHttpsServer(deps, {
+      const server = need().createHttpsServer(deps, {
         store: certificates,
         failures: handshakeFailures,
         sessions: http2Sessions,

@@ -6,7 +6,7 @@ import { type Config, settings } from '../config/settings.ts';
 import { listenOn } from '../listen.ts';
 import { selfSignedCertificate } from '../proxy/tls/self-signed.ts';
 import { RautaError } from '../errors.ts';
-import { type Rauta, startRauta } from '../main.ts';
+import { type Rauta, startCore } from '../start.ts';
 import type { RouteTable } from '../routing/route-table.ts';
 import { LiveFeed } from '../telemetry/live-feed.ts';
 import type { RequestEvent } from '../telemetry/request-event.ts';
@@ -321,7 +321,8 @@ export async function startCluster(config: Config, logger: Logger, count: number
   // Workers load their modules while the primary reads and translates the configuration.
   for (let id = 1; id <= count; id++) spawn(id);
   try {
-    rauta = await startRauta(config, logger, { controlPlane: { views }, certificate: await certificate });
+    // No serving modules: this process serves no traffic (and never loads them).
+    rauta = await startCore(config, logger, { controlPlane: { views }, certificate: await certificate }, undefined);
   } catch (err) {
     await stopAll();
     release();

@@ -4,7 +4,8 @@ import type { TableChange } from '../routing/route-state.ts';
 import { RautaError } from '../errors.ts';
 import { installFatalHandlers } from '../fatal.ts';
 import { createLogger } from '../logger.ts';
-import { type Rauta, startRauta } from '../main.ts';
+import { serving } from '../proxy/serving.ts';
+import { type Rauta, startCore } from '../start.ts';
 import type { FromWorker, TableMessage, TablePart, ToWorker } from './protocol.ts';
 import { TableAssembler } from './table-feed.ts';
 
@@ -112,7 +113,7 @@ process.on('SIGINT', () => {});
 
 async function start(config: Config, httpPort: number, httpsPort: number, certificate: PemPair): Promise<void> {
   try {
-    rauta = await startRauta(config, logger, {
+    rauta = await startCore(config, logger, {
       certificate,
       dataPlane: {
         httpPort,
@@ -128,7 +129,7 @@ async function start(config: Config, httpPort: number, httpsPort: number, certif
           }),
         },
       },
-    });
+    }, serving);
     for (const [key, unhealthy] of probes) rauta.health.setProbeResult(key, unhealthy);
     probes.clear();
     send({ type: 'listening', httpPort: rauta.httpPort, httpsPort: rauta.httpsPort });
