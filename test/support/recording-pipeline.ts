@@ -9,6 +9,7 @@ import { InFlight } from '../../src/proxy/in-flight.ts';
 import { type Mirror, createMirror } from '../../src/proxy/policy/mirror.ts';
 import { PolicyRuntime } from '../../src/proxy/policy/runtime.ts';
 import { type Protocols, createProtocols } from '../../src/proxy/protocols.ts';
+import { serving } from '../../src/proxy/serving.ts';
 import type { RequestObserver, RequestRecord } from '../../src/proxy/request-record.ts';
 import { RouteState } from '../../src/routing/route-state.ts';
 import { createUpstreamClient } from '../../src/proxy/upstream-client.ts';
@@ -48,7 +49,7 @@ export async function startRecordingPipeline(objects: readonly Obj[], env: Recor
   const routes = new RouteState(RouteTable.empty());
   const balancer = new Balancer();
   routes.participate({ name: 'balancer', prepare: ({ table }) => balancer.prepare(table) });
-  const protocols = await createProtocols(config, routes, pino({ level: 'silent' }));
+  const protocols = await createProtocols(config, routes, pino({ level: 'silent' }), undefined, serving);
   const finished: RequestRecord[] = [];
   const observer: RequestObserver = {
     start() {},
