@@ -3,7 +3,7 @@ import { RautaError } from '../errors.ts';
 import { type RouteState, SwapError, type TableChange } from '../routing/route-state.ts';
 import type { Diagnostic } from '../routing/types.ts';
 import type { ObjectSet } from '../sources/object-set.ts';
-import { CertificateChecker } from '../translate/tls.ts';
+import { TranslationMemo } from '../translate/memo.ts';
 import { type TranslateOptions, translate } from '../translate/translate.ts';
 
 /** A table that went live (what /routes, the web UI and `rauta.config` events describe). */
@@ -49,8 +49,8 @@ export class Reconciler {
   constructor(routes: RouteState, opts: ReconcilerOptions, logger: Logger) {
     this.routes = routes;
     this.opts = opts;
-    // Certificates are compiled once per content, not on every rebuild.
-    this.translateOpts = { ...opts, certificates: opts.certificates ?? new CertificateChecker() };
+    // Certificates, backends and routes carry over from one translation to the next where unchanged.
+    this.translateOpts = { ...opts, memo: opts.memo ?? new TranslationMemo() };
     this.logger = logger.child({ component: 'reconciler' });
   }
 

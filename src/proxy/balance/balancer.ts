@@ -14,12 +14,21 @@ export type SelectorFactory = (backend: Backend, policy: RoutePolicy) => Selecto
 
 export const defaultSelectorFactory: SelectorFactory = (backend) => new RoundRobin(backend.endpoints.filter((e) => e.ready));
 
+/** A selector and the backend it was built for. */
+interface Built {
+  readonly backend: Backend;
+  readonly selector: Selector;
+}
+
 /**
  * Owns one Selector per (backend, policy) of the current route table. Selectors are built when a table
- * is applied, never on the request path, and a health change never rebuilds them.
+ * is applied, never on the request path, and a health change never rebuilds them. A swap keeps the
+ * selector (and its state: round-robin position, Maglev table) of every backend whose endpoints did not
+ * change, so a table with 10,000 backends where one changed builds one selector.
  */
 export class Balancer {
   private selectors = new Map<Route, Selector>();
+  private built = new Map<string, Built>();
   private readonly factory: SelectorFactory;
   private readonly health: HealthView;
 
@@ -35,20 +44,25 @@ export class Balancer {
 
   /** Builds every selector `table` needs (the costly, fallible part); the returned step makes them live. */
   prepare(table: RouteTable): () => void {
-    const shared = new Map<string, Selector>();
+    const previous = this.built;
+    const built = new Map<string, Built>();
     const next = new Map<Route, Selector>();
-    const routes = table.defaultRoute ? [...table.routes, table.defaultRoute] : table.routes;
-    for (const route of routes) {
-      const key = `${route.backend.id}|${route.policy.loadBalance}|${JSON.stringify(route.policy.hashBy ?? null)}`;
-      let selector = shared.get(key);
-      if (!selector) {
-        selector = this.factory(route.backend, route.policy);
-        shared.set(key, selector);
+    const add = (route: Route) => {
+      const policy = route.policy;
+      const key = policy.hashBy === undefined ? `${route.backend.id}|${policy.loadBalance}` : `${route.backend.id}|${policy.loadBalance}|${JSON.stringify(policy.hashBy)}`;
+      let b = built.get(key);
+      if (b === undefined) {
+        const old = previous.get(key);
+        b = old !== undefined && sameEndpoints(old.backend, route.backend) ? old : { backend: route.backend, selector: this.factory(route.backend, policy) };
+        built.set(key, b);
       }
-      next.set(route, selector);
-    }
+      next.set(route, b.selector);
+    };
+    for (const route of table.routes) add(route);
+    if (table.defaultRoute !== undefined) add(table.defaultRoute);
     return () => {
       this.selectors = next;
+      this.built = built;
     };
   }
 
@@ -63,4 +77,26 @@ export class Balancer {
     if (healthy !== undefined) return healthy;
     return selector.pick(input, (ep) => ep.ready && !tried?.has(ep.key));
   }
+}
+
+/**
+ * Selectors depend on the endpoints only: the same object, or equal endpoints in the same order (every
+ * field: a selector hands out its Endpoint objects, and events name their pod).
+ */
+function sameEndpoints(a: Backend, b: Backend): boolean {
+  if (a === b || a.endpoints === b.endpoints) return true;
+  const x = a.endpoints;
+  const y = b.endpoints;
+  if (x.length !== y.length) return false;
+  for (let i = 0; i < x.length; i++) {
+    const p = x[i];
+    const q = y[i];
+    if (p !== q && !sameEndpoint(p, q)) return false;
+  }
+  return true;
+}
+
+function sameEndpoint(p: Endpoint, q: Endpoint): boolean {
+  return p.key === q.key && p.ready === q.ready && p.serving === q.serving && p.terminating === q.terminating && p.weight === q.weight &&
+    p.pod === q.pod && p.podUid === q.podUid && p.node === q.node && p.zone === q.zone;
 }
