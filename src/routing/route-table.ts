@@ -36,25 +36,25 @@ export class RouteTable {
   readonly ingresses: readonly string[];
   readonly gatewayStatus: GatewayStatusReport | undefined;
 
-  private readonly exactHosts = new Map<string, PathIndex>();
-  private readonly wildcardHosts = new Map<string, PathIndex>();
+  private exactHosts = new Map<string, PathIndex>();
+  private wildcardHosts = new Map<string, PathIndex>();
   /** Gateway API wildcards match any number of labels (`*.example.com` matches `a.b.example.com`). */
-  private readonly deepWildcardHosts = new Map<string, PathIndex>();
-  private readonly anyHost: PathIndex;
+  private deepWildcardHosts = new Map<string, PathIndex>();
+  private anyHost!: PathIndex;
   private readonly regexes = new RegexCache();
   private readonly random: () => number;
   /** Only tables with query-parameter matches parse query strings (Ingress-only tables never do). */
   private readonly usesQuery: boolean;
   private readonly noQuery = new QueryCache('');
   /** Each index's routes, by slot (see slotOf): what the next table compares against to reuse an index. */
-  private readonly slots = new Map<string, { readonly routes: readonly Route[]; readonly index: PathIndex }>();
+  private slots = new Map<string, { readonly routes: readonly Route[]; readonly index: PathIndex }>();
 
   /**
    * `random` decides weighted splits (injectable so tests can be exact). With `previous`, the index of
    * every host whose routes are the very same objects, in the same order, is taken over instead of
    * rebuilt: a change to one Ingress among 10,000 rebuilds that Ingress's hosts only.
    */
-  constructor(input: RouteTableInput, random: () => number = Math.random, previous?: RouteTable) {
+  constructor(input: RouteTableInput, random: () => number = Math.random, previous?: RouteTable, patch?: SlotPatch) {
     this.random = random;
     this.routes = Object.freeze([...input.routes]);
     this.defaultRoute = input.defaultRoute;
@@ -64,6 +64,11 @@ export class RouteTable {
     this.defaultCertificate = input.defaultCertificate;
     this.ingresses = Object.freeze([...input.ingresses]);
     this.gatewayStatus = input.gatewayStatus;
+    this.usesQuery = this.routes.some((r) => (r.conditions?.query?.length ?? 0) > 0);
+    if (patch !== undefined) {
+      this.applyPatch(patch);
+      return;
+    }
     const bySlot = new Map<string, Route[]>();
     for (const route of this.routes) {
       const slot = slotOf(route);
@@ -82,7 +87,47 @@ export class RouteTable {
       (kind === EXACT ? this.exactHosts : kind === DEEP ? this.deepWildcardHosts : this.wildcardHosts).set(key, index);
     }
     this.anyHost = this.slots.get(String.fromCharCode(ANY))?.index ?? new PathIndex(this.regexes, random);
-    this.usesQuery = this.routes.some((r) => (r.conditions?.query?.length ?? 0) > 0);
+  }
+
+  /** Takes over `patch.from`'s indexes but for the patched slots, which are rebuilt from their new routes. */
+  private applyPatch(patch: SlotPatch): void {
+    const from = patch.from;
+    // Copies (the old table stays usable by requests in flight), then the patched slots replace theirs.
+    this.slots = new Map(from.slots);
+    this.exactHosts = new Map(from.exactHosts);
+    this.wildcardHosts = new Map(from.wildcardHosts);
+    this.deepWildcardHosts = new Map(from.deepWildcardHosts);
+    for (const [slot, entry] of patch.slots) {
+      if (entry === undefined) continue;
+      const index = this.buildIndex(entry.routes);
+      this.slots.set(slot, { routes: entry.routes, index });
+      const kind = slot.charCodeAt(0);
+      if (kind !== ANY) (kind === EXACT ? this.exactHosts : kind === DEEP ? this.deepWildcardHosts : this.wildcardHosts).set(slot.slice(1), index);
+    }
+    this.anyHost = this.slots.get(String.fromCharCode(ANY))?.index ?? new PathIndex(this.regexes, this.random);
+  }
+
+  /**
+   * This table with some routes replaced by others of the same host, path and match (a backend's
+   * endpoints changed): only the indexes of the hosts those routes belong to are rebuilt. `next` is
+   * this table's routes with `replaced` applied, in the same order.
+   */
+  withRoutesReplaced(replaced: ReadonlyMap<Route, Route>, next: Pick<RouteTableInput, 'routes' | 'defaultRoute' | 'backends'>): RouteTable {
+    const slots = new Map<string, { readonly routes: readonly Route[]; readonly index: PathIndex } | undefined>();
+    for (const old of replaced.keys()) {
+      const slot = slotOf(old);
+      if (slots.has(slot)) continue;
+      const before = this.slots.get(slot);
+      slots.set(slot, before === undefined ? undefined : { routes: before.routes.map((r) => replaced.get(r) ?? r), index: before.index });
+    }
+    return new RouteTable({ ...this.inputOf(), ...next }, this.random, undefined, { from: this, slots });
+  }
+
+  private inputOf(): RouteTableInput {
+    return {
+      routes: this.routes, defaultRoute: this.defaultRoute, backends: this.backends, diagnostics: this.diagnostics, certificates: this.certificates,
+      defaultCertificate: this.defaultCertificate, ingresses: this.ingresses, gatewayStatus: this.gatewayStatus,
+    };
   }
 
   static empty(): RouteTable {
@@ -142,6 +187,12 @@ export class RouteTable {
     for (const c of buildCandidates(routes, this.regexes)) index.add(c);
     return index;
   }
+}
+
+/** Slots whose routes changed (undefined: the slot did not exist), and the table they change. */
+interface SlotPatch {
+  readonly from: RouteTable;
+  readonly slots: ReadonlyMap<string, { readonly routes: readonly Route[]; readonly index: PathIndex } | undefined>;
 }
 
 const ANY = 0x61; // a

@@ -59,9 +59,21 @@ export class BackendResolver {
     }
   }
 
+  /** The Services by `namespace/name`. */
+  get servicesByKey(): ReadonlyMap<string, Service> {
+    return this.services;
+  }
+
   /** Every backend resolved so far, sorted by id. */
   all(): Backend[] {
     return [...this.cache.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
+  /** `b` resolved against this resolver's objects (the same object when nothing it came from changed). */
+  again(b: Backend): Backend {
+    // Port names never consist of digits only (IANA service names need a letter).
+    const port = /^[0-9]+$/.test(b.servicePort) ? { number: Number(b.servicePort) } : { name: b.servicePort };
+    return this.resolve(b.namespace, { service: { name: b.service, port } });
   }
 
   resolve(namespace: string, ref: IngressBackend): Backend {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { RouteTable, RouteTableInput } from '../routing/route-table.ts';
 import type { Backend, Route } from '../routing/types.ts';
+import type { ObjectSet, Service } from '../sources/object-set.ts';
 import { BackendMemo } from './backends.ts';
 import { CertificateChecker } from './tls.ts';
 
@@ -14,35 +15,41 @@ import { CertificateChecker } from './tls.ts';
 export class TranslationMemo {
   readonly certificates = new CertificateChecker();
   readonly backends = new BackendMemo();
-  /** The latest table built: the next one takes over the indexes of hosts whose routes did not change. */
+  /** The snapshot and table of the latest translation (the next one takes over what it can). */
+  objects: ObjectSet | undefined;
   table: RouteTable | undefined;
+  /** The snapshot's Services by `namespace/name` (an EndpointSlice change leaves them as they are). */
+  services: ReadonlyMap<string, Service> | undefined;
   private routes = new Map<string, Route>();
-  /** A backend's serialized form, computed once per Backend object (frozen, so it cannot go stale). */
-  private readonly backendText = new WeakMap<Backend, string>();
+  private readonly routeKeys = new WeakMap<Route, string>();
+  /** Digest of the latest table's routes and everything else but its backends (see fingerprint). */
+  private rest: Buffer | undefined;
+  /** Per Backend object (frozen, so they cannot go stale): its digest as eight 32-bit words. */
+  private readonly backendDigests = new WeakMap<Backend, Uint32Array>();
+  /** The sum of the latest table's backend digests (see fingerprint). */
+  private backendSum = new Uint32Array(8);
+  private backendCount = 0;
 
   /**
    * The table input with every route that equals one of the previous translation (same fields, same
-   * Backend object) replaced by that route, and the fingerprint of the whole table: equal fingerprints
-   * mean equal tables.
+   * Backend object) replaced by that route, and the fingerprint of the whole table.
    */
   settle(input: RouteTableInput): { readonly input: RouteTableInput; readonly fingerprint: string } {
     const h = createHash('sha256');
     const byId = new Map<string, Backend>();
-    for (const b of input.backends) {
-      byId.set(b.id, b);
-      h.update(this.textOf(b));
-    }
+    for (const b of input.backends) byId.set(b.id, b);
     const previous = this.routes;
     const next = new Map<string, Route>();
     const settle = (r: Route): Route => {
       const key = JSON.stringify({ ...r, backend: r.backend.id });
       h.update(key);
       // A backend that is not the table's own copy (never, for translated tables) is hashed with the route.
-      if (byId.get(r.backend.id) !== r.backend) h.update(this.textOf(r.backend));
+      if (byId.get(r.backend.id) !== r.backend) h.update(JSON.stringify(r.backend));
       if (next.has(key)) return r; // the same route twice: each keeps its own object
       const old = previous.get(key);
       const kept = old !== undefined && old.backend === r.backend ? old : r;
       next.set(key, kept);
+      this.routeKeys.set(kept, key);
       return kept;
     };
     const routes = input.routes.map(settle);
@@ -53,7 +60,30 @@ export class TranslationMemo {
     for (const c of input.certificates) h.update(c.id).update(c.cert).update(c.key);
     const d = input.defaultCertificate;
     if (d) h.update('default').update(d.id).update(d.cert).update(d.key);
-    return { input: { ...input, routes, defaultRoute }, fingerprint: h.digest('hex').slice(0, 16) };
+    this.rest = h.digest();
+    this.backendSum = new Uint32Array(8);
+    for (const b of input.backends) this.add(b, 1);
+    this.backendCount = input.backends.length;
+    return { input: { ...input, routes, defaultRoute }, fingerprint: this.fingerprint() };
+  }
+
+  /**
+   * After `settle`, a table that differs from it only in backend objects (same ids, new endpoints):
+   * the routes that now point at a new backend replace their old selves for the next `settle`, and the
+   * fingerprint is what a full translation of the same objects would give.
+   */
+  reuseWithBackends(replaced: readonly (readonly [Route, Route])[], moved: ReadonlyMap<Backend, Backend>): string {
+    for (const [old, now] of moved) {
+      this.add(old, -1);
+      this.add(now, 1);
+    }
+    for (const [old, now] of replaced) {
+      const key = this.routeKeys.get(old);
+      if (key === undefined || this.routes.get(key) !== old) continue;
+      this.routes.set(key, now);
+      this.routeKeys.set(now, key);
+    }
+    return this.fingerprint();
   }
 
   /** Ends one translation: certificates and backends it did not use are forgotten. */
@@ -62,12 +92,30 @@ export class TranslationMemo {
     this.backends.sweep();
   }
 
-  private textOf(b: Backend): string {
-    let text = this.backendText.get(b);
-    if (text === undefined) {
-      text = JSON.stringify(b);
-      this.backendText.set(b, text);
+  /**
+   * Equal fingerprints mean equal tables. Backends enter as a sum of per-backend digests: an order-free
+   * combination (ids are unique and sorted anyway) that a change of one backend updates without
+   * rehashing the other 9,999 (the sum is kept and adjusted).
+   */
+  private fingerprint(): string {
+    return createHash('sha256').update(this.rest ?? '').update(this.backendSum).update(String(this.backendCount)).digest('hex').slice(0, 16);
+  }
+
+  /** Adds (sign 1) or takes out (sign -1) one backend's digest, modulo 2^32 per word. */
+  private add(b: Backend, sign: 1 | -1): void {
+    const d = this.digestOf(b);
+    const sum = this.backendSum;
+    for (let i = 0; i < 8; i++) sum[i] = (sum[i] + sign * d[i]) >>> 0;
+  }
+
+  private digestOf(b: Backend): Uint32Array {
+    let d = this.backendDigests.get(b);
+    if (d === undefined) {
+      const bytes = createHash('sha256').update(JSON.stringify(b)).digest();
+      d = new Uint32Array(8);
+      for (let i = 0; i < 8; i++) d[i] = bytes.readUInt32LE(i * 4);
+      this.backendDigests.set(b, d);
     }
-    return text;
+    return d;
   }
 }

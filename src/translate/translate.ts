@@ -10,6 +10,7 @@ import { shareClientCertByHost } from './client-cert.ts';
 import { type ClassOptions, classifier } from './classes.ts';
 import { type CertificateResult, readTlsSecret } from './tls.ts';
 import { TranslationMemo } from './memo.ts';
+import { translateEndpointsOnly } from './endpoints-only.ts';
 import { type DiagnosticReason, Reasons } from '../routing/reasons.ts';
 import { translateGatewayApi } from './gateway/gateway-api.ts';
 
@@ -56,6 +57,8 @@ function byAge(a: Ingress, b: Ingress): number {
  * same diagnostics, in the same order. One bad Ingress (or one bad path of it) costs only its own routes.
  */
 export function translate(objects: ObjectSet, opts: TranslateOptions): Translation {
+  const quick = opts.memo === undefined ? undefined : translateEndpointsOnly(objects, opts.memo);
+  if (quick !== undefined) return quick;
   const diagnostics: Diagnostic[] = [];
   const kindOf = classifier(objects.ingressClasses, opts);
   const ingresses = objects.ingresses.filter((i) => kindOf(i) !== undefined).sort(byAge);
@@ -217,6 +220,8 @@ export function translate(objects: ObjectSet, opts: TranslateOptions): Translati
   });
   const table = new RouteTable(input, Math.random, memo.table);
   memo.table = table;
+  memo.objects = objects;
+  memo.services = resolver.servicesByKey;
   return { table, fingerprint };
 }
 

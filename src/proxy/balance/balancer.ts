@@ -14,21 +14,17 @@ export type SelectorFactory = (backend: Backend, policy: RoutePolicy) => Selecto
 
 export const defaultSelectorFactory: SelectorFactory = (backend) => new RoundRobin(backend.endpoints.filter((e) => e.ready));
 
-/** A selector and the backend it was built for. */
-interface Built {
-  readonly backend: Backend;
-  readonly selector: Selector;
-}
-
 /**
- * Owns one Selector per (backend, policy) of the current route table. Selectors are built when a table
- * is applied, never on the request path, and a health change never rebuilds them. A swap keeps the
- * selector (and its state: round-robin position, Maglev table) of every backend whose endpoints did not
- * change, so a table with 10,000 backends where one changed builds one selector.
+ * Owns one Selector per (backend, policy) of the route table. Selectors are built when a table is
+ * prepared, never on the request path, and a health change never rebuilds them. Routes and backends
+ * are immutable, so a route's selector stays valid for as long as the route object exists: both maps
+ * are weak, and a swap builds selectors only for route objects it has not seen — when translation hands
+ * back unchanged routes as the same objects, one changed backend among 10,000 costs one selector.
  */
 export class Balancer {
-  private selectors = new Map<Route, Selector>();
-  private built = new Map<string, Built>();
+  private readonly byRoute = new WeakMap<Route, Selector>();
+  /** Routes with the same backend and policy share a selector (one round-robin sequence, one Maglev table). */
+  private readonly byBackend = new WeakMap<Backend, Map<string, Selector>>();
   private readonly factory: SelectorFactory;
   private readonly health: HealthView;
 
@@ -42,28 +38,34 @@ export class Balancer {
     this.prepare(table)();
   }
 
-  /** Builds every selector `table` needs (the costly, fallible part); the returned step makes them live. */
+  /**
+   * Builds the selectors of every route `table` has that no earlier table had (the costly, fallible
+   * part). Nothing live changes: the old table's routes keep theirs, and the new routes are reachable
+   * only once the table is swapped in, so the commit step has nothing left to do.
+   */
   prepare(table: RouteTable): () => void {
-    const previous = this.built;
-    const built = new Map<string, Built>();
-    const next = new Map<Route, Selector>();
-    const add = (route: Route) => {
-      const policy = route.policy;
-      const key = policy.hashBy === undefined ? `${route.backend.id}|${policy.loadBalance}` : `${route.backend.id}|${policy.loadBalance}|${JSON.stringify(policy.hashBy)}`;
-      let b = built.get(key);
-      if (b === undefined) {
-        const old = previous.get(key);
-        b = old !== undefined && sameEndpoints(old.backend, route.backend) ? old : { backend: route.backend, selector: this.factory(route.backend, policy) };
-        built.set(key, b);
-      }
-      next.set(route, b.selector);
-    };
-    for (const route of table.routes) add(route);
-    if (table.defaultRoute !== undefined) add(table.defaultRoute);
-    return () => {
-      this.selectors = next;
-      this.built = built;
-    };
+    for (const route of table.routes) this.selectorFor(route);
+    if (table.defaultRoute !== undefined) this.selectorFor(table.defaultRoute);
+    return () => {};
+  }
+
+  private selectorFor(route: Route): Selector {
+    let selector = this.byRoute.get(route);
+    if (selector !== undefined) return selector;
+    const policy = route.policy;
+    const key = policy.hashBy === undefined ? policy.loadBalance : `${policy.loadBalance}|${JSON.stringify(policy.hashBy)}`;
+    let shared = this.byBackend.get(route.backend);
+    if (shared === undefined) {
+      shared = new Map();
+      this.byBackend.set(route.backend, shared);
+    }
+    selector = shared.get(key);
+    if (selector === undefined) {
+      selector = this.factory(route.backend, policy);
+      shared.set(key, selector);
+    }
+    this.byRoute.set(route, selector);
+    return selector;
   }
 
   /**
@@ -71,32 +73,10 @@ export class Balancer {
    * ignored (panic mode) rather than failing the request.
    */
   pick(route: Route, input: PickInput, tried: ReadonlySet<string> | undefined): Endpoint | undefined {
-    const selector = this.selectors.get(route) ?? this.factory(route.backend, route.policy);
+    const selector = this.selectorFor(route);
     const health = this.health;
     const healthy = selector.pick(input, (ep) => ep.ready && !tried?.has(ep.key) && health.isHealthy(ep));
     if (healthy !== undefined) return healthy;
     return selector.pick(input, (ep) => ep.ready && !tried?.has(ep.key));
   }
-}
-
-/**
- * Selectors depend on the endpoints only: the same object, or equal endpoints in the same order (every
- * field: a selector hands out its Endpoint objects, and events name their pod).
- */
-function sameEndpoints(a: Backend, b: Backend): boolean {
-  if (a === b || a.endpoints === b.endpoints) return true;
-  const x = a.endpoints;
-  const y = b.endpoints;
-  if (x.length !== y.length) return false;
-  for (let i = 0; i < x.length; i++) {
-    const p = x[i];
-    const q = y[i];
-    if (p !== q && !sameEndpoint(p, q)) return false;
-  }
-  return true;
-}
-
-function sameEndpoint(p: Endpoint, q: Endpoint): boolean {
-  return p.key === q.key && p.ready === q.ready && p.serving === q.serving && p.terminating === q.terminating && p.weight === q.weight &&
-    p.pod === q.pod && p.podUid === q.podUid && p.node === q.node && p.zone === q.zone;
 }

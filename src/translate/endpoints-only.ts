@@ -1,0 +1,82 @@
+import type { Backend, Route } from '../routing/types.ts';
+import { type EndpointSlice, type ObjectSet, SERVICE_NAME_LABEL } from '../sources/object-set.ts';
+import { BackendResolver } from './backends.ts';
+import type { TranslationMemo } from './memo.ts';
+import type { Translation } from './translate.ts';
+
+/** Every list of the snapshot but the EndpointSlices. */
+const OTHER_LISTS = [
+  'ingresses', 'ingressClasses', 'services', 'secrets', 'configMaps',
+  'gatewayClasses', 'gateways', 'httpRoutes', 'grpcRoutes', 'referenceGrants', 'namespaces',
+] as const satisfies readonly (keyof ObjectSet)[];
+
+function sameItems(a: readonly unknown[] | undefined, b: readonly unknown[] | undefined): boolean {
+  if (a === b) return true;
+  if (a === undefined || b === undefined || a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+const serviceOf = (s: EndpointSlice) => `${s.metadata.namespace ?? 'default'}/${s.metadata.labels?.[SERVICE_NAME_LABEL] ?? ''}`;
+
+/**
+ * The most frequent change in a cluster is a pod coming or going: an EndpointSlice, nothing else. Only
+ * the endpoints of backends follow from EndpointSlices (routes, policies, diagnostics and status do
+ * not), so when every other object is the same object as in the previous translation, the previous
+ * backends of the Services whose slices changed are resolved again instead of translating 10,000
+ * Ingresses. The result is the table a full translation would build (tests compare the two); the memo
+ * keeps its other backends for the next full translation (no sweep here). Undefined: anything else
+ * changed.
+ */
+export function translateEndpointsOnly(objects: ObjectSet, memo: TranslationMemo): Translation | undefined {
+  const before = memo.objects;
+  const table = memo.table;
+  if (before === undefined || table === undefined) return undefined;
+  for (const list of OTHER_LISTS) if (!sameItems(before[list], objects[list])) return undefined;
+  if (JSON.stringify(before.problems) !== JSON.stringify(objects.problems)) return undefined;
+
+  // Services whose slices were added, changed or removed: only their backends are resolved again.
+  const touched = new Set<string>();
+  const a = before.endpointSlices;
+  const b = objects.endpointSlices;
+  if (a.length === b.length) {
+    // Sources keep their order: compared place by place (a reordering only makes more Services look touched).
+    for (let i = 0; i < a.length; i++) {
+      if (a[i] === b[i]) continue;
+      touched.add(serviceOf(a[i]));
+      touched.add(serviceOf(b[i]));
+    }
+  } else {
+    const old = new Set(a);
+    const now = new Set(b);
+    for (const s of b) if (!old.has(s)) touched.add(serviceOf(s));
+    for (const s of a) if (!now.has(s)) touched.add(serviceOf(s));
+  }
+  memo.objects = objects;
+  if (touched.size === 0) return { table, fingerprint: memo.reuseWithBackends([], new Map()) };
+
+  const services = [...touched].map((key) => memo.services?.get(key)).filter((s) => s !== undefined);
+  const resolver = new BackendResolver(services, b.filter((s) => touched.has(serviceOf(s))), memo.backends);
+  const moved = new Map<Backend, Backend>();
+  const backends = table.backends.map((b) => {
+    if (!touched.has(`${b.namespace}/${b.service}`)) return b;
+    const now = resolver.again(b);
+    if (now !== b) moved.set(b, now);
+    return now;
+  });
+  if (moved.size === 0) return { table, fingerprint: memo.reuseWithBackends([], new Map()) };
+
+  const replaced: [Route, Route][] = [];
+  const follow = (r: Route): Route => {
+    const now = moved.get(r.backend);
+    if (now === undefined) return r;
+    const route = Object.freeze({ ...r, backend: now });
+    replaced.push([r, route]);
+    return route;
+  };
+  const routes = table.routes.map(follow);
+  const defaultRoute = table.defaultRoute === undefined ? undefined : follow(table.defaultRoute);
+  const next = table.withRoutesReplaced(new Map(replaced), { routes, defaultRoute, backends });
+  memo.table = next;
+  return { table: next, fingerprint: memo.reuseWithBackends(replaced, moved) };
+}
