@@ -1,6 +1,7 @@
 import { RegexCache, buildCandidates } from './candidates.ts';
 import type { MatchRequest } from './conditions.ts';
 import { normalizeHost, parentDomain, wildcardSuffix } from './host.ts';
+import { HostIndexes } from './host-indexes.ts';
 import { PathIndex, QueryCache } from './path-index.ts';
 import type { GatewayStatusReport } from './gateway-status.ts';
 import type { Backend, Diagnostic, Route, TlsCertificate } from './types.ts';
@@ -36,25 +37,23 @@ export class RouteTable {
   readonly ingresses: readonly string[];
   readonly gatewayStatus: GatewayStatusReport | undefined;
 
-  private exactHosts = new Map<string, PathIndex>();
-  private wildcardHosts = new Map<string, PathIndex>();
+  private exactHosts: HostIndexes;
+  private wildcardHosts: HostIndexes;
   /** Gateway API wildcards match any number of labels (`*.example.com` matches `a.b.example.com`). */
-  private deepWildcardHosts = new Map<string, PathIndex>();
-  private anyHost!: PathIndex;
+  private deepWildcardHosts: HostIndexes;
+  private anyHost: PathIndex;
   private readonly regexes = new RegexCache();
   private readonly random: () => number;
   /** Only tables with query-parameter matches parse query strings (Ingress-only tables never do). */
   private readonly usesQuery: boolean;
   private readonly noQuery = new QueryCache('');
-  /** Each index's routes, by slot (see slotOf): what the next table compares against to reuse an index. */
-  private slots = new Map<string, { readonly routes: readonly Route[]; readonly index: PathIndex }>();
 
   /**
    * `random` decides weighted splits (injectable so tests can be exact). With `previous`, the index of
    * every host whose routes are the very same objects, in the same order, is taken over instead of
    * rebuilt: a change to one Ingress among 10,000 rebuilds that Ingress's hosts only.
    */
-  constructor(input: RouteTableInput, random: () => number = Math.random, previous?: RouteTable, patch?: SlotPatch) {
+  constructor(input: RouteTableInput, random: () => number = Math.random, previous?: RouteTable, patch?: Patch) {
     this.random = random;
     this.routes = Object.freeze([...input.routes]);
     this.defaultRoute = input.defaultRoute;
@@ -66,7 +65,10 @@ export class RouteTable {
     this.gatewayStatus = input.gatewayStatus;
     this.usesQuery = this.routes.some((r) => (r.conditions?.query?.length ?? 0) > 0);
     if (patch !== undefined) {
-      this.applyPatch(patch);
+      this.exactHosts = patch.exact;
+      this.wildcardHosts = patch.wildcard;
+      this.deepWildcardHosts = patch.deep;
+      this.anyHost = patch.any;
       return;
     }
     const bySlot = new Map<string, Route[]>();
@@ -76,58 +78,57 @@ export class RouteTable {
       if (list === undefined) bySlot.set(slot, [route]);
       else list.push(route);
     }
+    const exact = new Map<string, PathIndex>();
+    const wildcard = new Map<string, PathIndex>();
+    const deep = new Map<string, PathIndex>();
+    let any: PathIndex | undefined;
     for (const [slot, routes] of bySlot) {
-      const old = previous?.slots.get(slot);
+      const old = previous?.indexOf(slot);
       // Translation already resolved conflicts; should two routes still collide, the earlier one wins.
-      const index = old !== undefined && sameRoutes(old.routes, routes) ? old.index : this.buildIndex(routes);
-      this.slots.set(slot, { routes, index });
+      const index = old !== undefined && sameRoutes(old.routes, routes) ? old : this.buildIndex(routes);
       const kind = slot.charCodeAt(0);
-      const key = slot.slice(1);
-      if (kind === ANY) continue;
-      (kind === EXACT ? this.exactHosts : kind === DEEP ? this.deepWildcardHosts : this.wildcardHosts).set(key, index);
+      if (kind === ANY) any = index;
+      else (kind === EXACT ? exact : kind === DEEP ? deep : wildcard).set(slot.slice(1), index);
     }
-    this.anyHost = this.slots.get(String.fromCharCode(ANY))?.index ?? new PathIndex(this.regexes, random);
-  }
-
-  /** Takes over `patch.from`'s indexes but for the patched slots, which are rebuilt from their new routes. */
-  private applyPatch(patch: SlotPatch): void {
-    const from = patch.from;
-    // Copies (the old table stays usable by requests in flight), then the patched slots replace theirs.
-    this.slots = new Map(from.slots);
-    this.exactHosts = new Map(from.exactHosts);
-    this.wildcardHosts = new Map(from.wildcardHosts);
-    this.deepWildcardHosts = new Map(from.deepWildcardHosts);
-    for (const [slot, entry] of patch.slots) {
-      if (entry === undefined) continue;
-      const index = this.buildIndex(entry.routes);
-      this.slots.set(slot, { routes: entry.routes, index });
-      const kind = slot.charCodeAt(0);
-      if (kind !== ANY) (kind === EXACT ? this.exactHosts : kind === DEEP ? this.deepWildcardHosts : this.wildcardHosts).set(slot.slice(1), index);
-    }
-    this.anyHost = this.slots.get(String.fromCharCode(ANY))?.index ?? new PathIndex(this.regexes, this.random);
+    this.exactHosts = new HostIndexes(exact);
+    this.wildcardHosts = new HostIndexes(wildcard);
+    this.deepWildcardHosts = new HostIndexes(deep);
+    this.anyHost = any ?? new PathIndex(this.regexes, random);
   }
 
   /**
    * This table with some routes replaced by others of the same host, path and match (a backend's
-   * endpoints changed): only the indexes of the hosts those routes belong to are rebuilt. `next` is
-   * this table's routes with `replaced` applied, in the same order.
+   * endpoints changed). Only the indexes of the hosts those routes belong to are rebuilt; the others
+   * are shared with this table, which stays as it is for the requests still using it. `next` is this
+   * table's routes with `replaced` applied, in the same order.
    */
   withRoutesReplaced(replaced: ReadonlyMap<Route, Route>, next: Pick<RouteTableInput, 'routes' | 'defaultRoute' | 'backends'>): RouteTable {
-    const slots = new Map<string, { readonly routes: readonly Route[]; readonly index: PathIndex } | undefined>();
+    const rebuilt = new Map<string, PathIndex>();
     for (const old of replaced.keys()) {
       const slot = slotOf(old);
-      if (slots.has(slot)) continue;
-      const before = this.slots.get(slot);
-      slots.set(slot, before === undefined ? undefined : { routes: before.routes.map((r) => replaced.get(r) ?? r), index: before.index });
+      if (rebuilt.has(slot)) continue;
+      const before = this.indexOf(slot);
+      if (before !== undefined) rebuilt.set(slot, this.buildIndex(before.routes.map((r) => replaced.get(r) ?? r)));
     }
-    return new RouteTable({ ...this.inputOf(), ...next }, this.random, undefined, { from: this, slots });
+    const changes = { exact: new Map<string, PathIndex>(), wildcard: new Map<string, PathIndex>(), deep: new Map<string, PathIndex>() };
+    let any = this.anyHost;
+    for (const [slot, index] of rebuilt) {
+      const kind = slot.charCodeAt(0);
+      if (kind === ANY) any = index;
+      else (kind === EXACT ? changes.exact : kind === DEEP ? changes.deep : changes.wildcard).set(slot.slice(1), index);
+    }
+    const patch: Patch = { exact: this.exactHosts.with(changes.exact), wildcard: this.wildcardHosts.with(changes.wildcard), deep: this.deepWildcardHosts.with(changes.deep), any };
+    return new RouteTable({
+      routes: next.routes, defaultRoute: next.defaultRoute, backends: next.backends, diagnostics: this.diagnostics, certificates: this.certificates,
+      defaultCertificate: this.defaultCertificate, ingresses: this.ingresses, gatewayStatus: this.gatewayStatus,
+    }, this.random, undefined, patch);
   }
 
-  private inputOf(): RouteTableInput {
-    return {
-      routes: this.routes, defaultRoute: this.defaultRoute, backends: this.backends, diagnostics: this.diagnostics, certificates: this.certificates,
-      defaultCertificate: this.defaultCertificate, ingresses: this.ingresses, gatewayStatus: this.gatewayStatus,
-    };
+  /** The index of a slot (see slotOf), if this table has it. */
+  private indexOf(slot: string): PathIndex | undefined {
+    const kind = slot.charCodeAt(0);
+    if (kind === ANY) return this.anyHost.routes.length > 0 ? this.anyHost : undefined;
+    return (kind === EXACT ? this.exactHosts : kind === DEEP ? this.deepWildcardHosts : this.wildcardHosts).get(slot.slice(1));
   }
 
   static empty(): RouteTable {
@@ -183,16 +184,18 @@ export class RouteTable {
   }
 
   private buildIndex(routes: readonly Route[]): PathIndex {
-    const index = new PathIndex(this.regexes, this.random);
+    const index = new PathIndex(this.regexes, this.random, routes);
     for (const c of buildCandidates(routes, this.regexes)) index.add(c);
     return index;
   }
 }
 
-/** Slots whose routes changed (undefined: the slot did not exist), and the table they change. */
-interface SlotPatch {
-  readonly from: RouteTable;
-  readonly slots: ReadonlyMap<string, { readonly routes: readonly Route[]; readonly index: PathIndex } | undefined>;
+/** The indexes of a table made by patching another (see withRoutesReplaced). */
+interface Patch {
+  readonly exact: HostIndexes;
+  readonly wildcard: HostIndexes;
+  readonly deep: HostIndexes;
+  readonly any: PathIndex;
 }
 
 const ANY = 0x61; // a

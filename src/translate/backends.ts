@@ -59,6 +59,11 @@ export class BackendResolver {
     }
   }
 
+  /** The EndpointSlices by Service (`namespace/name`). */
+  get slicesByService(): ReadonlyMap<string, readonly EndpointSlice[]> {
+    return this.slices;
+  }
+
   /** The Services by `namespace/name`. */
   get servicesByKey(): ReadonlyMap<string, Service> {
     return this.services;

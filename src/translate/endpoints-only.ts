@@ -1,5 +1,5 @@
 import type { Backend, Route } from '../routing/types.ts';
-import { type EndpointSlice, type ObjectSet, SERVICE_NAME_LABEL } from '../sources/object-set.ts';
+import { type EndpointSlice, type ObjectSet, SERVICE_NAME_LABEL, type Service } from '../sources/object-set.ts';
 import { BackendResolver } from './backends.ts';
 import type { TranslationMemo } from './memo.ts';
 import type { Translation } from './translate.ts';
@@ -31,7 +31,9 @@ const serviceOf = (s: EndpointSlice) => `${s.metadata.namespace ?? 'default'}/${
 export function translateEndpointsOnly(objects: ObjectSet, memo: TranslationMemo): Translation | undefined {
   const before = memo.objects;
   const table = memo.table;
-  if (before === undefined || table === undefined) return undefined;
+  const places = memo.places;
+  const sliceMap = memo.slices;
+  if (before === undefined || table === undefined || places === undefined || sliceMap === undefined) return undefined;
   for (const list of OTHER_LISTS) if (!sameItems(before[list], objects[list])) return undefined;
   if (JSON.stringify(before.problems) !== JSON.stringify(objects.problems)) return undefined;
 
@@ -40,43 +42,67 @@ export function translateEndpointsOnly(objects: ObjectSet, memo: TranslationMemo
   const a = before.endpointSlices;
   const b = objects.endpointSlices;
   if (a.length === b.length) {
-    // Sources keep their order: compared place by place (a reordering only makes more Services look touched).
+    // Sources keep their order: compared place by place, and the slice takes its predecessor's place
+    // in its Service's list (a reordering only makes more Services look touched).
     for (let i = 0; i < a.length; i++) {
       if (a[i] === b[i]) continue;
-      touched.add(serviceOf(a[i]));
-      touched.add(serviceOf(b[i]));
+      const was = serviceOf(a[i]);
+      const is = serviceOf(b[i]);
+      touched.add(was);
+      touched.add(is);
+      if (was === is) sliceMap.set(is, (sliceMap.get(is) ?? []).map((s) => (s === a[i] ? b[i] : s)));
+      else {
+        sliceMap.set(was, (sliceMap.get(was) ?? []).filter((s) => s !== a[i]));
+        sliceMap.set(is, [...(sliceMap.get(is) ?? []), b[i]]);
+      }
     }
   } else {
     const old = new Set(a);
     const now = new Set(b);
     for (const s of b) if (!old.has(s)) touched.add(serviceOf(s));
     for (const s of a) if (!now.has(s)) touched.add(serviceOf(s));
+    for (const key of touched) sliceMap.set(key, []);
+    for (const s of b) {
+      const key = serviceOf(s);
+      if (touched.has(key)) (sliceMap.get(key) as EndpointSlice[]).push(s);
+    }
   }
   memo.objects = objects;
-  if (touched.size === 0) return { table, fingerprint: memo.reuseWithBackends([], new Map()) };
+  const unchanged = (): Translation => ({ table, fingerprint: memo.reuseWithBackends([], new Map()) });
+  if (touched.size === 0) return unchanged();
 
-  const services = [...touched].map((key) => memo.services?.get(key)).filter((s) => s !== undefined);
-  const resolver = new BackendResolver(services, b.filter((s) => touched.has(serviceOf(s))), memo.backends);
+  const services: Service[] = [];
+  const slices: EndpointSlice[] = [];
+  for (const key of touched) {
+    const svc = memo.services?.get(key);
+    if (svc !== undefined) services.push(svc);
+    for (const s of sliceMap.get(key) ?? []) slices.push(s);
+  }
+  const resolver = new BackendResolver(services, slices, memo.backends);
   const moved = new Map<Backend, Backend>();
-  const backends = table.backends.map((b) => {
-    if (!touched.has(`${b.namespace}/${b.service}`)) return b;
-    const now = resolver.again(b);
-    if (now !== b) moved.set(b, now);
-    return now;
-  });
-  if (moved.size === 0) return { table, fingerprint: memo.reuseWithBackends([], new Map()) };
+  const backends = table.backends.slice();
+  for (const key of touched) {
+    for (const i of places.backends.get(key) ?? []) {
+      const now = resolver.again(backends[i]);
+      if (now === backends[i]) continue;
+      moved.set(backends[i], now);
+      backends[i] = now;
+    }
+  }
+  if (moved.size === 0) return unchanged();
 
-  const replaced: [Route, Route][] = [];
+  const replaced = new Map<Route, Route>();
   const follow = (r: Route): Route => {
     const now = moved.get(r.backend);
     if (now === undefined) return r;
     const route = Object.freeze({ ...r, backend: now });
-    replaced.push([r, route]);
+    replaced.set(r, route);
     return route;
   };
-  const routes = table.routes.map(follow);
+  const routes = table.routes.slice();
+  for (const old of moved.keys()) for (const i of places.routes.get(old.id) ?? []) routes[i] = follow(routes[i]);
   const defaultRoute = table.defaultRoute === undefined ? undefined : follow(table.defaultRoute);
-  const next = table.withRoutesReplaced(new Map(replaced), { routes, defaultRoute, backends });
+  const next = table.withRoutesReplaced(replaced, { routes, defaultRoute, backends });
   memo.table = next;
-  return { table: next, fingerprint: memo.reuseWithBackends(replaced, moved) };
+  return { table: next, fingerprint: memo.reuseWithBackends([...replaced], moved) };
 }

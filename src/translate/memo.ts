@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { RouteTable, RouteTableInput } from '../routing/route-table.ts';
 import type { Backend, Route } from '../routing/types.ts';
-import type { ObjectSet, Service } from '../sources/object-set.ts';
+import type { EndpointSlice, ObjectSet, Service } from '../sources/object-set.ts';
 import { BackendMemo } from './backends.ts';
 import { CertificateChecker } from './tls.ts';
 
@@ -20,6 +20,10 @@ export class TranslationMemo {
   table: RouteTable | undefined;
   /** The snapshot's Services by `namespace/name` (an EndpointSlice change leaves them as they are). */
   services: ReadonlyMap<string, Service> | undefined;
+  /** Its EndpointSlices by Service (`namespace/name`), in snapshot order. */
+  slices: Map<string, readonly EndpointSlice[]> | undefined;
+  /** Where things are in `table`: its backends' places by Service, its routes' places by backend id. */
+  places: { readonly backends: ReadonlyMap<string, readonly number[]>; readonly routes: ReadonlyMap<string, readonly number[]> } | undefined;
   private routes = new Map<string, Route>();
   private readonly routeKeys = new WeakMap<Route, string>();
   /** Digest of the latest table's routes and everything else but its backends (see fingerprint). */
@@ -86,6 +90,19 @@ export class TranslationMemo {
     return this.fingerprint();
   }
 
+  /** Records `table` as the latest, with where its backends and routes are (see endpoints-only.ts). */
+  keep(objects: ObjectSet, table: RouteTable, services: ReadonlyMap<string, Service>, slices: ReadonlyMap<string, readonly EndpointSlice[]>): void {
+    this.objects = objects;
+    this.table = table;
+    this.services = services;
+    this.slices = new Map(slices);
+    const backends = new Map<string, number[]>();
+    table.backends.forEach((b, i) => push(backends, `${b.namespace}/${b.service}`, i));
+    const routes = new Map<string, number[]>();
+    table.routes.forEach((r, i) => push(routes, r.backend.id, i));
+    this.places = { backends, routes };
+  }
+
   /** Ends one translation: certificates and backends it did not use are forgotten. */
   sweep(): void {
     this.certificates.sweep();
@@ -118,4 +135,10 @@ export class TranslationMemo {
     }
     return d;
   }
+}
+
+function push(map: Map<string, number[]>, key: string, value: number): void {
+  const list = map.get(key);
+  if (list === undefined) map.set(key, [value]);
+  else list.push(value);
 }

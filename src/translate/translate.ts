@@ -219,9 +219,7 @@ export function translate(objects: ObjectSet, opts: TranslateOptions): Translati
     ...(gateway.status !== undefined ? { gatewayStatus: gateway.status } : {}),
   });
   const table = new RouteTable(input, Math.random, memo.table);
-  memo.table = table;
-  memo.objects = objects;
-  memo.services = resolver.servicesByKey;
+  memo.keep(objects, table, resolver.servicesByKey, resolver.slicesByService);
   return { table, fingerprint };
 }
 
