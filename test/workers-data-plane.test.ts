@@ -136,8 +136,14 @@ describe('workers - a later table crosses as what changed', () => {
     const objects = (list: readonly unknown[] | undefined) => (list ?? []).filter((x) => typeof x !== 'number').length;
     assert.equal(parts.reduce((n, p) => n + objects(p.backends), 0), 1, 'one backend object crosses');
     assert.equal(parts.reduce((n, p) => n + objects(p.routes), 0), 2, 'the two routes of the changed backend cross');
+    const last = delta.at(-1);
+    assert.ok(last?.type === 'table');
+    assert.deepEqual([...last.unchanged].sort(), ['certificates', 'diagnostics', 'ingresses'], 'lists equal to the base table\'s do not cross again');
+    assert.equal(last.input.ingresses.length, 0);
     const two = deliver(assembler, delta);
     assert.ok(two !== undefined);
+    assert.deepEqual(two.table.ingresses, second.ingresses);
+    assert.equal(two.table.ingresses.length, 300);
     assert.deepEqual(two.table.routes, second.routes);
     assert.deepEqual(two.table.backends, second.backends);
     const kept = two.table.routes.filter((r, i) => r === one.table.routes[i]).length;

@@ -97,31 +97,29 @@ export class RouteTable {
   }
 
   /**
-   * This table with some routes replaced by others of the same host, path and match (a backend's
-   * endpoints changed). Only the indexes of the hosts those routes belong to are rebuilt; the others
-   * are shared with this table, which stays as it is for the requests still using it. `next` is this
-   * table's routes with `replaced` applied, in the same order.
+   * `input` as a table, built by patching `base`: `input.routes` is `base.routes` with the routes of
+   * `replaced` (keys) replaced at their places by others of the same host (a backend's endpoints
+   * changed). Only the indexes of those hosts are rebuilt; the others are shared with `base`, which
+   * stays as it is for the requests still using it. Undefined when a replacement moves to another host.
    */
-  withRoutesReplaced(replaced: ReadonlyMap<Route, Route>, next: Pick<RouteTableInput, 'routes' | 'defaultRoute' | 'backends'>): RouteTable {
+  static patched(base: RouteTable, input: RouteTableInput, replaced: ReadonlyMap<Route, Route>): RouteTable | undefined {
     const rebuilt = new Map<string, PathIndex>();
-    for (const old of replaced.keys()) {
+    for (const [old, now] of replaced) {
       const slot = slotOf(old);
+      if (slotOf(now) !== slot) return undefined;
       if (rebuilt.has(slot)) continue;
-      const before = this.indexOf(slot);
-      if (before !== undefined) rebuilt.set(slot, this.buildIndex(before.routes.map((r) => replaced.get(r) ?? r)));
+      const before = base.indexOf(slot);
+      if (before !== undefined) rebuilt.set(slot, base.buildIndex(before.routes.map((r) => replaced.get(r) ?? r)));
     }
     const changes = { exact: new Map<string, PathIndex>(), wildcard: new Map<string, PathIndex>(), deep: new Map<string, PathIndex>() };
-    let any = this.anyHost;
+    let any = base.anyHost;
     for (const [slot, index] of rebuilt) {
       const kind = slot.charCodeAt(0);
       if (kind === ANY) any = index;
       else (kind === EXACT ? changes.exact : kind === DEEP ? changes.deep : changes.wildcard).set(slot.slice(1), index);
     }
-    const patch: Patch = { exact: this.exactHosts.with(changes.exact), wildcard: this.wildcardHosts.with(changes.wildcard), deep: this.deepWildcardHosts.with(changes.deep), any };
-    return new RouteTable({
-      routes: next.routes, defaultRoute: next.defaultRoute, backends: next.backends, diagnostics: this.diagnostics, certificates: this.certificates,
-      defaultCertificate: this.defaultCertificate, ingresses: this.ingresses, gatewayStatus: this.gatewayStatus,
-    }, this.random, undefined, patch);
+    const patch: Patch = { exact: base.exactHosts.with(changes.exact), wildcard: base.wildcardHosts.with(changes.wildcard), deep: base.deepWildcardHosts.with(changes.deep), any };
+    return new RouteTable(input, base.random, undefined, patch);
   }
 
   /** The index of a slot (see slotOf), if this table has it. */

@@ -1,5 +1,6 @@
 import type { Backend, Route } from '../routing/types.ts';
 import { type EndpointSlice, type ObjectSet, SERVICE_NAME_LABEL, type Service } from '../sources/object-set.ts';
+import { RouteTable } from '../routing/route-table.ts';
 import { BackendResolver } from './backends.ts';
 import type { TranslationMemo } from './memo.ts';
 import type { Translation } from './translate.ts';
@@ -102,7 +103,12 @@ export function translateEndpointsOnly(objects: ObjectSet, memo: TranslationMemo
   const routes = table.routes.slice();
   for (const old of moved.keys()) for (const i of places.routes.get(old.id) ?? []) routes[i] = follow(routes[i]);
   const defaultRoute = table.defaultRoute === undefined ? undefined : follow(table.defaultRoute);
-  const next = table.withRoutesReplaced(replaced, { routes, defaultRoute, backends });
+  const input = {
+    routes, defaultRoute, backends, diagnostics: table.diagnostics, certificates: table.certificates,
+    defaultCertificate: table.defaultCertificate, ingresses: table.ingresses, gatewayStatus: table.gatewayStatus,
+  };
+  // A backend change never moves a route to another host, so the patch always applies.
+  const next = RouteTable.patched(table, input, replaced) ?? new RouteTable(input, Math.random, table);
   memo.table = next;
   return { table: next, fingerprint: memo.reuseWithBackends([...replaced], moved) };
 }

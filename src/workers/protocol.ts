@@ -19,6 +19,8 @@ export interface TablePart {
 
 export type WireRoute = Omit<Route, 'backend'> & { readonly backend: Backend | { readonly $ref: number } };
 
+export type UnchangedList = 'ingresses' | 'certificates' | 'diagnostics';
+
 /** A translated route table on its way to a data-plane worker (structured clone over IPC), after its parts. */
 export interface TableMessage {
   readonly type: 'table';
@@ -26,6 +28,8 @@ export interface TableMessage {
   readonly seq: number;
   /** The table the parts' numbers refer to (the previous one sent), or -1 when every item came whole. */
   readonly base: number;
+  /** Lists sent empty because they equal the base table's. */
+  readonly unchanged: readonly UnchangedList[];
   /** The table without routes and backends (they came as parts); `defaultRoute` as a WireRoute. */
   readonly input: Omit<RouteTableInput, 'defaultRoute'> & { readonly defaultRoute?: WireRoute };
   readonly fingerprint: string;

@@ -1,7 +1,7 @@
 import type { TableChange } from '../routing/route-state.ts';
 import { RouteTable, type RouteTableInput } from '../routing/route-table.ts';
 import type { Backend, Route } from '../routing/types.ts';
-import type { TableMessage, TablePart, WireRoute } from './protocol.ts';
+import type { TableMessage, TablePart, UnchangedList, WireRoute } from './protocol.ts';
 
 /** Parts of this size deserialize in a few milliseconds each. */
 const PART_BACKENDS = 500;
@@ -30,13 +30,14 @@ export type TableMeta = { fingerprint: string; appliedAt: string; durationMs: nu
  * EndpointSlice change among 10,000 Services sends one backend and a list of numbers.
  */
 export class TableSender {
-  private last: { readonly seq: number; readonly backends: Map<Backend, number>; readonly routes: Map<Route, number> } | undefined;
+  private last: Base | undefined;
 
   /** Messages for every worker: relative to the previous table sent (unless `whole`). */
   messages(seq: number, table: RouteTable, meta: TableMeta): (TablePart | TableMessage)[] {
     const base = this.last;
     this.last = {
       seq,
+      table,
       backends: new Map(table.backends.map((b, i) => [b, i])),
       routes: new Map(table.routes.map((r, i) => [r, i])),
     };
@@ -45,7 +46,29 @@ export class TableSender {
 }
 
 /** The messages of one table; with `base`, items found in it go as their index there. */
-export function tableMessages(seq: number, table: RouteTable, meta: TableMeta, base?: { readonly seq: number; readonly backends: Map<Backend, number>; readonly routes: Map<Route, number> }): (TablePart | TableMessage)[] {
+interface Base {
+  readonly seq: number;
+  readonly table: RouteTable;
+  readonly backends: Map<Backend, number>;
+  readonly routes: Map<Route, number>;
+}
+
+/** Lists of the table that equal the base's and need not cross again. */
+function unchangedLists(table: RouteTable, base: RouteTable): UnchangedList[] {
+  const out: UnchangedList[] = [];
+  if (sameList(table.ingresses, base.ingresses, (a, b) => a === b)) out.push('ingresses');
+  if (sameList(table.certificates, base.certificates, (a, b) => a === b || (a.id === b.id && a.cert === b.cert && a.key === b.key && sameList(a.hosts, b.hosts, (x, y) => x === y)))) out.push('certificates');
+  if (table.diagnostics === base.diagnostics || JSON.stringify(table.diagnostics) === JSON.stringify(base.diagnostics)) out.push('diagnostics');
+  return out;
+}
+
+function sameList<T>(a: readonly T[], b: readonly T[], same: (x: T, y: T) => boolean): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (!same(a[i], b[i])) return false;
+  return true;
+}
+
+export function tableMessages(seq: number, table: RouteTable, meta: TableMeta, base?: Base): (TablePart | TableMessage)[] {
   const index = new Map<Backend, number>(table.backends.map((b, i) => [b, i]));
   const wire = (r: Route): WireRoute => {
     const i = index.get(r.backend);
@@ -58,8 +81,10 @@ export function tableMessages(seq: number, table: RouteTable, meta: TableMeta, b
   for (const [from, to] of partsOf(backends, PART_BACKENDS)) out.push({ type: 'table-part', seq, backends: backends.slice(from, to) });
   for (const [from, to] of partsOf(routes, PART_ROUTES)) out.push({ type: 'table-part', seq, routes: routes.slice(from, to) });
   const { routes: _r, backends: _b, defaultRoute, ...rest } = tableInput(table);
+  const unchanged = base === undefined ? [] : unchangedLists(table, base.table);
+  for (const list of unchanged) rest[list] = [];
   out.push({
-    type: 'table', seq, base: base?.seq ?? -1, input: { ...rest, routes: [], backends: [], defaultRoute: defaultRoute === undefined ? undefined : wire(defaultRoute) },
+    type: 'table', seq, base: base?.seq ?? -1, unchanged, input: { ...rest, routes: [], backends: [], defaultRoute: defaultRoute === undefined ? undefined : wire(defaultRoute) },
     fingerprint: meta.fingerprint, appliedAt: meta.appliedAt, durationMs: meta.durationMs, newDiagnostics: meta.newDiagnostics,
   });
   return out;
@@ -118,10 +143,25 @@ export class TableAssembler {
     if (base === null) return undefined;
     const backends = wireBackends.map((b) => (typeof b === 'number' ? base?.backends[b] : b) as Backend);
     const link = (r: WireRoute): Route => ('$ref' in r.backend ? { ...r, backend: backends[r.backend.$ref] } : r) as Route;
-    const routes = wireRoutes.map((r) => (typeof r === 'number' ? base?.routes[r] : link(r)) as Route);
+    // Routes in the places they had in the base, some replaced: the base's indexes can be patched.
+    let inPlace = base !== undefined && wireRoutes.length === base.routes.length;
+    const replaced = new Map<Route, Route>();
+    const routes = wireRoutes.map((r, i) => {
+      if (typeof r === 'number') {
+        if (r !== i) inPlace = false;
+        return base?.routes[r] as Route;
+      }
+      const route = link(r);
+      if (inPlace && base !== undefined) replaced.set(base.routes[i], route);
+      return route;
+    });
     if (backends.includes(undefined as unknown as Backend) || routes.includes(undefined as unknown as Route)) return undefined;
     const input: RouteTableInput = { ...m.input, backends, routes, defaultRoute: m.input.defaultRoute === undefined ? undefined : link(m.input.defaultRoute) };
-    const table = new RouteTable(input, Math.random, base);
+    for (const list of m.unchanged) {
+      if (base === undefined) return undefined;
+      (input as { [K in UnchangedList]: RouteTableInput[K] })[list] = base[list] as never;
+    }
+    const table = (inPlace && base !== undefined ? RouteTable.patched(base, input, replaced) : undefined) ?? new RouteTable(input, Math.random, base);
     this.base = { seq: m.seq, table };
     return { table, fingerprint: m.fingerprint, appliedAt: m.appliedAt, durationMs: m.durationMs, newDiagnostics: m.newDiagnostics };
   }
