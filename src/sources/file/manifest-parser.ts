@@ -1,7 +1,8 @@
 import { Worker } from 'node:worker_threads';
 import type { ObjectSet } from '../object-set.ts';
 import { ManifestError } from './manifests.ts';
-import type { ParseReply, ParseRequest, WireObject, WireObjectSet } from './parse-protocol.ts';
+import { ObjectDecoder } from '../object-codec.ts';
+import type { ParseReply, ParseRequest } from './parse-protocol.ts';
 
 export interface ParseResult {
   readonly objects: ObjectSet;
@@ -21,7 +22,7 @@ export class ManifestParser {
   private nextId = 1;
   private pending: { id: number; resolve: (r: ParseResult) => void; reject: (err: Error) => void } | undefined;
   /** The last snapshot's objects by the numbers the worker gave them (see WireObject). */
-  private objects = new Map<number, object>();
+  private readonly decoder = new ObjectDecoder();
 
   parse(files: readonly { name: string; text: string }[]): Promise<ParseResult> {
     if (this.pending !== undefined) return Promise.reject(new Error('a manifest parse is already running'));
@@ -47,7 +48,7 @@ export class ManifestParser {
     const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
     const worker = new Worker(new URL(`./parse-worker${ext}`, import.meta.url));
     // A new worker numbers its objects afresh.
-    this.objects = new Map();
+    this.decoder.reset();
     worker.on('message', (reply: ParseReply) => this.onReply(reply));
     worker.on('error', (err) => this.onExit(worker, err));
     worker.on('exit', (code) => this.onExit(worker, new Error(`manifest parse worker exited with code ${code}`)));
@@ -61,7 +62,7 @@ export class ManifestParser {
     this.pending = undefined;
     this.worker?.unref();
     if (reply.ok) {
-      const objects = this.decode(reply.objects);
+      const objects = this.decoder.decode(reply.objects);
       if (objects === undefined) {
         // Cannot happen while both sides follow the protocol; if it does, start over with a new worker.
         const worker = this.worker;
@@ -72,31 +73,6 @@ export class ManifestParser {
       }
       p.resolve({ objects, parsed: reply.parsed, reused: reply.reused });
     } else p.reject(reply.code === 'RAUTA_ERR_MANIFEST' ? new ManifestError(reply.message) : new Error(reply.message));
-  }
-
-  /** The snapshot with every number replaced by the object kept from the previous one. */
-  private decode(wire: WireObjectSet): ObjectSet | undefined {
-    const previous = this.objects;
-    const next = new Map<number, object>();
-    const out: Record<string, unknown> = {};
-    for (const [key, list] of Object.entries(wire) as [string, readonly WireObject[] | undefined][]) {
-      if (key === 'problems' || list === undefined) {
-        out[key] = list;
-        continue;
-      }
-      const objects: object[] = [];
-      for (const item of list) {
-        let o: object | undefined;
-        if (typeof item === 'number') o = next.get(item) ?? previous.get(item);
-        else o = item.value;
-        if (o === undefined) return undefined;
-        next.set(typeof item === 'number' ? item : item.id, o);
-        objects.push(o);
-      }
-      out[key] = objects;
-    }
-    this.objects = next;
-    return Object.freeze(out as unknown as ObjectSet);
   }
 
   private onExit(worker: Worker, err: Error): void {

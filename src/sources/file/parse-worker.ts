@@ -1,8 +1,8 @@
 import { parentPort } from 'node:worker_threads';
-import type { ObjectSet } from '../object-set.ts';
+import { ObjectEncoder } from '../object-codec.ts';
 import { DocumentCache } from './documents.ts';
 import { parseManifests } from './manifests.ts';
-import type { ParseReply, ParseRequest, WireObject, WireObjectSet } from './parse-protocol.ts';
+import type { ParseReply, ParseRequest } from './parse-protocol.ts';
 
 /**
  * Parses manifest files off the proxy's event loop. The document cache lives here, with the worker,
@@ -10,38 +10,15 @@ import type { ParseReply, ParseRequest, WireObject, WireObjectSet } from './pars
  * cross as their number only.
  */
 const cache = new DocumentCache();
-/** Objects of the last snapshot sent, by the number the file source knows them by. */
-let sent = new Map<object, number>();
-let nextId = 1;
-
-function encode(objects: ObjectSet): { readonly wire: WireObjectSet; readonly ids: Map<object, number> } {
-  const ids = new Map<object, number>();
-  const wire: Record<string, unknown> = {};
-  for (const [key, list] of Object.entries(objects) as [keyof ObjectSet, readonly object[] | undefined][]) {
-    if (key === 'problems' || list === undefined) {
-      wire[key] = list;
-      continue;
-    }
-    wire[key] = list.map((o): WireObject => {
-      // Twice in one snapshot (the same document twice): the first copy came earlier in this reply.
-      const seen = ids.get(o);
-      if (seen !== undefined) return seen;
-      const known = sent.get(o);
-      const id = known ?? nextId++;
-      ids.set(o, id);
-      return known !== undefined ? id : { id, value: o };
-    });
-  }
-  return { wire: wire as WireObjectSet, ids };
-}
+const encoder = new ObjectEncoder();
 
 parentPort?.on('message', (req: ParseRequest) => {
   let reply: ParseReply;
   try {
-    const { wire, ids } = encode(parseManifests(req.files, cache));
-    reply = { id: req.id, ok: true, objects: wire, parsed: cache.parsed, reused: cache.reused };
-    // What the file source holds from now on: exactly this snapshot's objects.
-    sent = ids;
+    const objects = encoder.encode(parseManifests(req.files, cache));
+    reply = { id: req.id, ok: true, objects, parsed: cache.parsed, reused: cache.reused };
+    // Replies are never lost while this worker lives: the file source holds this snapshot from now on.
+    encoder.commit();
   } catch (err) {
     const e = err as Error & { code?: unknown };
     reply = { id: req.id, ok: false, message: e.message, code: typeof e.code === 'string' ? e.code : undefined };
