@@ -20,6 +20,7 @@ import { EndpointSlots } from './proxy/endpoint-slots.ts';
 import { createUpstreamClient } from './proxy/upstream-client.ts';
 import { SourceRejections } from './control/source-rejections.ts';
 import { Reconciler } from './control/reconciler.ts';
+import { TranslateThread } from './control/translate-thread.ts';
 import { RouteTable } from './routing/route-table.ts';
 import { FileSource } from './sources/file/file-source.ts';
 import type { Source } from './sources/object-set.ts';
@@ -76,7 +77,7 @@ export async function startRauta(config: Config, logger: Logger, role: StartRole
   telemetry.trackBackends(() => routes.table, balancing.health);
   // Loaded only in Kubernetes mode: @kubernetes/client-node alone is ~87 MB of RSS (36 MB heap) at start.
   const kube = config.config === undefined && role.dataPlane === undefined ? (await import('./control/kubernetes-mode.ts')).kubernetesMode(config, logger) : undefined;
-  const reconciler = new Reconciler(routes, {
+  const translateOptions = {
     ingressClass: config.ingressClass,
     controllerName: config.controllerName,
     gatewayControllerName: config.gatewayControllerName,
@@ -84,8 +85,10 @@ export async function startRauta(config: Config, logger: Logger, role: StartRole
     watchIngressNginx: config.watchIngressNginx,
     annotationsPrefix: config.annotationsPrefix,
     allowedResponseHeaders: config.allowedResponseHeaders,
-    onFailure: () => telemetry.configReloadFailed(),
-  }, logger);
+  };
+  // Sources' snapshots are translated in a thread of their own: never on the loop that serves requests.
+  const thread = role.dataPlane === undefined ? new TranslateThread(translateOptions) : undefined;
+  const reconciler = new Reconciler(routes, { ...translateOptions, thread, onFailure: () => telemetry.configReloadFailed() }, logger);
   const protocols = await createProtocols(config, routes, logger);
   // Balancer, health and certificates joined in their constructors; every party follows the same swap.
   if (role.dataPlane === undefined) routes.participate(telemetry.swapParticipant);
@@ -155,9 +158,11 @@ export async function startRauta(config: Config, logger: Logger, role: StartRole
     else {
       await source.start((objects) => {
         rejections.accepted();
-        reconciler.apply(objects);
+        reconciler.submit(objects);
         kube?.status.observe(objects);
       });
+      // The first table is live before the listeners open.
+      await reconciler.settled();
     }
     if (role.controlPlane !== undefined) {
       httpPort = 0;
@@ -174,6 +179,7 @@ export async function startRauta(config: Config, logger: Logger, role: StartRole
     protocols.close();
     http.close();
     await source.stop().catch(() => {});
+    await thread?.close();
     await kube?.status.stop().catch(() => {});
     balancing.stop();
     await upstream.destroy().catch(() => {});
@@ -206,6 +212,8 @@ export async function startRauta(config: Config, logger: Logger, role: StartRole
       protocols.close();
       await kube?.status.stop();
       await source.stop();
+      await reconciler.settled();
+      await thread?.close();
       balancing.stop();
       await upstream.destroy();
       await policy.close();
