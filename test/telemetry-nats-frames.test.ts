@@ -13,11 +13,14 @@ describe('telemetry - NATS PUB frames', () => {
     assert.equal(f.add('m', 'ééééé', 1 << 20), true);
     // 9 characters, 11 bytes.
     assert.equal(f.add('x.y', 'abcdefgh€', 1 << 20), true);
-    assert.equal(f.count, 3);
+    // A subject is any non-blank text: its PUB line is UTF-8 too.
+    assert.equal(f.add('ereignisse.größe', '{}', 1 << 20), true);
+    assert.equal(f.count, 4);
     const expected = Buffer.concat([
       Buffer.from('PUB rauta.requests 7\r\n{"a":1}\r\n'),
       Buffer.from('PUB m 10\r\n'), Buffer.from('ééééé'), Buffer.from('\r\n'),
       Buffer.from('PUB x.y 11\r\n'), Buffer.from('abcdefgh€'), Buffer.from('\r\n'),
+      Buffer.from('PUB ereignisse.größe 2\r\n{}\r\n'),
     ]);
     assert.deepEqual(f.take(), expected);
     assert.equal(f.count, 0);
@@ -82,7 +85,7 @@ describe('telemetry - NATS publisher: frames through a real server', () => {
     for (let i = 0; i < 300; i++) {
       // ASCII, multi-byte (the byte count's digits differ from the length's at 9 → 10), and a large one.
       const text = i % 3 === 0 ? `{"i":${i}}` : i % 3 === 1 ? `{"ua":"ü€${'é'.repeat(i % 10)}"}` : `{"p":"${'/x'.repeat(5000)}","i":${i}}`;
-      const subject = i % 2 === 0 ? 'frames.a' : 'frames.b';
+      const subject = i % 2 === 0 ? 'frames.a' : 'frames.bé';
       pub.publishText(subject, text);
       sent.push({ subject, text });
     }

@@ -36,11 +36,18 @@ export class PubFrames {
   private buf = Buffer.allocUnsafe(64 * 1024);
   private pos = 0;
   count = 0;
+  /** UTF-8 bytes of each subject (a subject may be any non-blank text, not only ASCII). */
+  private readonly subjectBytes = new Map<string, number>();
 
   /** Appends one frame; false when the payload exceeds `maxPayload` bytes (nothing is written then). */
   add(subject: string, payload: string, maxPayload: number): boolean {
+    let subjectBytes = this.subjectBytes.get(subject);
+    if (subjectBytes === undefined) {
+      subjectBytes = Buffer.byteLength(subject, 'utf8');
+      this.subjectBytes.set(subject, subjectBytes);
+    }
     // Room for the PUB line and the worst case of UTF-8 (3 bytes per UTF-16 unit).
-    const head = 4 + subject.length + 1;
+    const head = 4 + subjectBytes + 1;
     this.ensure(head + 10 + 2 + payload.length * 3 + CRLF_BYTES);
     const b = this.buf;
     const start = this.pos;
@@ -51,7 +58,7 @@ export class PubFrames {
     if (bytes > maxPayload) return false;
     const len = String(bytes);
     if (len.length !== guessDigits) b.copyWithin(at + len.length - guessDigits, at, at + bytes);
-    let p = start + b.write(`PUB ${subject} ${len}\r\n`, start, 'latin1');
+    let p = start + b.write(`PUB ${subject} ${len}\r\n`, start, 'utf8');
     p += bytes;
     b[p++] = 13;
     b[p++] = 10;
