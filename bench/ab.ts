@@ -15,12 +15,15 @@ import { type BenchNats, type OtlpReceiver, startNats, startOtlpReceiver } from 
  * CPU µs per request and req/s (medians) and peak RSS. A variant is `CLI[|NODE FLAGS[|ENV=V,…]]`; in an
  * env value, NATS and OTLP are replaced by a private nats-server and a local OTLP receiver.
  *
- *   npm run build && cp -r dist /tmp/rauta-before && … change … && npm run build
- *   ./node_modules/.bin/node bench/ab.ts /tmp/rauta-before/cli.js dist/cli.js
+ *   npm run build && mkdir /tmp/before && cp -r dist schemas package.json /tmp/before/ && ln -s "$PWD/node_modules" /tmp/before/
+ *   … change … && npm run build
+ *   ./node_modules/.bin/node bench/ab.ts /tmp/before/dist/cli.js dist/cli.js
  *   ./node_modules/.bin/node bench/ab.ts 'dist/cli.js' 'dist/cli.js|--max-semi-space-size=4'
  *   ./node_modules/.bin/node bench/ab.ts 'dist/cli.js||RAUTA_RING_SIZE=0' 'dist/cli.js||OTEL_EXPORTER_OTLP_ENDPOINT=OTLP'
  *
- * A build outside this checkout must still find node_modules (copy it inside, or link node_modules).
+ * A build outside this checkout needs node_modules, package.json and schemas/ beside its dist/ (link or
+ * copy them): without schemas/ its telemetry thread stops at start and every event is dropped, which
+ * makes that variant look cheap. The NATS and OTLP receipts printed at the end show what arrived.
  */
 const { values: args, positionals } = parseArgs({
   allowPositionals: true,
@@ -82,6 +85,9 @@ async function main(): Promise<void> {
     for (const v of variants) {
       process.stdout.write(`${v.spec.padEnd(40)} ${median(v.rps).toFixed(0).padStart(7)} req/s  ${median(v.us).toFixed(1)} µs/req  peak RSS ${treePeakRssMb(v.target.child.pid).toFixed(1)} MB\n`);
     }
+    // Shows that variants with NATS / OTLP really sent (a wrong variable name is silently ignored by RAUTA).
+    if (nats !== undefined) process.stdout.write(`NATS messages received: ${await nats.inMsgs()}\n`);
+    if (otlp !== undefined) process.stdout.write(`OTLP exports received: ${otlp.stats.requests} (${(otlp.stats.bytes / 1e6).toFixed(1)} MB)\n`);
   } finally {
     for (const v of variants) await v.target.child.stop();
     await nats?.child.stop();

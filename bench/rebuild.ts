@@ -12,6 +12,7 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import { toEndpointSlice, toIngress, toIngressClass, toService } from '../src/sources/kubernetes/normalize.ts';
 import type { ObjectSet } from '../src/sources/object-set.ts';
 import { translate } from '../src/translate/translate.ts';
+import { TranslationMemo } from '../src/translate/memo.ts';
 
 export interface RebuildResult {
   readonly ingresses: number;
@@ -84,7 +85,7 @@ async function one(n: number, gc: () => void): Promise<RebuildResult> {
   };
   const normalizeMs = performance.now() - t0;
   const h1 = heap(gc);
-  const opts = { ingressClass: 'rauta', controllerName: 'rauta.io/ingress-controller' };
+  const opts = { ingressClass: 'rauta', controllerName: 'rauta.io/ingress-controller', memo: new TranslationMemo() };
   const runs = n >= 10_000 ? 5 : 15;
   const times: number[] = [];
   let kept = translate(objects, opts); // warm-up, and the table whose heap is measured

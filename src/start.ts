@@ -17,6 +17,7 @@ import { type Protocols, createProtocols } from './proxy/protocols.ts';
 import { RouteState } from './routing/route-state.ts';
 import { SourceRejections } from './control/source-rejections.ts';
 import { Reconciler } from './control/reconciler.ts';
+import { TranslateThread } from './control/translate-thread.ts';
 import { RouteTable } from './routing/route-table.ts';
 import type { Source } from './sources/object-set.ts';
 import { type Telemetry, startTelemetry } from './telemetry/telemetry.ts';
@@ -82,7 +83,7 @@ export async function startCore(config: Config, logger: Logger, role: StartRole,
   telemetry.trackBackends(() => routes.table, balancing.health);
   // Loaded only in Kubernetes mode: @kubernetes/client-node alone is ~87 MB of RSS (36 MB heap) at start.
   const kube = config.config === undefined && role.dataPlane === undefined ? (await import('./control/kubernetes-mode.ts')).kubernetesMode(config, logger) : undefined;
-  const reconciler = new Reconciler(routes, {
+  const translateOptions = {
     ingressClass: config.ingressClass,
     controllerName: config.controllerName,
     gatewayControllerName: config.gatewayControllerName,
@@ -90,8 +91,10 @@ export async function startCore(config: Config, logger: Logger, role: StartRole,
     watchIngressNginx: config.watchIngressNginx,
     annotationsPrefix: config.annotationsPrefix,
     allowedResponseHeaders: config.allowedResponseHeaders,
-    onFailure: () => telemetry.configReloadFailed(),
-  }, logger);
+  };
+  // Sources' snapshots are translated in a thread of their own: never on the loop that serves requests.
+  const thread = role.dataPlane === undefined ? new TranslateThread(translateOptions) : undefined;
+  const reconciler = new Reconciler(routes, { ...translateOptions, thread, onFailure: () => telemetry.configReloadFailed() }, logger);
   // A control plane of several workers (no `serving`) checks certificates on every swap, and serves nothing.
   const protocols = await createProtocols(config, routes, logger, role.certificate, serving);
   // Balancer, health and certificates joined in their constructors; every party follows the same swap.
@@ -134,9 +137,11 @@ export async function startCore(config: Config, logger: Logger, role: StartRole,
     else {
       await source?.start((objects) => {
         rejections.accepted();
-        reconciler.apply(objects);
+        reconciler.submit(objects);
         kube?.status.observe(objects);
       });
+      // The first table is live before the listeners open.
+      await reconciler.settled();
     }
     if (plane === undefined) {
       httpPort = 0;
@@ -154,6 +159,7 @@ export async function startCore(config: Config, logger: Logger, role: StartRole,
     protocols.close();
     plane?.http.close();
     await source?.stop().catch(() => {});
+    await thread?.close();
     await kube?.status.stop().catch(() => {});
     balancing.stop();
     await plane?.destroy().catch(() => {});
@@ -185,6 +191,8 @@ export async function startCore(config: Config, logger: Logger, role: StartRole,
       protocols.close();
       await kube?.status.stop();
       await source?.stop();
+      await reconciler.settled();
+      await thread?.close();
       balancing.stop();
       await plane?.destroy();
       adminRoutes?.endStreams();

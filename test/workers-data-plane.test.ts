@@ -11,7 +11,9 @@ import { loadConfig } from '../src/config/load.ts';
 import type { MetricsSnapshot } from '../src/telemetry/sinks/metrics.ts';
 import { type Cluster, startCluster } from '../src/workers/cluster.ts';
 import { resolveWorkers } from '../src/workers/count.ts';
-import { TableAssembler, tableMessages } from '../src/workers/table-feed.ts';
+import { TableAssembler, TableSender, tableMessages } from '../src/workers/table-feed.ts';
+import { TranslationMemo } from '../src/translate/memo.ts';
+import type { TablePart } from '../src/workers/protocol.ts';
 import { translate } from '../src/translate/translate.ts';
 import type { ObjectSet } from '../src/sources/object-set.ts';
 import { parseManifests } from '../src/sources/file/manifests.ts';
@@ -92,6 +94,77 @@ describe('workers - a route table crosses to a worker in parts', () => {
     assert.equal(change.fingerprint, 'f');
     for (const r of change.table.routes) assert.ok(change.table.backends.includes(r.backend), 'route.backend is the table\'s backend object');
     assert.equal(change.table.match('h42.test', '/x')?.ingress.name, 'web-42');
+  });
+});
+
+describe('workers - a later table crosses as what changed', () => {
+  /** 300 Services, each with its own Ingress (two paths) and EndpointSlice; `moved` changes one pod IP. */
+  const objectsFor = (moved: string) => parseManifests([{ name: 'm.yaml', text: toYaml([
+    ingressClass(),
+    ...Array.from({ length: 300 }, (_, i) => [
+      ingress(`app-${i}`, { rules: [{ host: `app-${i}.test`, paths: [{ path: '/', service: `svc-${i}` }, { path: '/api', service: `svc-${i}` }] }] }),
+      service(`svc-${i}`),
+      endpointSlice(`svc-${i}`, 8080, [{ ip: i === 7 ? moved : `127.0.1.${i % 250}`, pod: `pod-${i}` }]),
+    ]).flat(),
+  ]) }]);
+  const deliver = (assembler: TableAssembler, messages: ReturnType<TableSender['messages']>) => {
+    let change: ReturnType<TableAssembler['change']>;
+    for (const m of messages.map((x) => structuredClone(x))) {
+      if (m.type === 'table-part') assembler.part(m);
+      else change = assembler.change(m);
+    }
+    return change;
+  };
+  const meta = { fingerprint: 'f', appliedAt: 'now', durationMs: 1, newDiagnostics: [] };
+
+  it('an EndpointSlice change sends one backend and the routes that use it; the rest keeps its objects', () => {
+    const memo = new TranslationMemo();
+    const opts = { ingressClass: 'rauta', controllerName: 'rauta.io/ingress-controller', memo };
+    const before = objectsFor('127.0.9.1');
+    const first = translate(before, opts).table;
+    // The source keeps unchanged objects; only the one EndpointSlice is new.
+    const changed = objectsFor('127.0.9.2');
+    const after = { ...before, endpointSlices: before.endpointSlices.map((s, i) => (s.metadata.labels?.['kubernetes.io/service-name'] === 'svc-7' ? changed.endpointSlices[i] : s)) };
+    const second = translate(after, opts).table;
+    assert.equal(second.backends.filter((b, i) => b !== first.backends[i]).length, 1, 'translation returns unchanged backends as the same objects');
+
+    const sender = new TableSender();
+    const assembler = new TableAssembler();
+    const one = deliver(assembler, sender.messages(1, first, meta));
+    assert.ok(one !== undefined);
+    const delta = sender.messages(2, second, meta);
+    const parts = delta.filter((m): m is TablePart => m.type === 'table-part');
+    const objects = (list: readonly unknown[] | undefined) => (list ?? []).filter((x) => typeof x !== 'number').length;
+    assert.equal(parts.reduce((n, p) => n + objects(p.backends), 0), 1, 'one backend object crosses');
+    assert.equal(parts.reduce((n, p) => n + objects(p.routes), 0), 2, 'the two routes of the changed backend cross');
+    const last = delta.at(-1);
+    assert.ok(last?.type === 'table');
+    assert.deepEqual([...last.unchanged].sort(), ['certificates', 'diagnostics', 'ingresses'], 'lists equal to the base table\'s do not cross again');
+    assert.equal(last.input.ingresses.length, 0);
+    const two = deliver(assembler, delta);
+    assert.ok(two !== undefined);
+    assert.deepEqual(two.table.ingresses, second.ingresses);
+    assert.equal(two.table.ingresses.length, 300);
+    assert.deepEqual(two.table.routes, second.routes);
+    assert.deepEqual(two.table.backends, second.backends);
+    const kept = two.table.routes.filter((r, i) => r === one.table.routes[i]).length;
+    assert.equal(kept, second.routes.length - 2, 'unchanged routes are the worker\'s own objects from the table before');
+    for (const r of two.table.routes) assert.ok(two.table.backends.includes(r.backend));
+    assert.equal(two.table.match('app-7.test', '/api/x')?.backend.endpoints[0]?.ip, '127.0.9.2');
+    assert.equal(two.table.match('app-8.test', '/')?.backend, one.table.match('app-8.test', '/')?.backend);
+  });
+
+  it('a worker without the base table asks for the table whole instead of guessing', () => {
+    const memo = new TranslationMemo();
+    const opts = { ingressClass: 'rauta', controllerName: 'rauta.io/ingress-controller', memo };
+    const sender = new TableSender();
+    sender.messages(1, translate(objectsFor('127.0.9.1'), opts).table, meta);
+    const second = translate(objectsFor('127.0.9.2'), opts).table;
+    const late = new TableAssembler();
+    assert.equal(deliver(late, sender.messages(2, second, meta)), undefined);
+    const whole = deliver(late, tableMessages(2, second, meta));
+    assert.ok(whole !== undefined);
+    assert.deepEqual(whole.table.routes, second.routes);
   });
 });
 

@@ -3,8 +3,9 @@ import { RautaError } from '../errors.ts';
 import { type RouteState, SwapError, type TableChange } from '../routing/route-state.ts';
 import type { Diagnostic } from '../routing/types.ts';
 import type { ObjectSet } from '../sources/object-set.ts';
-import { CertificateChecker } from '../translate/tls.ts';
-import { type TranslateOptions, translate } from '../translate/translate.ts';
+import { TranslationMemo } from '../translate/memo.ts';
+import { type TranslateOptions, type Translation, translate } from '../translate/translate.ts';
+import type { TranslateThread } from './translate-thread.ts';
 
 /** A table that went live (what /routes, the web UI and `rauta.config` events describe). */
 export type AppliedTable = TableChange;
@@ -23,6 +24,8 @@ export interface ApplyFailure {
 export interface ReconcilerOptions extends TranslateOptions {
   /** A snapshot could not be applied (counted as `rauta_config_reloads_total{result="failure"}`). */
   readonly onFailure?: (failure: ApplyFailure) => void;
+  /** Where `submit` translates (a worker thread); without it `submit` translates in place, as `apply`. */
+  readonly thread?: TranslateThread;
 }
 
 const diagnosticKey = (d: Diagnostic) => `${d.kind ?? 'Ingress'}|${d.namespace}/${d.ingress}|${d.reason}|${d.field ?? ''}|${d.message}`;
@@ -41,6 +44,8 @@ export class Reconciler {
   private readonly logger: Logger;
   private lastFingerprint = '';
   private lastDiagnostics = new Set<string>();
+  private queued: ObjectSet | undefined;
+  private draining: Promise<void> | undefined;
   current: AppliedTable | undefined;
   /** The most recent failure, cleared when a table applies. */
   lastFailure: ApplyFailure | undefined;
@@ -49,14 +54,51 @@ export class Reconciler {
   constructor(routes: RouteState, opts: ReconcilerOptions, logger: Logger) {
     this.routes = routes;
     this.opts = opts;
-    // Certificates are compiled once per content, not on every rebuild.
-    this.translateOpts = { ...opts, certificates: opts.certificates ?? new CertificateChecker() };
+    // Certificates, backends and routes carry over from one translation to the next where unchanged.
+    this.translateOpts = { ...opts, memo: opts.memo ?? new TranslationMemo() };
     this.logger = logger.child({ component: 'reconciler' });
   }
 
+  /**
+   * Takes a snapshot from a source. With a translation thread, the snapshot is translated there and
+   * the table applied when it comes back; snapshots arriving meanwhile are coalesced (only the newest
+   * is translated next). `settled` resolves once nothing is waiting.
+   */
+  submit(objects: ObjectSet): void {
+    const thread = this.opts.thread;
+    if (thread === undefined) {
+      this.apply(objects);
+      return;
+    }
+    this.queued = objects;
+    if (this.draining === undefined) this.draining = this.drain(thread).finally(() => {
+      this.draining = undefined;
+    });
+  }
+
+  /** Resolves when every submitted snapshot has been translated and applied (or refused). */
+  async settled(): Promise<void> {
+    while (this.draining !== undefined) await this.draining;
+  }
+
+  private async drain(thread: TranslateThread): Promise<void> {
+    for (let objects = this.queued; objects !== undefined; objects = this.queued) {
+      this.queued = undefined;
+      let translation: Translation & { durationMs: number };
+      try {
+        translation = await thread.translate(objects);
+      } catch (err) {
+        this.fail('translate', '', err);
+        continue;
+      }
+      this.install(translation, translation.durationMs);
+    }
+  }
+
+  /** Translates in place and applies the table (tests, embedders, `rauta translate`). */
   apply(objects: ObjectSet): AppliedTable | undefined {
     const started = performance.now();
-    let translation: ReturnType<typeof translate>;
+    let translation: Translation;
     try {
       translation = translate(objects, this.translateOpts);
     } catch (err) {
@@ -64,8 +106,11 @@ export class Reconciler {
       this.fail('translate', '', err);
       return undefined;
     }
+    return this.install(translation, performance.now() - started);
+  }
+
+  private install(translation: Translation, durationMs: number): AppliedTable | undefined {
     const { table, fingerprint } = translation;
-    const durationMs = performance.now() - started;
     if (fingerprint === this.lastFingerprint) return undefined;
 
     const seen = new Set<string>();

@@ -37,10 +37,13 @@ export class PathIndex {
   private readonly regex: { readonly pattern: string; readonly candidates: Candidate[] }[] = [];
   private readonly regexes: RegexCache;
   private readonly random: () => number;
+  /** The routes this index was built from, in table order (a later table compares them to reuse it). */
+  readonly routes: readonly Route[];
 
-  constructor(regexes: RegexCache, random: () => number) {
+  constructor(regexes: RegexCache, random: () => number, routes: readonly Route[] = []) {
     this.regexes = regexes;
     this.random = random;
+    this.routes = routes;
   }
 
   add(c: Candidate): void {

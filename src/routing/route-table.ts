@@ -1,6 +1,7 @@
 import { RegexCache, buildCandidates } from './candidates.ts';
 import type { MatchRequest } from './conditions.ts';
 import { normalizeHost, parentDomain, wildcardSuffix } from './host.ts';
+import { HostIndexes } from './host-indexes.ts';
 import { PathIndex, QueryCache } from './path-index.ts';
 import type { GatewayStatusReport } from './gateway-status.ts';
 import type { Backend, Diagnostic, Route, TlsCertificate } from './types.ts';
@@ -36,21 +37,24 @@ export class RouteTable {
   readonly ingresses: readonly string[];
   readonly gatewayStatus: GatewayStatusReport | undefined;
 
-  private readonly exactHosts = new Map<string, PathIndex>();
-  private readonly wildcardHosts = new Map<string, PathIndex>();
+  private exactHosts: HostIndexes;
+  private wildcardHosts: HostIndexes;
   /** Gateway API wildcards match any number of labels (`*.example.com` matches `a.b.example.com`). */
-  private readonly deepWildcardHosts = new Map<string, PathIndex>();
-  private readonly anyHost: PathIndex;
+  private deepWildcardHosts: HostIndexes;
+  private anyHost: PathIndex;
   private readonly regexes = new RegexCache();
   private readonly random: () => number;
   /** Only tables with query-parameter matches parse query strings (Ingress-only tables never do). */
   private readonly usesQuery: boolean;
   private readonly noQuery = new QueryCache('');
 
-  /** `random` decides weighted splits (injectable so tests can be exact). */
-  constructor(input: RouteTableInput, random: () => number = Math.random) {
+  /**
+   * `random` decides weighted splits (injectable so tests can be exact). With `previous`, the index of
+   * every host whose routes are the very same objects, in the same order, is taken over instead of
+   * rebuilt: a change to one Ingress among 10,000 rebuilds that Ingress's hosts only.
+   */
+  constructor(input: RouteTableInput, random: () => number = Math.random, previous?: RouteTable, patch?: Patch) {
     this.random = random;
-    this.anyHost = new PathIndex(this.regexes, random);
     this.routes = Object.freeze([...input.routes]);
     this.defaultRoute = input.defaultRoute;
     this.backends = Object.freeze([...input.backends]);
@@ -59,9 +63,70 @@ export class RouteTable {
     this.defaultCertificate = input.defaultCertificate;
     this.ingresses = Object.freeze([...input.ingresses]);
     this.gatewayStatus = input.gatewayStatus;
-    // Translation already resolved conflicts; should two routes still collide, the earlier one wins.
-    for (const c of buildCandidates(this.routes, this.regexes)) this.indexFor(c.route).add(c);
     this.usesQuery = this.routes.some((r) => (r.conditions?.query?.length ?? 0) > 0);
+    if (patch !== undefined) {
+      this.exactHosts = patch.exact;
+      this.wildcardHosts = patch.wildcard;
+      this.deepWildcardHosts = patch.deep;
+      this.anyHost = patch.any;
+      return;
+    }
+    const bySlot = new Map<string, Route[]>();
+    for (const route of this.routes) {
+      const slot = slotOf(route);
+      const list = bySlot.get(slot);
+      if (list === undefined) bySlot.set(slot, [route]);
+      else list.push(route);
+    }
+    const exact = new Map<string, PathIndex>();
+    const wildcard = new Map<string, PathIndex>();
+    const deep = new Map<string, PathIndex>();
+    let any: PathIndex | undefined;
+    for (const [slot, routes] of bySlot) {
+      const old = previous?.indexOf(slot);
+      // Translation already resolved conflicts; should two routes still collide, the earlier one wins.
+      const index = old !== undefined && sameRoutes(old.routes, routes) ? old : this.buildIndex(routes);
+      const kind = slot.charCodeAt(0);
+      if (kind === ANY) any = index;
+      else (kind === EXACT ? exact : kind === DEEP ? deep : wildcard).set(slot.slice(1), index);
+    }
+    this.exactHosts = new HostIndexes(exact);
+    this.wildcardHosts = new HostIndexes(wildcard);
+    this.deepWildcardHosts = new HostIndexes(deep);
+    this.anyHost = any ?? new PathIndex(this.regexes, random);
+  }
+
+  /**
+   * `input` as a table, built by patching `base`: `input.routes` is `base.routes` with the routes of
+   * `replaced` (keys) replaced at their places by others of the same host (a backend's endpoints
+   * changed). Only the indexes of those hosts are rebuilt; the others are shared with `base`, which
+   * stays as it is for the requests still using it. Undefined when a replacement moves to another host.
+   */
+  static patched(base: RouteTable, input: RouteTableInput, replaced: ReadonlyMap<Route, Route>): RouteTable | undefined {
+    const rebuilt = new Map<string, PathIndex>();
+    for (const [old, now] of replaced) {
+      const slot = slotOf(old);
+      if (slotOf(now) !== slot) return undefined;
+      if (rebuilt.has(slot)) continue;
+      const before = base.indexOf(slot);
+      if (before !== undefined) rebuilt.set(slot, base.buildIndex(before.routes.map((r) => replaced.get(r) ?? r)));
+    }
+    const changes = { exact: new Map<string, PathIndex>(), wildcard: new Map<string, PathIndex>(), deep: new Map<string, PathIndex>() };
+    let any = base.anyHost;
+    for (const [slot, index] of rebuilt) {
+      const kind = slot.charCodeAt(0);
+      if (kind === ANY) any = index;
+      else (kind === EXACT ? changes.exact : kind === DEEP ? changes.deep : changes.wildcard).set(slot.slice(1), index);
+    }
+    const patch: Patch = { exact: base.exactHosts.with(changes.exact), wildcard: base.wildcardHosts.with(changes.wildcard), deep: base.deepWildcardHosts.with(changes.deep), any };
+    return new RouteTable(input, base.random, undefined, patch);
+  }
+
+  /** The index of a slot (see slotOf), if this table has it. */
+  private indexOf(slot: string): PathIndex | undefined {
+    const kind = slot.charCodeAt(0);
+    if (kind === ANY) return this.anyHost.routes.length > 0 ? this.anyHost : undefined;
+    return (kind === EXACT ? this.exactHosts : kind === DEEP ? this.deepWildcardHosts : this.wildcardHosts).get(slot.slice(1));
   }
 
   static empty(): RouteTable {
@@ -116,18 +181,42 @@ export class RouteTable {
     return false;
   }
 
-  private indexFor(route: Route): PathIndex {
-    const host = route.host;
-    if (host === '') return this.anyHost;
-    const suffix = wildcardSuffix(host);
-    const deep = suffix !== undefined && route.source !== undefined && route.source.kind !== 'Ingress';
-    const map = suffix === undefined ? this.exactHosts : deep ? this.deepWildcardHosts : this.wildcardHosts;
-    const key = suffix ?? host;
-    let index = map.get(key);
-    if (index === undefined) {
-      index = new PathIndex(this.regexes, this.random);
-      map.set(key, index);
-    }
+  private buildIndex(routes: readonly Route[]): PathIndex {
+    const index = new PathIndex(this.regexes, this.random, routes);
+    for (const c of buildCandidates(routes, this.regexes)) index.add(c);
     return index;
   }
+}
+
+/** The indexes of a table made by patching another (see withRoutesReplaced). */
+interface Patch {
+  readonly exact: HostIndexes;
+  readonly wildcard: HostIndexes;
+  readonly deep: HostIndexes;
+  readonly any: PathIndex;
+}
+
+const ANY = 0x61; // a
+const EXACT = 0x65; // e
+const WILDCARD = 0x77; // w
+const DEEP = 0x64; // d
+
+/**
+ * Which host index a route belongs to, as one string: kind letter + key. Weighted groups never span
+ * hosts (their group names include the host), so each index can be built from its own routes.
+ */
+function slotOf(route: Route): string {
+  const host = route.host;
+  if (host === '') return String.fromCharCode(ANY);
+  const suffix = wildcardSuffix(host);
+  if (suffix === undefined) return String.fromCharCode(EXACT) + host;
+  // Gateway API wildcards match any number of labels; Ingress ones exactly one.
+  const deep = route.source !== undefined && route.source.kind !== 'Ingress';
+  return String.fromCharCode(deep ? DEEP : WILDCARD) + suffix;
+}
+
+function sameRoutes(a: readonly Route[], b: readonly Route[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

@@ -65,6 +65,8 @@ export class StatusController {
           this.gatewayReport = table.gatewayStatus;
           this.diagnostics = table.diagnostics;
           for (const d of newDiagnostics) this.events.forget(d);
+          // Tables are translated apart from snapshots (in a thread): write what the new one says.
+          if (this.objects !== undefined) this.kick();
         };
       },
     };

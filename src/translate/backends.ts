@@ -3,13 +3,51 @@ import { SERVICE_NAME_LABEL } from '../sources/object-set.ts';
 import type { Backend, Endpoint } from '../routing/types.ts';
 import { Reasons } from '../routing/reasons.ts';
 
+interface Remembered {
+  readonly service: Service | undefined;
+  readonly slices: readonly EndpointSlice[];
+  readonly backend: Backend;
+}
+
+const NO_SLICES: readonly EndpointSlice[] = Object.freeze([]);
+
+/**
+ * Backends of the previous translation with the objects they were built from. When a Service and its
+ * EndpointSlices are the same objects as last time (sources keep unchanged objects), the same frozen
+ * Backend comes back: an EndpointSlice change rebuilds one backend, and everything downstream (routes,
+ * selectors, worker updates) can tell unchanged backends by identity.
+ */
+export class BackendMemo {
+  private previous = new Map<string, Remembered>();
+  private current = new Map<string, Remembered>();
+
+  recall(id: string, service: Service | undefined, slices: readonly EndpointSlice[]): Backend | undefined {
+    const r = this.current.get(id) ?? this.previous.get(id);
+    if (r === undefined || r.service !== service || r.slices.length !== slices.length) return undefined;
+    for (let i = 0; i < slices.length; i++) if (r.slices[i] !== slices[i]) return undefined;
+    return r.backend;
+  }
+
+  remember(id: string, service: Service | undefined, slices: readonly EndpointSlice[], backend: Backend): void {
+    this.current.set(id, { service, slices, backend });
+  }
+
+  /** Ends one translation: forgets the backends it did not use. */
+  sweep(): void {
+    this.previous = this.current;
+    this.current = new Map();
+  }
+}
+
 /** Joins Services with their EndpointSlices (by the `kubernetes.io/service-name` label). */
 export class BackendResolver {
   private readonly services = new Map<string, Service>();
   private readonly slices = new Map<string, EndpointSlice[]>();
   private readonly cache = new Map<string, Backend>();
+  private readonly memo: BackendMemo;
 
-  constructor(services: readonly Service[], slices: readonly EndpointSlice[]) {
+  constructor(services: readonly Service[], slices: readonly EndpointSlice[], memo = new BackendMemo()) {
+    this.memo = memo;
     for (const s of services) this.services.set(`${s.metadata.namespace ?? 'default'}/${s.metadata.name}`, s);
     for (const slice of slices) {
       const svc = slice.metadata.labels?.[SERVICE_NAME_LABEL];
@@ -21,9 +59,26 @@ export class BackendResolver {
     }
   }
 
+  /** The EndpointSlices by Service (`namespace/name`). */
+  get slicesByService(): ReadonlyMap<string, readonly EndpointSlice[]> {
+    return this.slices;
+  }
+
+  /** The Services by `namespace/name`. */
+  get servicesByKey(): ReadonlyMap<string, Service> {
+    return this.services;
+  }
+
   /** Every backend resolved so far, sorted by id. */
   all(): Backend[] {
     return [...this.cache.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
+  /** `b` resolved against this resolver's objects (the same object when nothing it came from changed). */
+  again(b: Backend): Backend {
+    // Port names never consist of digits only (IANA service names need a letter).
+    const port = /^[0-9]+$/.test(b.servicePort) ? { number: Number(b.servicePort) } : { name: b.servicePort };
+    return this.resolve(b.namespace, { service: { name: b.service, port } });
   }
 
   resolve(namespace: string, ref: IngressBackend): Backend {
@@ -32,7 +87,11 @@ export class BackendResolver {
     const id = `${namespace}/${svc.name}:${portRef}`;
     const cached = this.cache.get(id);
     if (cached) return cached;
-    const backend = Object.freeze(this.build(id, namespace, svc.name, svc.port?.number, svc.port?.name, portRef));
+    const key = `${namespace}/${svc.name}`;
+    const service = this.services.get(key);
+    const slices = this.slices.get(key) ?? NO_SLICES;
+    const backend = this.memo.recall(id, service, slices) ?? Object.freeze(this.build(id, namespace, svc.name, svc.port?.number, svc.port?.name, portRef));
+    this.memo.remember(id, service, slices, backend);
     this.cache.set(id, backend);
     return backend;
   }

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { EMPTY_TRAFFIC_POLICY, type RequestOp } from '../routing/policy.ts';
 import { RouteTable } from '../routing/route-table.ts';
 import type { Diagnostic, PathType, Route, RoutePolicy, TlsCertificate } from '../routing/types.ts';
@@ -9,7 +8,9 @@ import { ingressPolicy } from './ingress-policy.ts';
 import { BackendResolver } from './backends.ts';
 import { shareClientCertByHost } from './client-cert.ts';
 import { type ClassOptions, classifier } from './classes.ts';
-import { CertificateChecker, type CertificateResult, readTlsSecret } from './tls.ts';
+import { type CertificateResult, readTlsSecret } from './tls.ts';
+import { TranslationMemo } from './memo.ts';
+import { translateEndpointsOnly } from './endpoints-only.ts';
 import { type DiagnosticReason, Reasons } from '../routing/reasons.ts';
 import { translateGatewayApi } from './gateway/gateway-api.ts';
 
@@ -20,8 +21,8 @@ export interface TranslateOptions extends ClassOptions {
   readonly annotationsPrefix?: string;
   /** GatewayClass spec.controllerName that is ours (RAUTA_GATEWAY_CONTROLLER_NAME); default rauta.io/gateway-controller. */
   readonly gatewayControllerName?: string;
-  /** Remembers compiled certificates between translations (the reconciler keeps one); fresh when absent. */
-  readonly certificates?: CertificateChecker;
+  /** What the previous translation built (certificates, backends, routes); the reconciler keeps one. Fresh when absent. */
+  readonly memo?: TranslationMemo;
   /** The clock certificate validity is checked against (ms since the epoch); `Date.now()` when absent. */
   readonly now?: number;
   /** Response header names custom-headers may set (RAUTA_ALLOWED_RESPONSE_HEADERS); absent: none. */
@@ -56,6 +57,8 @@ function byAge(a: Ingress, b: Ingress): number {
  * same diagnostics, in the same order. One bad Ingress (or one bad path of it) costs only its own routes.
  */
 export function translate(objects: ObjectSet, opts: TranslateOptions): Translation {
+  const quick = opts.memo === undefined ? undefined : translateEndpointsOnly(objects, opts.memo);
+  if (quick !== undefined) return quick;
   const diagnostics: Diagnostic[] = [];
   const kindOf = classifier(objects.ingressClasses, opts);
   const ingresses = objects.ingresses.filter((i) => kindOf(i) !== undefined).sort(byAge);
@@ -72,11 +75,11 @@ export function translate(objects: ObjectSet, opts: TranslateOptions): Translati
   const canaries: CanaryIngress[] = [];
   // from-to-www-redirect never takes a host some rule names itself.
   const ruleHosts = new Set(ingresses.flatMap((i) => (i.spec?.rules ?? []).map((r) => (r.host ?? '').toLowerCase())));
-  const resolver = new BackendResolver(objects.services, objects.endpointSlices);
+  const memo = opts.memo ?? new TranslationMemo();
+  const resolver = new BackendResolver(objects.services, objects.endpointSlices, memo.backends);
   const secrets = new Map<string, Secret>();
   for (const s of objects.secrets) secrets.set(`${s.metadata.namespace ?? 'default'}/${s.metadata.name}`, s);
-  const checker = opts.certificates ?? new CertificateChecker();
-  const readSecret = (ref: string) => readTlsSecret(secrets.get(ref), ref, checker, opts.now ?? Date.now());
+  const readSecret = (ref: string) => readTlsSecret(secrets.get(ref), ref, memo.certificates, opts.now ?? Date.now());
 
   for (const p of objects.problems) {
     diagnostics.push({
@@ -202,10 +205,10 @@ export function translate(objects: ObjectSet, opts: TranslateOptions): Translati
   const defaultCertificate = readDefaultCertificate(opts.defaultCertificate, readSecret, diagnostics);
   // Gateway API routes come after the Ingress ones: on an exact tie the Ingress is tried first.
   const gateway = translateGatewayApi(objects, { gatewayControllerName: opts.gatewayControllerName ?? DEFAULT_GATEWAY_CONTROLLER_NAME }, { resolver, readSecret });
-  checker.sweep();
+  memo.sweep();
   const finalRoutes = shareClientCertByHost(routes).map((r) => (!r.tls && exactTlsHosts.has(r.host) ? Object.freeze({ ...r, tls: true }) : r));
   const served = ingresses.filter((i) => !refused.has(i)).map((i) => `${ns(i)}/${i.metadata.name}`);
-  const table = new RouteTable({
+  const { input, fingerprint } = memo.settle({
     routes: [...finalRoutes, ...gateway.routes],
     defaultRoute,
     backends: resolver.all(),
@@ -215,7 +218,9 @@ export function translate(objects: ObjectSet, opts: TranslateOptions): Translati
     ingresses: served,
     ...(gateway.status !== undefined ? { gatewayStatus: gateway.status } : {}),
   });
-  return { table, fingerprint: fingerprintOf(table) };
+  const table = new RouteTable(input, Math.random, memo.table);
+  memo.keep(objects, table, resolver.servicesByKey, resolver.slicesByService);
+  return { table, fingerprint };
 }
 
 /** www.example.com ↔ example.com; undefined for wildcard and empty hosts. */
@@ -271,13 +276,4 @@ function coveredByTls(host: string, tlsHosts: Set<string>): boolean {
   if (tlsHosts.has(host)) return true;
   const dot = host.indexOf('.');
   return dot !== -1 && tlsHosts.has(`*${host.slice(dot)}`);
-}
-
-function fingerprintOf(table: RouteTable): string {
-  const h = createHash('sha256');
-  h.update(JSON.stringify([table.routes, table.defaultRoute ?? null, table.backends, table.diagnostics, table.ingresses, table.gatewayStatus ?? null]));
-  for (const c of table.certificates) h.update(c.id).update(c.cert).update(c.key);
-  const d = table.defaultCertificate;
-  if (d) h.update('default').update(d.id).update(d.cert).update(d.key);
-  return h.digest('hex').slice(0, 16);
 }

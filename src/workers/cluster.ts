@@ -11,8 +11,8 @@ import type { RouteTable } from '../routing/route-table.ts';
 import { LiveFeed } from '../telemetry/live-feed.ts';
 import type { RequestEvent } from '../telemetry/request-event.ts';
 import type { MetricsSnapshot } from '../telemetry/sinks/metrics.ts';
-import type { FromWorker, TableMessage, TablePart, ToWorker, WorkerEndpointHealth } from './protocol.ts';
-import { tableMessages } from './table-feed.ts';
+import type { FromWorker, ToWorker, WorkerEndpointHealth } from './protocol.ts';
+import { type TableMeta, TableSender, tableMessages } from './table-feed.ts';
 
 /** A worker that answers no admin query within this is left out of that answer. */
 const QUERY_TIMEOUT_MS = 5000;
@@ -73,8 +73,12 @@ export async function startCluster(config: Config, logger: Logger, count: number
   const workers = new Map<number, Worker>();
   let ports = { http: config.httpPort, https: config.httpsPort };
   let seq = 0;
-  /** The newest table's messages (parts, then the table), sent to every worker and to each new one. */
-  let latest: (TablePart | TableMessage)[] | undefined;
+  /** The newest table: sent whole to each new worker, and to a worker that lost track (`resync`). */
+  let latest: { readonly seq: number; readonly table: RouteTable; readonly meta: TableMeta } | undefined;
+  const sender = new TableSender();
+  const sendWhole = (w: Worker) => {
+    if (latest !== undefined) for (const m of tableMessages(latest.seq, latest.table, latest.meta)) send(w, m);
+  };
   const pending = new Map<number, Applied>();
   let confirmed: Applied | undefined;
   let stopping = false;
@@ -124,6 +128,10 @@ export async function startCluster(config: Config, logger: Logger, count: number
       case 'refused':
         log.error({ worker: w.id, seq: m.seq, err: m.error }, 'a worker refused a route table');
         return;
+      case 'resync':
+        log.info({ worker: w.id, seq: m.seq }, 'a worker asked for the route table whole');
+        sendWhole(w);
+        return;
       case 'reply': {
         const reply = replies.get(m.id);
         replies.delete(m.id);
@@ -155,7 +163,7 @@ export async function startCluster(config: Config, logger: Logger, count: number
     });
     // Sent once the certificate is made: the worker queues what comes before it (tables, probe verdicts).
     void certificate.then((pem) => send(w, { type: 'init', id, config, httpPort: ports.http, httpsPort: ports.https, certificate: pem }), () => {});
-    if (latest !== undefined) for (const m of latest) send(w, m);
+    sendWhole(w);
     if (feedListeners > 0) send(w, { type: 'feed', on: true });
     for (const key of unhealthy) send(w, { type: 'probe', key, unhealthy: true });
     return w;
@@ -337,9 +345,9 @@ export async function startCluster(config: Config, logger: Logger, count: number
     else unhealthy.delete(e.endpoint);
     broadcast({ type: 'probe', key: e.endpoint, unhealthy: down });
   });
-  const announce = (table: RouteTable, meta: { fingerprint: string; appliedAt: string; durationMs: number; newDiagnostics: TableMessage['newDiagnostics'] }) => {
-    const messages = tableMessages(++seq, table, meta);
-    latest = messages;
+  const announce = (table: RouteTable, meta: TableMeta) => {
+    const messages = sender.messages(++seq, table, meta);
+    latest = { seq, table, meta };
     pending.set(seq, { seq, table, fingerprint: meta.fingerprint, appliedAt: meta.appliedAt });
     for (const m of messages) broadcast(m);
   };

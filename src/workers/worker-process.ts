@@ -35,7 +35,13 @@ function onTable(m: TableMessage | TablePart): void {
     return;
   }
   try {
-    apply(assembler.change(m));
+    const change = assembler.change(m);
+    if (change === undefined) {
+      // Relative to a table this worker never got (it started or refused one in between): ask for it whole.
+      send({ type: 'resync', seq: m.seq });
+      return;
+    }
+    apply(change);
     send({ type: 'applied', seq: m.seq });
     first?.();
   } catch (err) {

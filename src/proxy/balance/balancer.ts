@@ -15,11 +15,16 @@ export type SelectorFactory = (backend: Backend, policy: RoutePolicy) => Selecto
 export const defaultSelectorFactory: SelectorFactory = (backend) => new RoundRobin(backend.endpoints.filter((e) => e.ready));
 
 /**
- * Owns one Selector per (backend, policy) of the current route table. Selectors are built when a table
- * is applied, never on the request path, and a health change never rebuilds them.
+ * Owns one Selector per (backend, policy) of the route table. Selectors are built when a table is
+ * prepared, never on the request path, and a health change never rebuilds them. Routes and backends
+ * are immutable, so a route's selector stays valid for as long as the route object exists: both maps
+ * are weak, and a swap builds selectors only for route objects it has not seen — when translation hands
+ * back unchanged routes as the same objects, one changed backend among 10,000 costs one selector.
  */
 export class Balancer {
-  private selectors = new Map<Route, Selector>();
+  private readonly byRoute = new WeakMap<Route, Selector>();
+  /** Routes with the same backend and policy share a selector (one round-robin sequence, one Maglev table). */
+  private readonly byBackend = new WeakMap<Backend, Map<string, Selector>>();
   private readonly factory: SelectorFactory;
   private readonly health: HealthView;
 
@@ -33,23 +38,34 @@ export class Balancer {
     this.prepare(table)();
   }
 
-  /** Builds every selector `table` needs (the costly, fallible part); the returned step makes them live. */
+  /**
+   * Builds the selectors of every route `table` has that no earlier table had (the costly, fallible
+   * part). Nothing live changes: the old table's routes keep theirs, and the new routes are reachable
+   * only once the table is swapped in, so the commit step has nothing left to do.
+   */
   prepare(table: RouteTable): () => void {
-    const shared = new Map<string, Selector>();
-    const next = new Map<Route, Selector>();
-    const routes = table.defaultRoute ? [...table.routes, table.defaultRoute] : table.routes;
-    for (const route of routes) {
-      const key = `${route.backend.id}|${route.policy.loadBalance}|${JSON.stringify(route.policy.hashBy ?? null)}`;
-      let selector = shared.get(key);
-      if (!selector) {
-        selector = this.factory(route.backend, route.policy);
-        shared.set(key, selector);
-      }
-      next.set(route, selector);
+    for (const route of table.routes) this.selectorFor(route);
+    if (table.defaultRoute !== undefined) this.selectorFor(table.defaultRoute);
+    return () => {};
+  }
+
+  private selectorFor(route: Route): Selector {
+    let selector = this.byRoute.get(route);
+    if (selector !== undefined) return selector;
+    const policy = route.policy;
+    const key = policy.hashBy === undefined ? policy.loadBalance : `${policy.loadBalance}|${JSON.stringify(policy.hashBy)}`;
+    let shared = this.byBackend.get(route.backend);
+    if (shared === undefined) {
+      shared = new Map();
+      this.byBackend.set(route.backend, shared);
     }
-    return () => {
-      this.selectors = next;
-    };
+    selector = shared.get(key);
+    if (selector === undefined) {
+      selector = this.factory(route.backend, policy);
+      shared.set(key, selector);
+    }
+    this.byRoute.set(route, selector);
+    return selector;
   }
 
   /**
@@ -57,7 +73,7 @@ export class Balancer {
    * ignored (panic mode) rather than failing the request.
    */
   pick(route: Route, input: PickInput, tried: ReadonlySet<string> | undefined): Endpoint | undefined {
-    const selector = this.selectors.get(route) ?? this.factory(route.backend, route.policy);
+    const selector = this.selectorFor(route);
     const health = this.health;
     const healthy = selector.pick(input, (ep) => ep.ready && !tried?.has(ep.key) && health.isHealthy(ep));
     if (healthy !== undefined) return healthy;

@@ -43,6 +43,8 @@ export class BackendHealth implements HealthView, AttemptOutcomeSink {
   private readonly lastState = new Map<string, HealthState>();
   /** Ready endpoints of every backend an endpoint key belongs to (for the ejection cap and events). */
   private membership = new Map<string, Backend[]>();
+  /** The backends `membership` was made of (undefined before the first table). */
+  private members: readonly Backend[] | undefined;
   private readonly probes: boolean;
   /** Endpoints another process's probes found unhealthy (when `probes` is false). */
   private readonly remoteUnhealthy = new Set<string>();
@@ -96,16 +98,7 @@ export class BackendHealth implements HealthView, AttemptOutcomeSink {
    * live (probes updated, state of gone endpoints dropped).
    */
   prepare(table: RouteTable): () => void {
-    const membership = new Map<string, Backend[]>();
-    for (const backend of table.backends) {
-      for (const ep of backend.endpoints) {
-        if (!ep.ready) continue;
-        const list = membership.get(ep.key);
-        if (list) list.push(backend);
-        else membership.set(ep.key, [backend]);
-      }
-    }
-
+    const membership = this.membershipFor(table.backends);
     const targets = new Map<string, ProbeTarget>();
     const routes = table.defaultRoute ? [...table.routes, table.defaultRoute] : table.routes;
     for (const route of routes) {
@@ -118,15 +111,39 @@ export class BackendHealth implements HealthView, AttemptOutcomeSink {
       }
     }
     return () => {
-      this.membership = membership;
+      const keys = membership();
       if (this.probes) this.active.update(targets);
-      const keys = new Set(membership.keys());
       this.passive.retain(keys);
       for (const key of [...this.lastState.keys()]) {
         if (!keys.has(key)) this.lastState.delete(key);
         // A route that stopped asking for health checks releases its endpoints: say so.
         else this.changed(key, 'health check configuration changed');
       }
+    };
+  }
+
+  /**
+   * The step that makes `backends` the membership. Backends are immutable: when few of them are new
+   * objects (an EndpointSlice changed), only those and the ones they replace are moved in and out of
+   * the live map at commit; otherwise it is built anew.
+   */
+  private membershipFor(backends: readonly Backend[]): () => Map<string, Backend[]> {
+    const before = this.members;
+    const change = before === undefined ? undefined : changedBackends(before, backends);
+    if (change === undefined || change.added.length + change.removed.length > backends.length / 4) {
+      const membership = new Map<string, Backend[]>();
+      for (const backend of backends) join(membership, backend);
+      return () => {
+        this.membership = membership;
+        this.members = backends;
+        return membership;
+      };
+    }
+    return () => {
+      for (const backend of change.removed) leave(this.membership, backend);
+      for (const backend of change.added) join(this.membership, backend);
+      this.members = backends;
+      return this.membership;
     };
   }
 
@@ -182,4 +199,42 @@ export class BackendHealth implements HealthView, AttemptOutcomeSink {
       }
     }
   }
+}
+
+function join(membership: Map<string, Backend[]>, backend: Backend): void {
+  for (const ep of backend.endpoints) {
+    if (!ep.ready) continue;
+    const list = membership.get(ep.key);
+    if (list) list.push(backend);
+    else membership.set(ep.key, [backend]);
+  }
+}
+
+function leave(membership: Map<string, Backend[]>, backend: Backend): void {
+  for (const ep of backend.endpoints) {
+    if (!ep.ready) continue;
+    const list = membership.get(ep.key);
+    if (list === undefined) continue;
+    const at = list.indexOf(backend);
+    if (at !== -1) list.splice(at, 1);
+    if (list.length === 0) membership.delete(ep.key);
+  }
+}
+
+/** Backends in `after` that `before` did not have (by identity), and the reverse. */
+function changedBackends(before: readonly Backend[], after: readonly Backend[]): { added: Backend[]; removed: Backend[] } {
+  if (before.length === after.length) {
+    // Tables list backends sorted by id: place by place is enough when only endpoints changed.
+    const added: Backend[] = [];
+    const removed: Backend[] = [];
+    for (let i = 0; i < after.length; i++) {
+      if (before[i] === after[i]) continue;
+      added.push(after[i]);
+      removed.push(before[i]);
+    }
+    return { added, removed };
+  }
+  const had = new Set(before);
+  const has = new Set(after);
+  return { added: after.filter((b) => !had.has(b)), removed: before.filter((b) => !has.has(b)) };
 }

@@ -102,7 +102,7 @@ export class OutlierDetector {
   }
 
   /** Drops state of endpoints no longer in any Service. */
-  retain(keys: ReadonlySet<string>): void {
+  retain(keys: { has(key: string): boolean }): void {
     for (const [key, s] of this.states) {
       if (keys.has(key)) continue;
       clearTimeout(s.timer);

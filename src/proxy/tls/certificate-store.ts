@@ -29,6 +29,7 @@ export class CertificateStore {
   private readonly startup: PemPair;
   private readonly startupContext: SecureContext;
   private compiled = new Map<string, SecureContext>();
+  private readonly keys = new WeakMap<object, string>();
   private clientAuthExact = new Map<string, ClientAuthContext>();
   private clientAuthWildcard = new Map<string, ClientAuthContext>();
 
@@ -57,7 +58,12 @@ export class CertificateStore {
   prepare(table: RouteTable): () => void {
     const compiled = new Map<string, SecureContext>();
     const contextOf = (c: PemPair & { readonly ca?: string; readonly crl?: string }): SecureContext => {
-      const key = createHash('sha256').update(c.cert).update('\0').update(c.key).update('\0').update(c.ca ?? '').update('\0').update(c.crl ?? '').digest('hex');
+      // Tables share unchanged certificate objects with the table before: each is hashed once.
+      let key = this.keys.get(c);
+      if (key === undefined) {
+        key = createHash('sha256').update(c.cert).update('\0').update(c.key).update('\0').update(c.ca ?? '').update('\0').update(c.crl ?? '').digest('hex');
+        this.keys.set(c, key);
+      }
       let ctx = compiled.get(key) ?? this.compiled.get(key);
       if (ctx === undefined) ctx = compile(c);
       compiled.set(key, ctx);

@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { ObjectSet } from '../object-set.ts';
 import { ManifestError } from './manifests.ts';
+import { ObjectDecoder } from '../object-codec.ts';
 import type { ParseReply, ParseRequest } from './parse-protocol.ts';
 
 export interface ParseResult {
@@ -20,6 +21,8 @@ export class ManifestParser {
   private worker: Worker | undefined;
   private nextId = 1;
   private pending: { id: number; resolve: (r: ParseResult) => void; reject: (err: Error) => void } | undefined;
+  /** The last snapshot's objects by the numbers the worker gave them (see WireObject). */
+  private readonly decoder = new ObjectDecoder();
 
   parse(files: readonly { name: string; text: string }[]): Promise<ParseResult> {
     if (this.pending !== undefined) return Promise.reject(new Error('a manifest parse is already running'));
@@ -44,6 +47,8 @@ export class ManifestParser {
     if (this.worker !== undefined) return this.worker;
     const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
     const worker = new Worker(new URL(`./parse-worker${ext}`, import.meta.url));
+    // A new worker numbers its objects afresh.
+    this.decoder.reset();
     worker.on('message', (reply: ParseReply) => this.onReply(reply));
     worker.on('error', (err) => this.onExit(worker, err));
     worker.on('exit', (code) => this.onExit(worker, new Error(`manifest parse worker exited with code ${code}`)));
@@ -56,8 +61,18 @@ export class ManifestParser {
     if (p === undefined || p.id !== reply.id) return;
     this.pending = undefined;
     this.worker?.unref();
-    if (reply.ok) p.resolve({ objects: Object.freeze(reply.objects), parsed: reply.parsed, reused: reply.reused });
-    else p.reject(reply.code === 'RAUTA_ERR_MANIFEST' ? new ManifestError(reply.message) : new Error(reply.message));
+    if (reply.ok) {
+      const objects = this.decoder.decode(reply.objects);
+      if (objects === undefined) {
+        // Cannot happen while both sides follow the protocol; if it does, start over with a new worker.
+        const worker = this.worker;
+        this.worker = undefined;
+        void worker?.terminate();
+        p.reject(new Error('the manifest parse worker referred to an object it never sent'));
+        return;
+      }
+      p.resolve({ objects, parsed: reply.parsed, reused: reply.reused });
+    } else p.reject(reply.code === 'RAUTA_ERR_MANIFEST' ? new ManifestError(reply.message) : new Error(reply.message));
   }
 
   private onExit(worker: Worker, err: Error): void {

@@ -75,10 +75,7 @@ function isObject(v: unknown): v is Record<string, unknown> {
  * between calls, only documents whose text changed are parsed again.
  */
 export function parseManifests(files: readonly { name: string; text: string }[], cache = new DocumentCache()): ObjectSet {
-  const out: Mutable = {
-    ingresses: [], ingressClasses: [], services: [], endpointSlices: [], secrets: [], configMaps: [], problems: [],
-    gatewayClasses: [], gateways: [], httpRoutes: [], grpcRoutes: [], referenceGrants: [], namespaces: [],
-  };
+  const out = emptyMutable();
   cache.begin();
   try {
     for (const file of files) {
@@ -89,13 +86,45 @@ export function parseManifests(files: readonly { name: string; text: string }[],
       }
       docs.values.forEach((value, index) => {
         if (value === null || value === undefined) return; // `---` with nothing after it
-        addDocument(out, value, `${file.name}#${index}`);
+        addNormalized(out, value, `${file.name}#${index}`);
       });
     }
   } finally {
     cache.commit();
   }
   return Object.freeze(out);
+}
+
+type Produced = readonly (readonly [Exclude<keyof Mutable, 'problems'>, unknown])[];
+
+/**
+ * What each parsed document value produced, while the document cache keeps that value (its text did
+ * not change). A re-read hands back the same objects for unchanged documents, so translation can tell
+ * what changed by identity (an EndpointSlice edit re-resolves one backend). Documents with problems are
+ * not remembered: a problem names the document's position, which other edits may move.
+ */
+const produced = new WeakMap<object, Produced>();
+
+function addNormalized(out: Mutable, value: unknown, origin: string): void {
+  const key = isObject(value) ? value : undefined;
+  let objects = key === undefined ? undefined : produced.get(key);
+  if (objects === undefined) {
+    const own = emptyMutable();
+    addDocument(own, value, origin);
+    for (const p of own.problems) out.problems.push(p);
+    const list: [Exclude<keyof Mutable, 'problems'>, unknown][] = [];
+    for (const k of Object.keys(own) as (keyof Mutable)[]) if (k !== 'problems') for (const o of own[k]) list.push([k, o]);
+    objects = list;
+    if (key !== undefined && own.problems.length === 0) produced.set(key, objects);
+  }
+  for (const [k, o] of objects) (out[k] as unknown[]).push(o);
+}
+
+function emptyMutable(): Mutable {
+  return {
+    ingresses: [], ingressClasses: [], services: [], endpointSlices: [], secrets: [], configMaps: [], problems: [],
+    gatewayClasses: [], gateways: [], httpRoutes: [], grpcRoutes: [], referenceGrants: [], namespaces: [],
+  };
 }
 
 /** `file.yaml#2.items[0]` → `file.yaml document 2 (items[0])`, in the words YAML errors use. */

@@ -1,4 +1,4 @@
-import type { ObjectSet } from '../object-set.ts';
+import type { WireObjectSet } from '../object-codec.ts';
 
 /** Messages between the file source and its parse worker. */
 export interface ParseRequest {
@@ -7,5 +7,5 @@ export interface ParseRequest {
 }
 
 export type ParseReply =
-  | { readonly id: number; readonly ok: true; readonly objects: ObjectSet; readonly parsed: number; readonly reused: number }
+  | { readonly id: number; readonly ok: true; readonly objects: WireObjectSet; readonly parsed: number; readonly reused: number }
   | { readonly id: number; readonly ok: false; readonly message: string; readonly code: string | undefined };

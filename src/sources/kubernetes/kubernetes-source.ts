@@ -49,6 +49,9 @@ export function referencedSecrets(ingresses: readonly Ingress[]): Set<string> {
  * emitted. Nothing is emitted before every informer has listed once. While the API server is down the
  * informers retry and nothing is emitted, so the last route table keeps serving.
  */
+/** Sort keys of informer objects (the normalizers keep an unchanged object the same object). */
+const sortKeys = new WeakMap<object, string>();
+
 export class KubernetesSource implements Source {
   private readonly opts: KubernetesSourceOptions;
   private readonly logger: Logger;
@@ -151,9 +154,18 @@ export class KubernetesSource implements Source {
   /** The current ObjectSet from the caches (exposed for benchmarks and diagnostics). */
   snapshot(): ObjectSet {
     const of = (name: KindName) => this.informers.filter((i) => i.kind.name === name).flatMap((i) => i.objects());
+    // Every snapshot sorts every object: each object's key is built once, not once per comparison.
+    const keyOf = (o: { metadata: { namespace?: string; name: string } }) => {
+      let key = sortKeys.get(o);
+      if (key === undefined) {
+        key = `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+        sortKeys.set(o, key);
+      }
+      return key;
+    };
     const byKey = <T extends { metadata: { namespace?: string; name: string } }>(a: T, b: T) => {
-      const ka = `${a.metadata.namespace ?? ''}/${a.metadata.name}`;
-      const kb = `${b.metadata.namespace ?? ''}/${b.metadata.name}`;
+      const ka = keyOf(a);
+      const kb = keyOf(b);
       return ka < kb ? -1 : ka > kb ? 1 : 0;
     };
     const ingresses = this.normalizers.ingresses.all(of('ingresses')).sort(byKey);

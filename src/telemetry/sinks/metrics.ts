@@ -18,6 +18,14 @@ export function methodLabel(method: string): string {
 
 type RequestLabels = 'namespace' | 'ingress' | 'service' | 'method' | 'code';
 
+interface RequestChild {
+  /** Requests not yet added to the prom-client counter. */
+  pending: number;
+  readonly counter: { inc(n: number): void };
+  observe(v: number): void;
+  observeUpstream(v: number): void;
+}
+
 /** One Service of the live route table, as the backend gauges report it at scrape time. */
 export interface ServiceEndpoints {
   readonly namespace: string;
@@ -60,7 +68,13 @@ export class Metrics implements EventSink {
    * Label children cached by route+method+code: prom-client builds and hashes a label object on every
    * `labels(...)` call otherwise. The upstream-duration child (namespace+service) rides along.
    */
-  private readonly requestChildren = new Map<string, { inc(): void; observe(v: number): void; observeUpstream(v: number): void }>();
+  private readonly requestChildren = new Map<string, RequestChild>();
+  /**
+   * Counts per sink and per request-counter child, added to prom-client when a registry is read (the
+   * counters' `collect`): a prom-client `inc` hashes its label set on every call, several times per
+   * request otherwise. Values read are always complete.
+   */
+  private readonly sinkCounts = new Map<string, { published: number; dropped: number }>();
   private readonly ownCounters: SinkCounters;
 
   /**
@@ -69,12 +83,41 @@ export class Metrics implements EventSink {
    */
   constructor(opts: { processMetrics?: boolean } = {}) {
     const registers = [this.registry];
-    this.requests = new Counter({ name: 'rauta_requests_total', help: 'Requests handled, by route and status code (RAUTA\'s own answers included)', labelNames: ['namespace', 'ingress', 'service', 'method', 'code'], registers });
+    const children = this.requestChildren;
+    const sinkCounts = this.sinkCounts;
+    this.requests = new Counter({
+      name: 'rauta_requests_total', help: 'Requests handled, by route and status code (RAUTA\'s own answers included)', labelNames: ['namespace', 'ingress', 'service', 'method', 'code'], registers,
+      collect() {
+        for (const c of children.values()) {
+          if (c.pending === 0) continue;
+          c.counter.inc(c.pending);
+          c.pending = 0;
+        }
+      },
+    });
     this.duration = new Histogram({ name: 'rauta_request_duration_seconds', help: 'Request duration from accept to last byte', labelNames: ['namespace', 'ingress', 'service', 'method'], buckets: DURATION_BUCKETS, registers });
     this.upstream = new Histogram({ name: 'rauta_upstream_duration_seconds', help: 'Time spent on upstream attempts per request (connect to response end, summed over retries)', labelNames: ['namespace', 'service'], buckets: DURATION_BUCKETS, registers });
     this.backendErrors = new Counter({ name: 'rauta_backend_errors_total', help: 'Failed upstream attempts, by RAUTA error code', labelNames: ['namespace', 'service', 'reason'], registers });
-    this.published = new Counter({ name: 'rauta_events_published_total', help: 'Events handed to a sink', labelNames: ['sink'], registers });
-    this.dropped = new Counter({ name: 'rauta_events_dropped_total', help: 'Events a sink lost because its bounded queue was full (or it was disconnected too long)', labelNames: ['sink'], registers });
+    this.published = new Counter({
+      name: 'rauta_events_published_total', help: 'Events handed to a sink', labelNames: ['sink'], registers,
+      collect() {
+        for (const [sink, c] of sinkCounts) {
+          if (c.published === 0) continue;
+          this.labels(sink).inc(c.published);
+          c.published = 0;
+        }
+      },
+    });
+    this.dropped = new Counter({
+      name: 'rauta_events_dropped_total', help: 'Events a sink lost because its bounded queue was full (or it was disconnected too long)', labelNames: ['sink'], registers,
+      collect() {
+        for (const [sink, c] of sinkCounts) {
+          if (c.dropped === 0) continue;
+          this.labels(sink).inc(c.dropped);
+          c.dropped = 0;
+        }
+      },
+    });
     this.natsConnected = new Gauge({ name: 'rauta_nats_connected', help: '1 while connected to NATS, else 0 (also 0 when NATS is not configured)', registers });
     this.activeConnections = new Gauge({ name: 'rauta_active_connections', help: 'Open client connections on the traffic listeners', registers });
     this.configReloads = new Counter({ name: 'rauta_config_reloads_total', help: 'Route tables applied (success), or configuration that could not be loaded or applied (failure)', labelNames: ['result'], registers });
@@ -113,9 +156,23 @@ export class Metrics implements EventSink {
   }
 
   countersFor(sink: string): SinkCounters {
-    const p = this.published.labels(sink);
-    const d = this.dropped.labels(sink);
-    return { published: (n = 1) => p.inc(n), dropped: (n = 1) => d.inc(n) };
+    let c = this.sinkCounts.get(sink);
+    if (c === undefined) {
+      c = { published: 0, dropped: 0 };
+      this.sinkCounts.set(sink, c);
+      // The series exists (at 0) from the start, as before.
+      this.published.labels(sink).inc(0);
+      this.dropped.labels(sink).inc(0);
+    }
+    const counts = c;
+    return {
+      published: (n = 1) => {
+        counts.published += n;
+      },
+      dropped: (n = 1) => {
+        counts.dropped += n;
+      },
+    };
   }
 
   write(e: RequestEvent): void {
@@ -133,10 +190,10 @@ export class Metrics implements EventSink {
       const counter = this.requests.labels(ns, ingress, service, method, code);
       const hist = this.duration.labels(ns, ingress, service, method);
       const upstream = this.upstream.labels(ns, service);
-      child = { inc: () => counter.inc(), observe: (v) => hist.observe(v), observeUpstream: (v) => upstream.observe(v) };
+      child = { pending: 0, counter, observe: (v) => hist.observe(v), observeUpstream: (v) => upstream.observe(v) };
       this.requestChildren.set(key, child);
     }
-    child.inc();
+    child.pending++;
     child.observe(e.data.duration_ms / 1000);
     if (e.data.upstream_duration_ms !== undefined) child.observeUpstream(e.data.upstream_duration_ms / 1000);
     this.ownCounters.published();

@@ -14,6 +14,78 @@ export interface NatsPublisherOptions extends NatsSettings {
 
 const MAX_BACKOFF_MS = 2000;
 
+/** nats.js's protocol handler: takes bytes already in wire format (`sendCommand`, what `publish` ends in). */
+interface RawProtocol {
+  sendCommand(cmd: Uint8Array): void;
+}
+
+function rawProtocolOf(nc: NatsConnection): RawProtocol | undefined {
+  const p = (nc as unknown as { protocol?: Partial<RawProtocol> }).protocol;
+  return typeof p?.sendCommand === 'function' ? (p as RawProtocol) : undefined;
+}
+
+const CRLF_BYTES = 2;
+
+/**
+ * Core-NATS `PUB <subject> <bytes>\r\n<payload>\r\n` frames written straight into one buffer. Per
+ * event, nats.js's `publish` encoded the payload into its own Buffer (a byte-length scan and an
+ * allocation), the PUB line through a TextEncoder, kept both in a list and copied them all again into
+ * one buffer before the socket write; here each payload is encoded once, next to its PUB line.
+ */
+export class PubFrames {
+  private buf = Buffer.allocUnsafe(64 * 1024);
+  private pos = 0;
+  count = 0;
+  /** UTF-8 bytes of each subject (a subject may be any non-blank text, not only ASCII). */
+  private readonly subjectBytes = new Map<string, number>();
+
+  /** Appends one frame; false when the payload exceeds `maxPayload` bytes (nothing is written then). */
+  add(subject: string, payload: string, maxPayload: number): boolean {
+    let subjectBytes = this.subjectBytes.get(subject);
+    if (subjectBytes === undefined) {
+      subjectBytes = Buffer.byteLength(subject, 'utf8');
+      this.subjectBytes.set(subject, subjectBytes);
+    }
+    // Room for the PUB line and the worst case of UTF-8 (3 bytes per UTF-16 unit).
+    const head = 4 + subjectBytes + 1;
+    this.ensure(head + 10 + 2 + payload.length * 3 + CRLF_BYTES);
+    const b = this.buf;
+    const start = this.pos;
+    // Written where the payload goes if its byte count has as many digits as its length (ASCII), moved otherwise.
+    const guessDigits = String(payload.length).length;
+    const at = start + head + guessDigits + 2;
+    const bytes = b.write(payload, at, 'utf8');
+    if (bytes > maxPayload) return false;
+    const len = String(bytes);
+    if (len.length !== guessDigits) b.copyWithin(at + len.length - guessDigits, at, at + bytes);
+    let p = start + b.write(`PUB ${subject} ${len}\r\n`, start, 'utf8');
+    p += bytes;
+    b[p++] = 13;
+    b[p++] = 10;
+    this.pos = p;
+    this.count++;
+    return true;
+  }
+
+  /** The frames so far as a buffer of their own (nats.js keeps it until written); empties the batch. */
+  take(): Buffer {
+    const out = Buffer.allocUnsafe(this.pos);
+    this.buf.copy(out, 0, 0, this.pos);
+    this.pos = 0;
+    this.count = 0;
+    return out;
+  }
+
+  private ensure(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.pos + n) size *= 2;
+    const next = Buffer.allocUnsafe(size);
+    this.buf.copy(next, 0, 0, this.pos);
+    this.buf = next;
+  }
+}
+
 /** 100 ms, 200 ms, 400 ms … capped at 2 s, plus up to 100 ms of jitter so a fleet does not reconnect in step. */
 export function backoffMs(attempt: number): number {
   return Math.min(MAX_BACKOFF_MS, 100 * 2 ** Math.min(attempt, 10)) + Math.floor(Math.random() * 100);
@@ -36,6 +108,9 @@ export class NatsPublisher {
   private readonly logger: Logger;
   private readonly display: string;
   private readonly connectOptions: ReturnType<typeof natsConnectionOptions>['options'];
+  private raw: RawProtocol | undefined;
+  private readonly frames = new PubFrames();
+  private readonly flushFramesBound = () => this.flushFrames();
 
   constructor(opts: NatsPublisherOptions) {
     this.opts = opts;
@@ -80,6 +155,38 @@ export class NatsPublisher {
     this.buffer.push({ subject, data });
   }
 
+  /**
+   * `publish` for text: while connected, the message joins this turn's frames, which go to nats.js as
+   * one write in a microtask (where nats.js would have flushed too). Otherwise, or if nats.js does not
+   * offer its raw write, the message takes the `publish` path (buffered while disconnected).
+   */
+  publishText(subject: string, text: string): void {
+    const nc = this.nc;
+    if (this.raw === undefined || !this.connected || nc === undefined || nc.isClosed() || nc.isDraining()) {
+      this.publish(subject, Buffer.from(text));
+      return;
+    }
+    // Too large for the server: `publish` fails it exactly as before.
+    if (!this.frames.add(subject, text, nc.info?.max_payload ?? Number.POSITIVE_INFINITY)) {
+      this.publish(subject, Buffer.from(text));
+      return;
+    }
+    if (this.frames.count === 1) queueMicrotask(this.flushFramesBound);
+  }
+
+  private flushFrames(): void {
+    const n = this.frames.count;
+    if (n === 0) return;
+    const bytes = this.frames.take();
+    try {
+      // Frames are only gathered while `raw` is set.
+      (this.raw as RawProtocol).sendCommand(bytes);
+      this.opts.counters.published(n);
+    } catch {
+      this.opts.counters.dropped(n);
+    }
+  }
+
   private async tryConnect(): Promise<void> {
     if (this.closed) return;
     try {
@@ -89,6 +196,7 @@ export class NatsPublisher {
         return;
       }
       this.nc = nc;
+      this.raw = rawProtocolOf(nc);
       this.attempt = 0;
       this.setConnected(true);
       this.logger.info({ servers: this.display }, 'connected to NATS');
@@ -142,6 +250,8 @@ export class NatsPublisher {
   }
 
   async close(timeoutMs = 2000): Promise<void> {
+    // Frames of this turn go before the drain (which stops publishing).
+    this.flushFrames();
     this.closed = true;
     clearTimeout(this.retryTimer);
     const nc = this.nc;
@@ -168,9 +278,8 @@ export class NatsSink implements EventSink {
   }
 
   write(_event: RequestEvent, json: string): void {
-    const data = Buffer.from(json);
-    this.publisher.publish(this.subject, data);
-    if (this.mirror !== undefined) this.publisher.publish(this.mirror, data);
+    this.publisher.publishText(this.subject, json);
+    if (this.mirror !== undefined) this.publisher.publishText(this.mirror, json);
   }
 
   close(): Promise<void> {

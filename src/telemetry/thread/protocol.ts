@@ -25,10 +25,15 @@ export interface TelemetryInit {
   readonly spans: ExporterInit | undefined;
 }
 
+/** What the thread is started with: the init, and the counter it adds taken requests to (telemetry-thread.ts). */
+export interface TelemetryWorkerData extends TelemetryInit {
+  readonly taken: SharedArrayBuffer;
+}
+
 /**
- * `records`: finished requests (handoff.ts), acknowledged with `taken`. `control`: a control-plane event
- * to publish on NATS as is. `query`: answered with `reply` of the same id. `feed`: whether the proxy
- * thread wants every event's JSON (someone watches /requests/stream).
+ * `records`: finished requests (handoff.ts), acknowledged by adding their count to the shared `taken`.
+ * `control`: a control-plane event to publish on NATS as is. `query`: answered with `reply` of the same
+ * id. `feed`: whether the proxy thread wants every event's JSON (someone watches /requests/stream).
  */
 export type ToTelemetry =
   | { readonly type: 'records'; readonly count: number; readonly values: readonly HandoffValue[] }
@@ -38,7 +43,6 @@ export type ToTelemetry =
   | { readonly type: 'shutdown' };
 
 export type FromTelemetry =
-  | { readonly type: 'taken'; readonly count: number }
   | { readonly type: 'reply'; readonly id: number; readonly metrics?: MetricsSnapshot; readonly recent?: readonly string[] }
   | { readonly type: 'feed'; readonly events: readonly string[] }
   | { readonly type: 'nats'; readonly connected: boolean }

@@ -3,7 +3,7 @@ import { type Level, type Logger, pino } from 'pino';
 import type { RequestRecord } from '../../proxy/request-record.ts';
 import { type HandoffValue, type TraceFacts, pushFinished } from '../handoff.ts';
 import type { MetricsSnapshot } from '../sinks/metrics.ts';
-import type { FromTelemetry, TelemetryInit, ToTelemetry } from './protocol.ts';
+import type { FromTelemetry, TelemetryInit, TelemetryWorkerData, ToTelemetry } from './protocol.ts';
 
 /** Requests gathered before one postMessage; otherwise what one turn of the event loop finished. */
 const BATCH = 256;
@@ -27,7 +27,13 @@ export class TelemetryThread {
   private readonly onDropped: (n: number) => void;
   private values: HandoffValue[] = [];
   private gathered = 0;
-  private inFlight = 0;
+  /**
+   * Requests posted, and requests the thread has taken (it adds to this shared counter: an
+   * acknowledgement message per batch woke this thread, on a core it may share with the telemetry
+   * thread, for every batch). Both wrap at 2^32; their difference is what is in flight.
+   */
+  private posted = 0;
+  private readonly taken = new Int32Array(new SharedArrayBuffer(4));
   private scheduled = false;
   private readonly flushBound = () => this.flush();
   private dead: Error | undefined;
@@ -54,14 +60,15 @@ export class TelemetryThread {
   private start(): Worker {
     if (this.worker !== undefined) return this.worker;
     const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
-    const worker = new Worker(new URL(`./telemetry-worker${ext}`, import.meta.url), { workerData: this.init, stdout: false, stderr: false });
+    const workerData: TelemetryWorkerData = { ...this.init, taken: this.taken.buffer as SharedArrayBuffer };
+    const worker = new Worker(new URL(`./telemetry-worker${ext}`, import.meta.url), { workerData, stdout: false, stderr: false });
     this.worker = worker;
     worker.on('message', (m: FromTelemetry) => this.onMessage(m));
     const fail = (err: Error) => {
       if (this.dead === undefined && this.shutdownDone === undefined) this.logger.error({ err: err.message }, 'telemetry thread stopped; request events are dropped from now on');
       this.dead ??= err;
       this.onDropped(this.inFlight + this.gathered);
-      this.inFlight = 0;
+      this.posted = Atomics.load(this.taken, 0);
       this.values = [];
       this.gathered = 0;
       for (const reply of this.replies.values()) reply({ type: 'reply', id: 0 });
@@ -74,6 +81,10 @@ export class TelemetryThread {
     // The thread must never keep RAUTA alive on its own (after the listeners: a 'message' listener refs it again).
     worker.unref();
     return worker;
+  }
+
+  private get inFlight(): number {
+    return (this.posted - Atomics.load(this.taken, 0)) | 0;
   }
 
   /** One finished request (and its trace facts when sampled). Never throws, never blocks. */
@@ -96,7 +107,7 @@ export class TelemetryThread {
     this.scheduled = false;
     if (this.gathered === 0 || this.dead !== undefined) return;
     this.post({ type: 'records', count: this.gathered, values: this.values });
-    this.inFlight += this.gathered;
+    this.posted = (this.posted + this.gathered) | 0;
     this.values = [];
     this.gathered = 0;
   }
@@ -167,9 +178,6 @@ export class TelemetryThread {
 
   private onMessage(m: FromTelemetry): void {
     switch (m.type) {
-      case 'taken':
-        this.inFlight -= m.count;
-        return;
       case 'reply': {
         const reply = this.replies.get(m.id);
         this.replies.delete(m.id);

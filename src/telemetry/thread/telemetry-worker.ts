@@ -13,7 +13,7 @@ import { createSpanExport } from '../sinks/otlp-export.ts';
 import { RingSink } from '../sinks/ring.ts';
 import { type RequestSpanInput, type SpanValue, pushRequestSpans } from '../sinks/span-record.ts';
 import { UlidGenerator } from '../ulid.ts';
-import type { FromTelemetry, TelemetryInit, ToTelemetry } from './protocol.ts';
+import type { FromTelemetry, TelemetryWorkerData, ToTelemetry } from './protocol.ts';
 
 /**
  * The telemetry thread: everything the sinks do per request happens here, off the proxy's event loop.
@@ -22,7 +22,8 @@ import type { FromTelemetry, TelemetryInit, ToTelemetry } from './protocol.ts';
  * the access log, and its spans encoded into the open OTLP batch. The proxy thread asks for the
  * ring (/requests), the metrics (/metrics, added to its own) and the live feed by message.
  */
-const init = workerData as TelemetryInit;
+const init = workerData as TelemetryWorkerData;
+const taken = new Int32Array(init.taken);
 const port = parentPort;
 if (port === null) throw new Error('telemetry-worker must run as a worker thread');
 const send = (m: FromTelemetry) => port.postMessage(m);
@@ -125,7 +126,7 @@ port.on('message', (m: ToTelemetry) => {
   switch (m.type) {
     case 'records':
       onRecords(m.values);
-      send({ type: 'taken', count: m.count });
+      Atomics.add(taken, 0, m.count);
       return;
     case 'control':
       nats?.publish(m.subject, Buffer.from(m.json));
