@@ -33,6 +33,8 @@ export interface Rauta {
   readonly telemetry: Telemetry;
   readonly backends: BackendsViewDeps;
   readonly health: BackendHealth;
+  /** Requests in flight per endpoint (a worker reports the busy ones to the primary). */
+  readonly inFlight: InFlight;
   /** Graceful: readiness off, stop accepting, let in-flight requests finish within the grace period. */
   shutdown(): Promise<void>;
 }
@@ -204,5 +206,5 @@ export async function startCore(config: Config, logger: Logger, role: StartRole,
     return shutdownPromise;
   };
 
-  return { httpPort, httpsPort, adminPort, protocols, routes, reconciler, telemetry, backends: views.backends, health: balancing.health, shutdown };
+  return { httpPort, httpsPort, adminPort, protocols, routes, reconciler, telemetry, backends: views.backends, health: balancing.health, inFlight, shutdown };
 }

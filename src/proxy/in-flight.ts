@@ -15,4 +15,9 @@ export class InFlight {
   get(key: string): number {
     return this.counts.get(key) ?? 0;
   }
+
+  /** Endpoints with requests in flight now. */
+  busy(): IterableIterator<string> {
+    return this.counts.keys();
+  }
 }

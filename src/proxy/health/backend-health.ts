@@ -74,6 +74,14 @@ export class BackendHealth implements HealthView, AttemptOutcomeSink {
     return { health: this.state(key), ejectedUntil: this.passive.ejectedUntil(key), consecutiveFailures: this.passive.consecutiveFailures(key) };
   }
 
+  /**
+   * Endpoints whose state is anything but healthy with a clean record: everything else reads as
+   * healthy, 0 failures (what a worker reports to the primary, instead of every endpoint).
+   */
+  notable(): Set<string> {
+    return new Set([...this.passive.tracked(), ...this.lastState.keys(), ...this.remoteUnhealthy]);
+  }
+
   /** Transition counts, keyed `old->new` (e.g. `healthy->ejected`). */
   counts(): Record<string, number> {
     return Object.fromEntries(this.transitions);

@@ -102,6 +102,11 @@ export class OutlierDetector {
   }
 
   /** Drops state of endpoints no longer in any Service. */
+  /** Endpoints with anything recorded (failures counted or an ejection). */
+  tracked(): IterableIterator<string> {
+    return this.states.keys();
+  }
+
   retain(keys: { has(key: string): boolean }): void {
     for (const [key, s] of this.states) {
       if (keys.has(key)) continue;

@@ -1,5 +1,5 @@
 import { type FSWatcher, watch } from 'node:fs';
-import { readFile, readdir, stat } from 'node:fs/promises';
+import { open, readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { ObjectSet, OnRejected, Source } from '../object-set.ts';
@@ -25,7 +25,19 @@ interface Stamped {
   readonly stamp: string;
   /** The same, per file. */
   readonly entries: string[];
+  readonly sizes: number[];
   readonly hasEmpty: boolean;
+}
+
+/** True when the file's last byte is a line feed (read alone: the text itself stays with the parse worker). */
+async function endsWithNewline(path: string, size: number): Promise<boolean> {
+  const handle = await open(path, 'r');
+  try {
+    const { buffer, bytesRead } = await handle.read(Buffer.alloc(1), 0, 1, size - 1);
+    return bytesRead === 1 && buffer[0] === 0x0a;
+  } finally {
+    await handle.close();
+  }
 }
 
 /**
@@ -125,15 +137,19 @@ export class FileSource implements Source {
       files,
       stamp: entries.join('|'),
       entries,
+      sizes: stats.map((s) => s.size),
       hasEmpty: stats.some((s) => s.size === 0),
     };
   }
 
-  /** Reads and parses everything, but only when some file's identity, size or mtime changed. */
+  /**
+   * Reads and parses everything, but only when some file's identity, size or mtime changed. The parse
+   * worker reads the files itself: a manifest of 10,000 Ingresses is megabytes of text that the event
+   * loop serving requests would otherwise read, decode and copy over to the worker.
+   */
   private async reload(first: boolean): Promise<void> {
     let before: Stamped;
-    let texts: { name: string; text: string }[];
-    let after: Stamped;
+    let unterminated = false;
     try {
       before = await this.stampOf(await this.files());
       if (before.stamp === this.lastStamp) return;
@@ -142,24 +158,23 @@ export class FileSource implements Source {
         this.schedule();
         return;
       }
-      texts = await Promise.all(before.files.map(async (f) => ({ name: f, text: await readFile(f, 'utf8') })));
-      after = await this.stampOf(before.files);
+      // A changed YAML file that does not end with a line break was most likely caught half-written
+      // (editors, kubectl and generators end files with one), even when it stood still for one hold-off.
+      // JSON cut short never parses, so only YAML files are held back.
+      if (!first) {
+        for (const [i, f] of before.files.entries()) {
+          if (this.lastEntries.has(before.entries[i]) || f.endsWith('.json') || before.sizes[i] === 0) continue;
+          if (!(await endsWithNewline(f, before.sizes[i]))) unterminated = true;
+        }
+      }
     } catch (err) {
       if (first) throw err;
       // A file renamed away and not yet replaced, a permission change…: try again on the next event.
       this.logger.error({ err: (err as Error).message }, 'cannot read manifests; keeping the last good routes');
       return;
     }
-    if (after.stamp !== before.stamp) {
-      this.schedule(); // changed while being read: read again once it settles
-      return;
-    }
-    // A changed YAML file that does not end with a line break was most likely caught half-written
-    // (editors, kubectl and generators end files with one), even when it stood still for one hold-off:
-    // it is used only once it has stayed the same for the longest hold-off (RAUTA_CONFIG_MAX_DEBOUNCE_MS).
-    const changed = before.entries.map((entry, i) => ({ entry, text: texts[i] })).filter((f) => !this.lastEntries.has(f.entry));
-    // JSON cut short never parses, so only YAML files are held back.
-    if (!first && changed.some((f) => !f.text.name.endsWith('.json') && f.text.text.length > 0 && !f.text.text.endsWith('\n'))) {
+    // It is used only once it has stayed the same for the longest hold-off (RAUTA_CONFIG_MAX_DEBOUNCE_MS).
+    if (unterminated) {
       const now = Date.now();
       if (this.unterminated.stamp !== before.stamp) this.unterminated = { stamp: before.stamp, since: now };
       const waited = now - this.unterminated.since;
@@ -168,29 +183,45 @@ export class FileSource implements Source {
         return;
       }
     }
-    this.lastStamp = before.stamp;
-    this.lastEntries = new Set(before.entries);
-    let objects: ObjectSet;
+    let parsed: { readonly objects: ObjectSet; readonly parsed: number; readonly reused: number } | undefined;
+    let failure: unknown;
     try {
       // In a worker: parsing a large file takes seconds that the proxy's event loop must not lose.
-      const parsed = await this.parser.parse(texts);
-      objects = parsed.objects;
-      this.logger.debug({ parsed: parsed.parsed, reused: parsed.reused }, 'manifests parsed');
+      parsed = await this.parser.parse(before.files.map((name) => ({ name })));
+    } catch (err) {
+      failure = err;
+    }
+    if (this.stopped) return;
+    try {
+      const after = await this.stampOf(before.files);
+      if (after.stamp !== before.stamp) {
+        this.schedule(); // changed while being read: read again once it settles
+        return;
+      }
     } catch (err) {
       if (first) throw err;
-      if (this.stopped) return;
+      this.logger.error({ err: (err as Error).message }, 'cannot read manifests; keeping the last good routes');
+      return;
+    }
+    this.lastStamp = before.stamp;
+    this.lastEntries = new Set(before.entries);
+    if (parsed === undefined) {
+      const err = failure;
+      if (first) throw err;
       if (!(err instanceof ManifestError)) {
-        // The parse worker died (out of memory…): not the files' fault, so read them again later.
+        // The parse worker died (out of memory…) or a file could not be read: read them again later.
         this.lastStamp = '';
         this.lastEntries = new Set();
         this.logger.error({ err }, 'parsing manifests failed; keeping the last good routes and trying again');
         return;
       }
-      this.logger.error({ err: (err as Error).message }, 'manifests rejected; keeping the last good routes');
+      this.logger.error({ err: err.message }, 'manifests rejected; keeping the last good routes');
       // Shown in /routes, /api/summary and the web UI until the files parse again.
-      this.onRejected({ source: 'file', code: (err as ManifestError).code, message: (err as Error).message });
+      this.onRejected({ source: 'file', code: err.code, message: err.message });
       return;
     }
+    const objects = parsed.objects;
+    this.logger.debug({ parsed: parsed.parsed, reused: parsed.reused }, 'manifests parsed');
     if (this.stopped) return;
     for (const p of objects.problems) this.logger.error({ origin: p.origin, kind: p.kind, name: p.name, field: p.field }, `invalid object skipped: ${p.message}`);
     this.synced = true;

@@ -24,7 +24,8 @@ export class ManifestParser {
   /** The last snapshot's objects by the numbers the worker gave them (see WireObject). */
   private readonly decoder = new ObjectDecoder();
 
-  parse(files: readonly { name: string; text: string }[]): Promise<ParseResult> {
+  /** Files without `text` are read by the worker. */
+  parse(files: readonly { name: string; text?: string }[]): Promise<ParseResult> {
     if (this.pending !== undefined) return Promise.reject(new Error('a manifest parse is already running'));
     const worker = this.start();
     const id = this.nextId++;

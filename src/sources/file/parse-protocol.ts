@@ -3,7 +3,8 @@ import type { WireObjectSet } from '../object-codec.ts';
 /** Messages between the file source and its parse worker. */
 export interface ParseRequest {
   readonly id: number;
-  readonly files: readonly { readonly name: string; readonly text: string }[];
+  /** A file without `text` is read by the worker (the file source sends paths only). */
+  readonly files: readonly { readonly name: string; readonly text?: string }[];
 }
 
 export type ParseReply =

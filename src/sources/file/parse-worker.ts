@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import { ObjectEncoder } from '../object-codec.ts';
 import { DocumentCache } from './documents.ts';
@@ -15,7 +16,8 @@ const encoder = new ObjectEncoder();
 parentPort?.on('message', (req: ParseRequest) => {
   let reply: ParseReply;
   try {
-    const objects = encoder.encode(parseManifests(req.files, cache));
+    const files = req.files.map((f) => ({ name: f.name, text: f.text ?? readFileSync(f.name, 'utf8') }));
+    const objects = encoder.encode(parseManifests(files, cache));
     reply = { id: req.id, ok: true, objects, parsed: cache.parsed, reused: cache.reused };
     // Replies are never lost while this worker lives: the file source holds this snapshot from now on.
     encoder.commit();
