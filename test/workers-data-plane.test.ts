@@ -280,6 +280,26 @@ describe('workers - several data-plane processes behind one control plane', () =
     }
   });
 
+  it('/backends shows what a worker saw: an endpoint that refuses connections is ejected there and reported as such', async () => {
+    // Nothing listens on 127.0.0.12 at the backend's port: connections are refused, the good pod answers.
+    const deadKey = `127.0.0.12:${backend.port}`;
+    await writeFile(manifestPath, toYaml([
+      ingressClass(),
+      ingress('web-0', { rules: [{ host: 'a.test', paths: [{ path: '/', service: 'web' }] }] }),
+      service('web'),
+      endpointSlice('web', backend.port, [{ ip: '127.0.0.10', pod: 'web-0' }, { ip: '127.0.0.12', pod: 'dead-0' }]),
+    ]));
+    await until('the new table is live', async () => (await get(cluster.httpPort, '/', { host: 'a.test' })).status === 200 && (JSON.parse((await get(cluster.adminPort, '/backends')).body) as { backends: { endpoints: { key: string }[] }[] }).backends.some((b) => b.endpoints.some((e) => e.key === deadKey)));
+    for (let i = 0; i < 40; i++) assert.equal((await get(cluster.httpPort, '/', { host: 'a.test' })).status, 200, 'the refused attempts are retried on the good pod');
+    await until('the dead endpoint shows as ejected, with its failures, in /backends', async () => {
+      const view = JSON.parse((await get(cluster.adminPort, '/backends')).body) as { backends: { endpoints: { key: string; health: string; consecutive_failures: number }[] }[] };
+      const e = view.backends.flatMap((b) => b.endpoints).find((x) => x.key === deadKey);
+      return e?.health === 'ejected';
+    });
+    const view = JSON.parse((await get(cluster.adminPort, '/backends')).body) as { backends: { endpoints: { key: string; health: string }[] }[] };
+    assert.equal(view.backends.flatMap((b) => b.endpoints).find((x) => x.key === `127.0.0.10:${backend.port}`)?.health, 'healthy');
+  });
+
   it('killing one worker loses no request on the others, and it is replaced', async () => {
     // 16 keep-alive connections, each with a request in flight (600 ms) when a worker is killed.
     const agents = Array.from({ length: 16 }, () => new Agent({ keepAlive: true, maxSockets: 1 }));
