@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { runLoad } from './load.ts';
-import { BENCH_HOST, startRauta } from './rauta-target.ts';
+import { BENCH_HOST, type RautaTarget, startRauta } from './rauta-target.ts';
 import { median } from './report.ts';
 import { endpointSlice, ingress, ingressClass, service, toYaml } from '../test/support/manifests.ts';
 
@@ -45,24 +45,29 @@ function manifest(n: number, upstreamPort: number, variant: { podIp: string; ext
 }
 
 /**
- * Tables applied so far (`rauta_config_reloads_total{result="success"}`), and whether /readyz is 200 —
- * with workers it is not until every worker applied the newest table. (/routes would say it too, but
- * for 10,000 Ingresses it is tens of MB.)
+ * Tables the process applied so far (its "route table applied" log lines: with workers, the primary's),
+ * and whether /readyz is 200 — with workers it is not until every worker applied the newest table.
+ * (Not /metrics: with 10,000 Services a scrape renders 20,000 per-backend series, and scraping it 40
+ * times a second would itself be the stall this measures.)
  */
-async function applied(adminPort: number): Promise<{ reloads: number; ready: boolean }> {
-  try {
-    return await appliedOnce(adminPort);
-  } catch {
-    // A busy admin port (the primary translating 10,000 Ingresses) may drop a scrape: not applied yet.
-    return { reloads: -1, ready: false };
-  }
+function appliedCounter(child: RautaTarget['child']): () => number {
+  let count = 0;
+  let rest = '';
+  child.proc.stdout?.on('data', (b: Buffer) => {
+    const lines = (rest + b.toString()).split('\n');
+    rest = lines.pop() ?? '';
+    for (const l of lines) if (l.includes('"msg":"route table applied"')) count++;
+  });
+  return () => count;
 }
 
-async function appliedOnce(adminPort: number): Promise<{ reloads: number; ready: boolean }> {
-  const text = await (await fetch(`http://127.0.0.1:${adminPort}/metrics`, { signal: AbortSignal.timeout(10_000) })).text();
-  const line = text.split('\n').find((l) => l.startsWith('rauta_config_reloads_total{') && l.includes('result="success"'));
-  const ready = (await fetch(`http://127.0.0.1:${adminPort}/readyz`, { signal: AbortSignal.timeout(10_000) })).status === 200;
-  return { reloads: Number(line?.split(' ').at(-1) ?? 0), ready };
+async function applied(adminPort: number, tables: () => number): Promise<{ reloads: number; ready: boolean }> {
+  try {
+    const ready = (await fetch(`http://127.0.0.1:${adminPort}/readyz`, { signal: AbortSignal.timeout(10_000) })).status === 200;
+    return { reloads: tables(), ready };
+  } catch {
+    return { reloads: tables(), ready: false };
+  }
 }
 
 /** Requests back to back on one keep-alive connection until `stop` resolves; latencies in ms. */
@@ -95,9 +100,8 @@ async function probe(port: number, stop: Promise<void>): Promise<number[]> {
   return out;
 }
 
-async function rebuild(port: number, adminPort: number, path: string, text: string): Promise<{ maxMs: number; appliedAfterMs: number; requests: number }> {
-  let before = (await applied(adminPort)).reloads;
-  for (let i = 0; i < 50 && before < 0; i++) before = (await applied(adminPort)).reloads;
+async function rebuild(port: number, adminPort: number, tables: () => number, path: string, text: string): Promise<{ maxMs: number; appliedAfterMs: number; requests: number }> {
+  const before = tables();
   let release: () => void = () => {};
   const stop = new Promise<void>((r) => {
     release = r;
@@ -109,7 +113,7 @@ async function rebuild(port: number, adminPort: number, path: string, text: stri
   let appliedAfterMs = Number.NaN;
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
-    const now = await applied(adminPort);
+    const now = await applied(adminPort, tables);
     if (now.reloads > before && now.ready) {
       appliedAfterMs = performance.now() - t0;
       break;
@@ -127,9 +131,10 @@ export async function rebuildLatency(o: { dir: string; upstreamPort: number; wor
   const t0 = performance.now();
   const r = await startRauta({
     name: `rauta-rebuild-w${o.workers}`, dir: o.dir, upstreamPort: o.upstreamPort, core: o.core,
-    env: { RAUTA_WORKERS: String(o.workers) }, manifest: manifest(n, o.upstreamPort, { podIp: '10.99.0.1', extraIngress: false }), startTimeoutMs: 120_000,
+    env: { RAUTA_WORKERS: String(o.workers), RAUTA_LOG_LEVEL: 'info' }, manifest: manifest(n, o.upstreamPort, { podIp: '10.99.0.1', extraIngress: false }), startTimeoutMs: 120_000,
   });
   const startSeconds = (performance.now() - t0) / 1000;
+  const tables = appliedCounter(r.child);
   try {
     await runLoad({ url: `http://127.0.0.1:${r.port}/`, host: BENCH_HOST, connections: 10, seconds: 1, core: undefined });
     let release: () => void = () => {};
@@ -140,8 +145,8 @@ export async function rebuildLatency(o: { dir: string; upstreamPort: number; wor
     await new Promise((res) => setTimeout(res, 1500));
     release();
     const baseline = await base;
-    const endpointChange = await rebuild(r.port, r.adminPort, r.manifestPath, manifest(n, o.upstreamPort, { podIp: '10.99.0.2', extraIngress: false }));
-    const ingressChange = await rebuild(r.port, r.adminPort, r.manifestPath, manifest(n, o.upstreamPort, { podIp: '10.99.0.2', extraIngress: true }));
+    const endpointChange = await rebuild(r.port, r.adminPort, tables, r.manifestPath, manifest(n, o.upstreamPort, { podIp: '10.99.0.2', extraIngress: false }));
+    const ingressChange = await rebuild(r.port, r.adminPort, tables, r.manifestPath, manifest(n, o.upstreamPort, { podIp: '10.99.0.2', extraIngress: true }));
     return { workers: o.workers, ingresses: n, baselineP50Ms: median(baseline), baselineMaxMs: Math.max(...baseline), endpointChange, ingressChange, startSeconds };
   } finally {
     await r.child.stop();

@@ -206,6 +206,18 @@ const DEEP = 0x64; // d
  * hosts (their group names include the host), so each index can be built from its own routes.
  */
 function slotOf(route: Route): string {
+  let slot = slots.get(route);
+  if (slot === undefined) {
+    slot = computeSlot(route);
+    slots.set(route, slot);
+  }
+  return slot;
+}
+
+/** Routes are immutable and most survive many tables: each one's slot is computed once. */
+const slots = new WeakMap<Route, string>();
+
+function computeSlot(route: Route): string {
   const host = route.host;
   if (host === '') return String.fromCharCode(ANY);
   const suffix = wildcardSuffix(host);

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
 import { ObjectEncoder } from '../object-codec.ts';
 import { DocumentCache } from './documents.ts';
@@ -11,6 +12,14 @@ import type { ParseReply, ParseRequest } from './parse-protocol.ts';
  * cross as their number only.
  */
 const cache = new DocumentCache();
+
+// Parsing only ever competes with request handling for the CPU: let request handling win. (On Linux a
+// thread's nice value is its own; where it cannot be set, the thread runs at the normal priority.)
+try {
+  setPriority(10);
+} catch {
+  // not permitted here
+}
 const encoder = new ObjectEncoder();
 
 parentPort?.on('message', (req: ParseRequest) => {
