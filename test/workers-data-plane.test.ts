@@ -298,6 +298,9 @@ describe('workers - several data-plane processes behind one control plane', () =
     });
     const view = JSON.parse((await get(cluster.adminPort, '/backends')).body) as { backends: { endpoints: { key: string; health: string }[] }[] };
     assert.equal(view.backends.flatMap((b) => b.endpoints).find((x) => x.key === `127.0.0.10:${backend.port}`)?.health, 'healthy');
+    // Back to the two hosts the next test uses.
+    await writeFile(manifestPath, manifests(backend.port, ['a.test', 'b.test']));
+    await until('b.test served again', async () => (await get(cluster.httpPort, '/', { host: 'b.test' })).status === 200);
   });
 
   it('killing one worker loses no request on the others, and it is replaced', async () => {
