@@ -1,6 +1,6 @@
-import { Worker } from 'node:worker_threads';
 import { ObjectEncoder } from '../sources/object-codec.ts';
 import type { ObjectSet } from '../sources/object-set.ts';
+import { ThreadCall, siblingModule } from '../thread-call.ts';
 import type { Translation } from '../translate/translate.ts';
 import { TableAssembler } from '../workers/table-feed.ts';
 import type { ThreadTranslateOptions, TranslateReply, TranslateRequest } from './translate-protocol.ts';
@@ -13,60 +13,27 @@ import type { ThreadTranslateOptions, TranslateReply, TranslateRequest } from '.
  * translation in flight and is replaced (whole snapshot, whole table) on the next one.
  */
 export class TranslateThread {
-  private readonly options: ThreadTranslateOptions;
-  private worker: Worker | undefined;
   private readonly encoder = new ObjectEncoder();
   private assembler = new TableAssembler();
-  private nextId = 1;
-  private pending: { id: number; resolve: (t: Translation & { durationMs: number }) => void; reject: (err: Error) => void } | undefined;
+  private readonly thread: ThreadCall<TranslateRequest, TranslateReply>;
 
   constructor(options: ThreadTranslateOptions) {
-    this.options = options;
-  }
-
-  translate(objects: ObjectSet): Promise<Translation & { durationMs: number }> {
-    if (this.pending !== undefined) return Promise.reject(new Error('a translation is already running'));
-    const worker = this.start();
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      this.pending = { id, resolve, reject };
-      worker.ref(); // a translation in flight keeps the process alive; an idle thread does not
-      const req: TranslateRequest = { id, objects: this.encoder.encode(objects) };
-      worker.postMessage(req);
+    this.thread = new ThreadCall(siblingModule(import.meta.url, 'translate-worker'), 'translation thread', {
+      workerData: options,
+      // A new thread knows no objects and has sent no table.
+      onStart: () => {
+        this.encoder.reset();
+        this.assembler = new TableAssembler();
+      },
     });
   }
 
-  async close(): Promise<void> {
-    const worker = this.worker;
-    this.worker = undefined;
-    this.fail(new Error('translation thread closed'));
-    await worker?.terminate();
-  }
-
-  private start(): Worker {
-    if (this.worker !== undefined) return this.worker;
-    const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
-    const worker = new Worker(new URL(`./translate-worker${ext}`, import.meta.url), { workerData: this.options });
-    worker.on('message', (reply: TranslateReply) => this.onReply(reply));
-    worker.on('error', (err) => this.onExit(worker, err));
-    worker.on('exit', (code) => this.onExit(worker, new Error(`translation thread exited with code ${code}`)));
-    // A new thread knows no objects and has sent no table.
-    this.encoder.reset();
-    this.assembler = new TableAssembler();
-    this.worker = worker;
-    return worker;
-  }
-
-  private onReply(reply: TranslateReply): void {
-    const p = this.pending;
-    if (p === undefined || p.id !== reply.id) return;
-    this.pending = undefined;
-    this.worker?.unref();
+  async translate(objects: ObjectSet): Promise<Translation & { durationMs: number }> {
+    const reply = await this.thread.call((id) => ({ id, objects: this.encoder.encode(objects) }));
     if (!reply.ok) {
-      if (reply.lost) this.restart();
+      if (reply.lost) this.thread.restart();
       else this.encoder.commit(); // translation itself failed; the thread still took the snapshot
-      p.reject(new Error(reply.message));
-      return;
+      throw new Error(reply.message);
     }
     this.encoder.commit();
     let change: ReturnType<TableAssembler['change']>;
@@ -75,29 +42,14 @@ export class TranslateThread {
       else change = this.assembler.change(m);
     }
     if (change === undefined) {
-      this.restart();
-      p.reject(new Error('a table from the translation thread referred to one this side does not have'));
-      return;
+      // Both sides lost step: a new thread starts from a whole snapshot.
+      this.thread.restart();
+      throw new Error('a table from the translation thread referred to one this side does not have');
     }
-    p.resolve({ table: change.table, fingerprint: change.fingerprint, durationMs: reply.durationMs });
+    return { table: change.table, fingerprint: change.fingerprint, durationMs: reply.durationMs };
   }
 
-  /** Both sides lost step: a new thread starts from a whole snapshot. */
-  private restart(): void {
-    const worker = this.worker;
-    this.worker = undefined;
-    void worker?.terminate();
-  }
-
-  private onExit(worker: Worker, err: Error): void {
-    if (this.worker !== worker) return;
-    this.worker = undefined;
-    this.fail(err);
-  }
-
-  private fail(err: Error): void {
-    const p = this.pending;
-    this.pending = undefined;
-    p?.reject(err);
+  close(): Promise<void> {
+    return this.thread.close();
   }
 }

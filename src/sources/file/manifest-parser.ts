@@ -1,7 +1,7 @@
-import { Worker } from 'node:worker_threads';
 import type { ObjectSet } from '../object-set.ts';
 import { ManifestError } from './manifests.ts';
 import { ObjectDecoder } from '../object-codec.ts';
+import { ThreadCall, siblingModule } from '../../thread-call.ts';
 import type { ParseReply, ParseRequest } from './parse-protocol.ts';
 
 export interface ParseResult {
@@ -18,73 +18,25 @@ export interface ParseResult {
  * next one; its document cache is lost with it, nothing else.
  */
 export class ManifestParser {
-  private worker: Worker | undefined;
-  private nextId = 1;
-  private pending: { id: number; resolve: (r: ParseResult) => void; reject: (err: Error) => void } | undefined;
   /** The last snapshot's objects by the numbers the worker gave them (see WireObject). */
   private readonly decoder = new ObjectDecoder();
+  // A new worker numbers its objects afresh.
+  private readonly thread = new ThreadCall<ParseRequest, ParseReply>(siblingModule(import.meta.url, 'parse-worker'), 'manifest parse worker', { onStart: () => this.decoder.reset() });
 
   /** Files without `text` are read by the worker. */
-  parse(files: readonly { name: string; text?: string }[]): Promise<ParseResult> {
-    if (this.pending !== undefined) return Promise.reject(new Error('a manifest parse is already running'));
-    const worker = this.start();
-    const id = this.nextId++;
-    return new Promise<ParseResult>((resolve, reject) => {
-      this.pending = { id, resolve, reject };
-      worker.ref(); // a parse in flight keeps the process alive; an idle worker does not
-      const req: ParseRequest = { id, files };
-      worker.postMessage(req);
-    });
+  async parse(files: readonly { name: string; text?: string }[]): Promise<ParseResult> {
+    const reply = await this.thread.call((id) => ({ id, files }));
+    if (!reply.ok) throw reply.code === 'RAUTA_ERR_MANIFEST' ? new ManifestError(reply.message) : new Error(reply.message);
+    const objects = this.decoder.decode(reply.objects);
+    if (objects === undefined) {
+      // Cannot happen while both sides follow the protocol; if it does, start over with a new worker.
+      this.thread.restart();
+      throw new Error('the manifest parse worker referred to an object it never sent');
+    }
+    return { objects, parsed: reply.parsed, reused: reply.reused };
   }
 
-  async close(): Promise<void> {
-    const worker = this.worker;
-    this.worker = undefined;
-    this.fail(new Error('manifest parser closed'));
-    await worker?.terminate();
-  }
-
-  private start(): Worker {
-    if (this.worker !== undefined) return this.worker;
-    const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
-    const worker = new Worker(new URL(`./parse-worker${ext}`, import.meta.url));
-    // A new worker numbers its objects afresh.
-    this.decoder.reset();
-    worker.on('message', (reply: ParseReply) => this.onReply(reply));
-    worker.on('error', (err) => this.onExit(worker, err));
-    worker.on('exit', (code) => this.onExit(worker, new Error(`manifest parse worker exited with code ${code}`)));
-    this.worker = worker;
-    return worker;
-  }
-
-  private onReply(reply: ParseReply): void {
-    const p = this.pending;
-    if (p === undefined || p.id !== reply.id) return;
-    this.pending = undefined;
-    this.worker?.unref();
-    if (reply.ok) {
-      const objects = this.decoder.decode(reply.objects);
-      if (objects === undefined) {
-        // Cannot happen while both sides follow the protocol; if it does, start over with a new worker.
-        const worker = this.worker;
-        this.worker = undefined;
-        void worker?.terminate();
-        p.reject(new Error('the manifest parse worker referred to an object it never sent'));
-        return;
-      }
-      p.resolve({ objects, parsed: reply.parsed, reused: reply.reused });
-    } else p.reject(reply.code === 'RAUTA_ERR_MANIFEST' ? new ManifestError(reply.message) : new Error(reply.message));
-  }
-
-  private onExit(worker: Worker, err: Error): void {
-    if (this.worker !== worker) return;
-    this.worker = undefined;
-    this.fail(err);
-  }
-
-  private fail(err: Error): void {
-    const p = this.pending;
-    this.pending = undefined;
-    p?.reject(err);
+  close(): Promise<void> {
+    return this.thread.close();
   }
 }
