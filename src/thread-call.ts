@@ -1,3 +1,4 @@
+import { setPriority } from 'node:os';
 import { Worker } from 'node:worker_threads';
 
 /**
@@ -84,4 +85,17 @@ export class ThreadCall<Request, Reply extends { readonly id: number }> {
 /** The URL of a thread's module next to `base`, in the extension the running code has (.ts or .js). */
 export function siblingModule(base: string, name: string): URL {
   return new URL(`./${name}${base.endsWith('.ts') ? '.ts' : '.js'}`, base);
+}
+
+/**
+ * Called inside a control-plane thread (parsing, translation): it only ever competes with request
+ * handling for the CPU, so request handling wins (nice 10). On Linux a thread's nice value is its own;
+ * where it cannot be set, the thread runs at the normal priority.
+ */
+export function yieldToRequestHandling(): void {
+  try {
+    setPriority(10);
+  } catch {
+    // not permitted here
+  }
 }

@@ -1,10 +1,10 @@
-import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { ObjectDecoder } from '../sources/object-codec.ts';
 import { TranslationMemo } from '../translate/memo.ts';
 import { translate } from '../translate/translate.ts';
 import { TableSender } from '../workers/table-feed.ts';
 import type { ThreadTranslateOptions, TranslateReply, TranslateRequest } from './translate-protocol.ts';
+import { yieldToRequestHandling } from '../thread-call.ts';
 
 /**
  * Translation off the proxy's event loop: snapshots come in as what changed, tables go out as what
@@ -17,13 +17,7 @@ const memo = new TranslationMemo();
 const sender = new TableSender();
 let seq = 0;
 
-// This thread only ever competes with request handling for the CPU: let request handling win. (On
-// Linux a thread's nice value is its own; failing to set it changes nothing else.)
-try {
-  setPriority(10);
-} catch {
-  // not permitted here: run at the normal priority
-}
+yieldToRequestHandling();
 
 parentPort?.on('message', (req: TranslateRequest) => {
   let reply: TranslateReply;

@@ -188,7 +188,7 @@ export class RouteTable {
   }
 }
 
-/** The indexes of a table made by patching another (see withRoutesReplaced). */
+/** The indexes of a table made by patching another (see RouteTable.patched). */
 interface Patch {
   readonly exact: HostIndexes;
   readonly wildcard: HostIndexes;

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
 import { ObjectEncoder } from '../object-codec.ts';
 import { DocumentCache } from './documents.ts';
 import { parseManifests } from './manifests.ts';
 import type { ParseReply, ParseRequest } from './parse-protocol.ts';
+import { yieldToRequestHandling } from '../../thread-call.ts';
 
 /**
  * Parses manifest files off the proxy's event loop. The document cache lives here, with the worker,
@@ -13,13 +13,7 @@ import type { ParseReply, ParseRequest } from './parse-protocol.ts';
  */
 const cache = new DocumentCache();
 
-// Parsing only ever competes with request handling for the CPU: let request handling win. (On Linux a
-// thread's nice value is its own; where it cannot be set, the thread runs at the normal priority.)
-try {
-  setPriority(10);
-} catch {
-  // not permitted here
-}
+yieldToRequestHandling();
 const encoder = new ObjectEncoder();
 
 parentPort?.on('message', (req: ParseRequest) => {
